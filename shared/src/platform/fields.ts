@@ -1,0 +1,183 @@
+/**
+ * The field vocabulary of the parking open platform: one zod schema per kind of value
+ * (plate, date, code list…), each carrying the metadata that the n8n nodes, the simulator's
+ * Chinese messages and the OpenAPI document read. Operations in `operations.ts` are built
+ * only from these.
+ */
+import { z } from "zod";
+import { type PlatformTimeFormat, parseLocalParts, platformTimePatterns } from "../util/time.js";
+
+/** What every catalogue field says about itself. */
+export interface FieldMeta {
+  /** English label, as shown in the n8n editor. */
+  title: string;
+  /** One sentence in English. */
+  description: string;
+  /** The platform's own Chinese term. */
+  zh: string;
+  /** For time strings: which platform format. */
+  timeFormat?: PlatformTimeFormat;
+  /** For coded values: the codes and their English names. */
+  options?: ReadonlyArray<{ value: string | number; name: string; zh: string }>;
+  /** An example value. */
+  example?: string | number;
+}
+
+/** Attaches catalogue metadata; applied last so it sits on the outermost schema (after `.optional()`). */
+export function field<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
+  return schema.meta(meta as unknown as Record<string, unknown>) as T;
+}
+
+/** Reads the metadata `field()` attached, if any. */
+export function fieldMeta(schema: z.ZodType): FieldMeta | undefined {
+  const own = schema.meta() as unknown as FieldMeta | undefined;
+  if (own || !(schema instanceof z.ZodOptional)) return own;
+  return fieldMeta(schema.unwrap() as z.ZodType);
+}
+
+// ---- plates ---------------------------------------------------------------------------
+
+const PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+/**
+ * Chinese plates: province + issuing-office letter + 5 characters (7 in all), or 6 for
+ * new-energy plates (8 in all); the last may be a suffix (挂 trailer, 学 learner, 警 police,
+ * 港/澳 cross-border, 领 consulate, 试/超). Embassy plates: 使 + 6 digits. Armed police: WJ….
+ */
+export const PLATE_PATTERN = new RegExp(
+  `^(?:[${PROVINCES}][A-Z][A-Z0-9]{4,5}[A-Z0-9挂学警港澳领试超]|使\\d{6}|\\d{6}使|WJ[${PROVINCES}]?\\d{4}[A-Z0-9]|[${PROVINCES}][A-Z][A-Z0-9]{4}应急)$`,
+);
+
+export const plateSchema = z.string({ error: "must be a string" }).regex(PLATE_PATTERN, {
+  error:
+    "must be a Chinese licence plate: province character, letter and 5 (or 6 for new-energy) letters/digits, e.g. 鲁A12345 or 京AD12345",
+});
+
+// ---- times ------------------------------------------------------------------------------
+
+const STRICT_TIME: Record<PlatformTimeFormat, RegExp> = {
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  minute: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/,
+  second: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/,
+};
+
+/** A time string we send: exactly the platform's format, and a real calendar time. */
+export function timeString(format: PlatformTimeFormat) {
+  return z
+    .string({ error: "must be a string" })
+    .refine((v) => STRICT_TIME[format].test(v), { error: `must be formatted ${platformTimePatterns[format]}` })
+    .refine((v) => parseLocalParts(v) !== undefined, { error: "is not a real calendar date/time" });
+}
+
+/** A time string the platform sends: the same, but unpadded parts are accepted (seed quirk). */
+export function lenientTimeString() {
+  return z.string();
+}
+
+// ---- scalars ----------------------------------------------------------------------------
+
+export const nonEmpty = (what = "value") =>
+  z
+    .string({ error: "must be a string" })
+    .trim()
+    .min(1, { error: `must not be empty (${what})` });
+
+/** An id the platform answers sometimes as a number, sometimes as a string: kept as a string. */
+export const idString = () => z.union([z.string(), z.number().transform(String)]);
+
+export const pageNoSchema = z.coerce
+  .number({ error: "must be a number" })
+  .int({ error: "must be a whole number" })
+  .min(1, { error: "must be 1 or more (pages count from 1)" });
+
+export const MAX_PAGE_SIZE = 1000;
+export const pageSizeSchema = z.coerce
+  .number({ error: "must be a number" })
+  .int({ error: "must be a whole number" })
+  .min(1, { error: "must be at least 1" })
+  .max(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE} (the platform's page limit)` });
+
+// ---- codes ------------------------------------------------------------------------------
+
+export const vehicleTypeOptions = [
+  { value: "1", name: "Monthly (staff / subscriber)", zh: "月租车" },
+  { value: "2", name: "Free", zh: "免费车" },
+] as const;
+
+export const inParkVehicleTypeOptions = [
+  ...vehicleTypeOptions,
+  { value: "9", name: "Temporary (pays per visit)", zh: "临时车" },
+] as const;
+
+export const couponTypeOptions = [
+  { value: 1, name: "Visits (count)", zh: "次券" },
+  { value: 2, name: "Hours", zh: "小时券" },
+  { value: 3, name: "Money (yuan)", zh: "金额券" },
+] as const;
+
+/** Direction of travel, normalised from the two encodings (callback 0/1, records 1/2). */
+export const directionSchema = z.enum(["in", "out"]);
+export type Direction = z.infer<typeof directionSchema>;
+
+// ---- common fields (declared once, reused by every operation) -------------------------------
+
+export const f = {
+  parkingId: field(nonEmpty("parkingId"), {
+    title: "Parking Lot ID",
+    description: "The platform's id of the parking lot.",
+    zh: "车场编号",
+    example: "park1",
+  }),
+  vehicleCode: field(plateSchema, {
+    title: "Plate",
+    description: "The vehicle's licence plate, exactly as registered.",
+    zh: "车牌号",
+    example: "鲁A12345",
+  }),
+  pageNo: field(pageNoSchema, { title: "Page", description: "Page number, from 1.", zh: "页码", example: 1 }),
+  pageSize: field(pageSizeSchema, {
+    title: "Page Size",
+    description: "Items per page, at most 1000.",
+    zh: "每页最大1000条",
+    example: 100,
+  }),
+  userName: field(nonEmpty("userName"), {
+    title: "Owner Name",
+    description: "The vehicle owner's name.",
+    zh: "车主姓名",
+  }),
+  userPhoneNumber: field(nonEmpty("userPhoneNumber"), {
+    title: "Owner Phone",
+    description: "The vehicle owner's mobile number.",
+    zh: "车主手机号",
+    example: "13800138000",
+  }),
+  startDate: field(timeString("date"), {
+    title: "Start Date",
+    description: "First day of the authorisation (local time, UTC+8).",
+    zh: "授权开始时间",
+    timeFormat: "date",
+    example: "2026-11-22",
+  }),
+  endDate: field(timeString("date"), {
+    title: "End Date",
+    description: "Last day of the authorisation, inclusive (local time, UTC+8).",
+    zh: "授权结束时间",
+    timeFormat: "date",
+    example: "2026-11-30",
+  }),
+  laneNos: field(z.string().regex(/^$|^[^,\s]+(,[^,\s]+)*$/, { error: "must be lane numbers separated by commas" }), {
+    title: "Lanes",
+    description: "Lanes the vehicle may use, comma-separated; empty for all lanes.",
+    zh: "可通行车道",
+    example: "1,2",
+  }),
+  lotNum: field(z.coerce.number().int().min(1), {
+    title: "Spaces",
+    description: "Number of spaces the owner holds (default 1).",
+    zh: "车主总车位数",
+    example: 1,
+  }),
+  remark: field(z.string().max(200), { title: "Remark", description: "Free-text note.", zh: "备注" }),
+  workNum: field(z.string(), { title: "Staff Number", description: "The owner's staff number.", zh: "车主工号" }),
+  deptName: field(z.string(), { title: "Department", description: "The owner's department.", zh: "车主所在部门" }),
+} as const;
