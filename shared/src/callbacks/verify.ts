@@ -133,7 +133,7 @@ export async function verifyCallback(options: VerifyCallbackOptions): Promise<Ve
   }
   const parsed = definition.data.safeParse(data);
   if (!parsed.success) {
-    const issue = toFieldIssues(parsed.error)[0];
+    const issue = toFieldIssues(parsed.error, undefined, data)[0];
     const field = `data.${issue?.field ?? ""}`;
     return reject("malformed_body", `${field} ${issue?.reason ?? "is invalid"}`, field);
   }

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { PlatformError, TransportError, toFieldIssues, ValidationError } from "../platform/errors.js";
+import { abortAfter } from "../util/timers.js";
 import { type EboparkPartnerOperationId, eboparkOperations } from "./catalogue.js";
 import { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./sign.js";
 
@@ -54,7 +55,7 @@ export function createEboparkClient(options: EboparkClientOptions): EboparkClien
 
   async function post(name: string, url: string, bodyString: string): Promise<{ json: unknown; status: number }> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const clearTimer = abortAfter(controller, timeoutMs);
     try {
       const response = await doFetch(url, {
         method: "POST",
@@ -80,7 +81,7 @@ export function createEboparkClient(options: EboparkClientOptions): EboparkClien
         cause: error,
       });
     } finally {
-      clearTimeout(timer);
+      clearTimer();
     }
   }
 
@@ -103,7 +104,7 @@ export function createEboparkClient(options: EboparkClientOptions): EboparkClien
   function validated<K extends keyof typeof eboparkOperations>(id: K, input: Input<K>) {
     const schema = eboparkOperations[id].request as z.ZodObject;
     const parsed = schema.safeParse(input ?? {});
-    if (!parsed.success) throw new ValidationError(id, toFieldIssues(parsed.error, schema));
+    if (!parsed.success) throw new ValidationError(id, toFieldIssues(parsed.error, schema, input ?? {}));
     return parsed.data as Record<string, unknown>;
   }
 
@@ -114,6 +115,9 @@ export function createEboparkClient(options: EboparkClientOptions): EboparkClien
       const bodyString = JSON.stringify({ ...fields, sign: signCpgs(fields, options.secretKey) });
       const url = `${options.cpgsHost.replace(/\/+$/, "")}${eboparkOperations.findByCarNo.path}`;
       const { json, status } = await post("findByCarNo", url, bodyString);
+      if (!json || typeof json !== "object" || Array.isArray(json)) {
+        throw new TransportError("findByCarNo", "the answer is not a JSON object", "malformed", status);
+      }
       const envelope = json as Record<string, unknown>;
       // CPGS answers the record itself; a failure comes as an envelope.
       const payload = "carNo" in envelope ? envelope : unwrapPartner("findByCarNo", envelope, status);
@@ -125,7 +129,8 @@ export function createEboparkClient(options: EboparkClientOptions): EboparkClien
   };
   for (const id of Object.keys(eboparkOperations) as Array<keyof typeof eboparkOperations>) {
     if (id === "findByCarNo") continue;
-    client[id] = (input: never) => callPartner(id, validated(id, input));
+    // async, so a refused input rejects the promise like every other failure instead of throwing.
+    client[id] = async (input: never) => callPartner(id, validated(id, input));
   }
   return client as EboparkClient;
 }

@@ -13,7 +13,7 @@ export type CpgsSigner = (fields: Record<string, string>, secretKey: string) => 
 
 /**
  * Default CPGS signer: md5 of the fields sorted by key as `k=v&k=v` followed by the secret.
- * UNCONFIRMED: the seed's example sign cannot be reproduced from public material (docs/ebopark.md).
+ * UNCONFIRMED: the seed's example sign cannot be reproduced from public material (docs/protocol.md, "Assumptions").
  */
 export const defaultCpgsSigner: CpgsSigner = (fields, secretKey) => {
   const canonical = Object.keys(fields)

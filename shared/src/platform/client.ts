@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import { signCallback } from "../callbacks/sign.js";
 import { formatPlatformTime, parsePlatformTime } from "../util/time.js";
+import { abortAfter, sleep } from "../util/timers.js";
 import { PlatformError, TransportError, toFieldIssues, ValidationError } from "./errors.js";
 import {
   type CallableOperationId,
@@ -79,7 +80,13 @@ function isUnsentFailure(error: unknown): boolean {
   return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ECONNRESET_BEFORE_SEND";
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Worth another try for a read: no answer, or the server failing (5xx); a 4xx or garbled answer will not change. */
+function isTransient(error: TransportError): boolean {
+  if (error.kind === "timeout" || error.kind === "network") return true;
+  return (
+    error.kind === "http" && (error.httpStatus === undefined || error.httpStatus >= 500 || error.httpStatus === 429)
+  );
+}
 
 export function createPlatformClient(options: PlatformClientOptions): PlatformClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -112,7 +119,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
     if (accessToken && options.tokenIn !== "query") headers.AccessToken = accessToken;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const clearTimer = abortAfter(controller, timeoutMs);
     stats.requests++;
     let response: Response;
     try {
@@ -123,7 +130,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
         signal: controller.signal,
       });
     } catch (error) {
-      clearTimeout(timer);
+      clearTimer();
       if (controller.signal.aborted) {
         throw new TransportError(id, `no answer within ${timeoutMs} ms`, "timeout", undefined, { cause: error });
       }
@@ -135,11 +142,16 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     try {
       text = await response.text();
     } catch (error) {
+      if (controller.signal.aborted) {
+        throw new TransportError(id, `no complete answer within ${timeoutMs} ms`, "timeout", response.status, {
+          cause: error,
+        });
+      }
       throw new TransportError(id, `the answer was cut off: ${(error as Error).message}`, "network", response.status, {
         cause: error,
       });
     } finally {
-      clearTimeout(timer);
+      clearTimer();
     }
     let envelope: unknown;
     try {
@@ -164,7 +176,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
         const retryable =
           error instanceof TransportError &&
           tryNo < retries &&
-          (kind === "read" ? error.kind !== "malformed" : isUnsentFailure(error.cause));
+          (kind === "read" ? isTransient(error) : isUnsentFailure(error.cause));
         if (!retryable) throw error;
         stats.retries++;
         const delay = retryDelayMs * 2 ** tryNo;
@@ -208,7 +220,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const payload = envelope[definition.resultKey] ?? envelope.result ?? envelope.data;
     const parsed = (definition.result as z.ZodType).safeParse(payload);
     if (!parsed.success) {
-      const issue = toFieldIssues(parsed.error)[0];
+      const issue = toFieldIssues(parsed.error, undefined, payload)[0];
       throw new TransportError(
         id,
         `the platform's answer does not match the catalogue: ${issue?.field} ${issue?.reason}`,
@@ -263,17 +275,19 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
 
   function iterateAccessRecords(input: PagedInput<"listAccessRecords">) {
     // Validate the whole range first so a bad date is reported as the caller wrote it.
-    const probe = operations.listAccessRecords.request.safeParse({
-      ...input,
-      pageNo: 1,
-      pageSize: input.pageSize ?? 1,
-    });
+    const probeInput = { ...input, pageNo: input.pageNo ?? 1, pageSize: input.pageSize ?? 1 };
+    const probe = operations.listAccessRecords.request.safeParse(probeInput);
     if (!probe.success) {
-      throw new ValidationError("listAccessRecords", toFieldIssues(probe.error, operations.listAccessRecords.request));
+      throw new ValidationError(
+        "listAccessRecords",
+        toFieldIssues(probe.error, operations.listAccessRecords.request, probeInput),
+      );
     }
     return (async function* () {
-      for (const [startTime, endTime] of accessRecordWindows(input.startTime, input.endTime)) {
-        yield* pages("listAccessRecords", { ...input, startTime, endTime });
+      const windows = accessRecordWindows(input.startTime, input.endTime);
+      for (const [index, [startTime, endTime]] of windows.entries()) {
+        // A start page applies to the first window only; every later window starts at page 1.
+        yield* pages("listAccessRecords", { ...input, startTime, endTime, pageNo: index === 0 ? input.pageNo : 1 });
       }
     })();
   }

@@ -59,19 +59,49 @@ export class TransportError extends ParkbridgeError {
   }
 }
 
-/** Turns zod issues into field issues, reading the catalogue's metadata for the Chinese term. */
-export function toFieldIssues(error: z.ZodError, schema?: z.ZodObject): FieldIssue[] {
-  return error.issues.map((issue) => {
+/**
+ * Turns zod issues into field issues, reading the catalogue's metadata for the Chinese term.
+ * Pass the parsed `input` so a missing field reads "is required" and a field of the wrong
+ * kind keeps its own reason (zod does not keep the input in its issues).
+ */
+export function toFieldIssues(error: z.ZodError, schema?: z.ZodObject, input?: unknown): FieldIssue[] {
+  return error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
-    const top = path[0];
-    const fieldSchema = top && schema ? (schema.shape as Record<string, z.ZodType>)[top] : undefined;
-    const zh = fieldSchema ? fieldMeta(fieldSchema)?.zh : undefined;
-    const fieldName = path.length ? path.join(".") : issue.code === "unrecognized_keys" ? "(body)" : "(body)";
+    const termOf = (top: string | undefined) => {
+      const fieldSchema = top && schema ? (schema.shape as Record<string, z.ZodType>)[top] : undefined;
+      return fieldSchema ? fieldMeta(fieldSchema)?.zh : undefined;
+    };
+    if (issue.code === "unrecognized_keys") {
+      // One issue per unknown key, named by the key itself.
+      return issue.keys.map((key) => ({
+        field: [...path, key].join("."),
+        reason: "is not a known field (unknown fields are refused)",
+      }));
+    }
+    const zh = termOf(path[0]);
     let reason = issue.message;
-    if (issue.code === "invalid_type" && issue.input === undefined) reason = "is required";
-    if (issue.code === "unrecognized_keys") reason = `has unknown field(s): ${issue.keys.join(", ")}`;
-    return { field: fieldName, reason, ...(zh ? { zh } : {}) };
+    if (isMissing(issue, path, input)) reason = "is required";
+    return [{ field: path.length ? path.join(".") : "(body)", reason, ...(zh ? { zh } : {}) }];
   });
+}
+
+function isMissing(issue: z.core.$ZodIssue, path: string[], input: unknown): boolean {
+  if (!path.length) return false;
+  if (input !== undefined) {
+    let value: unknown = input;
+    for (const key of path) {
+      if (!value || typeof value !== "object") return false;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value === undefined;
+  }
+  // Without the input, fall back to zod's own wording of a missing value.
+  if (issue.code !== "invalid_type" && issue.code !== "invalid_union") return false;
+  const messages = [
+    issue.message,
+    ...(issue.code === "invalid_union" ? issue.errors.flat().map((e) => e.message) : []),
+  ];
+  return messages.some((m) => /received undefined/.test(m));
 }
 
 /** A Chinese message in the platform's style, for the simulator's answers. */

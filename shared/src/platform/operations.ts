@@ -130,7 +130,7 @@ const authorisationFields = {
 
 const endNotBeforeStart = (v: { startTime?: string; endTime?: string }) =>
   !v.startTime || !v.endTime || v.endTime >= v.startTime;
-const endNotBeforeStartError = { error: "endTime must not be before startTime", path: ["endTime"] };
+const endNotBeforeStartError = { error: "must not be before startTime", path: ["endTime"] };
 
 const optionalParkingId = f.parkingId.optional().meta({
   ...f.parkingId.meta(),

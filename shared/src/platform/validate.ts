@@ -6,6 +6,6 @@ import { type OperationId, type OperationInput, type OperationRequest, operation
 export function validateRequest<K extends OperationId>(id: K, input: OperationInput<K>): OperationRequest<K> {
   const schema = operations[id].request as z.ZodObject;
   const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) throw new ValidationError(id, toFieldIssues(parsed.error, schema));
+  if (!parsed.success) throw new ValidationError(id, toFieldIssues(parsed.error, schema, input ?? {}));
   return parsed.data as OperationRequest<K>;
 }

@@ -1,0 +1,142 @@
+/**
+ * Faults on demand: rules matched per request (or per callback delivery), applied always,
+ * for the next N matches, or at a rate drawn from a seeded random source.
+ */
+import { createRandom, type Random } from "./random.js";
+
+export type FaultKind =
+  | "latency"
+  | "http500"
+  | "http502"
+  | "timeout"
+  | "platformError"
+  | "tokenExpired"
+  | "duplicateCallback";
+
+export const faultKinds: readonly FaultKind[] = [
+  "latency",
+  "http500",
+  "http502",
+  "timeout",
+  "platformError",
+  "tokenExpired",
+  "duplicateCallback",
+];
+
+export interface FaultRule {
+  /** An operation id, "findByCarNo", a partnerService name, "callback", or "*" (default "*"). */
+  operation?: string;
+  kind: FaultKind;
+  /** Apply to the next N matching requests (default: unlimited while rate applies). */
+  times?: number;
+  /** Probability 0..1 per matching request (default 1), drawn from the seeded random source. */
+  rate?: number;
+  /** For latency: added delay; for timeout: how long the request is held before the socket drops (default 30000). */
+  latencyMs?: number;
+  /** For platformError (default "系统繁忙,请稍后重试"). */
+  msg?: string;
+}
+
+export interface StoredFault extends FaultRule {
+  id: string;
+  /** How many times it has applied. */
+  applied: number;
+}
+
+/** What the rules decided for one request or delivery. */
+export interface FaultDecision {
+  /** Added delay, ms (sum of the latency rules that applied). */
+  latencyMs: number;
+  /** The first fault that replaces the answer, if any. */
+  outcome?: StoredFault;
+  /** Deliver the callback twice. */
+  duplicate: boolean;
+}
+
+export const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
+export const DEFAULT_PLATFORM_ERROR_MSG = "系统繁忙,请稍后重试";
+
+const REQUEST_ONLY: ReadonlySet<FaultKind> = new Set(["http500", "http502", "timeout", "platformError", "tokenExpired"]);
+
+/** Checks a rule from outside (HTTP control endpoint); returns an English reason or undefined. */
+export function faultRuleProblem(rule: unknown): string | undefined {
+  if (!rule || typeof rule !== "object") return "a fault rule must be a JSON object";
+  const r = rule as Record<string, unknown>;
+  if (!faultKinds.includes(r.kind as FaultKind)) return `kind must be one of ${faultKinds.join(", ")}`;
+  if (r.operation !== undefined && (typeof r.operation !== "string" || !r.operation)) {
+    return "operation must be a non-empty string";
+  }
+  if (r.times !== undefined && !(Number.isInteger(r.times) && (r.times as number) >= 1)) {
+    return "times must be a whole number ≥ 1";
+  }
+  if (r.rate !== undefined && !(typeof r.rate === "number" && r.rate >= 0 && r.rate <= 1)) {
+    return "rate must be a number from 0 to 1";
+  }
+  if (r.latencyMs !== undefined && !(typeof r.latencyMs === "number" && r.latencyMs >= 0)) {
+    return "latencyMs must be a number ≥ 0";
+  }
+  if (r.msg !== undefined && typeof r.msg !== "string") return "msg must be a string";
+  return undefined;
+}
+
+export class FaultBook {
+  private rules: StoredFault[] = [];
+  private nextId = 1;
+  private random: Random;
+
+  constructor(private readonly seed: number) {
+    // A source of its own, so faults do not shift the generated data and traffic.
+    this.random = createRandom(seed ^ 0x5eed_fa17);
+  }
+
+  add(rule: FaultRule): string {
+    const problem = faultRuleProblem(rule);
+    if (problem) throw new TypeError(`fault rule: ${problem}`);
+    const id = `fault-${this.nextId++}`;
+    this.rules.push({ ...rule, id, applied: 0 });
+    return id;
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length < before;
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.random = createRandom(this.seed ^ 0x5eed_fa17);
+  }
+
+  list(): StoredFault[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  /**
+   * The faults for a platform/Ebopark request (`operation` = its id) or a callback delivery
+   * (`operation` = "callback"). "*" rules match requests; for callbacks only latency and
+   * duplicateCallback mean something.
+   */
+  decide(operation: string): FaultDecision {
+    const decision: FaultDecision = { latencyMs: 0, duplicate: false };
+    const isCallback = operation === "callback";
+    for (const rule of this.rules) {
+      const target = rule.operation ?? "*";
+      const matches = isCallback
+        ? target === "callback" || (target === "*" && rule.kind === "duplicateCallback")
+        : target === operation || (target === "*" && rule.kind !== "duplicateCallback");
+      if (!matches) continue;
+      if (isCallback && REQUEST_ONLY.has(rule.kind)) continue;
+      if (!isCallback && rule.kind === "duplicateCallback") continue;
+      if (rule.kind !== "latency" && rule.kind !== "duplicateCallback" && decision.outcome) continue;
+      if (rule.times !== undefined && rule.applied >= rule.times) continue;
+      if (this.random.next() >= (rule.rate ?? 1)) continue;
+      rule.applied++;
+      if (rule.kind === "latency") decision.latencyMs += rule.latencyMs ?? 0;
+      else if (rule.kind === "duplicateCallback") decision.duplicate = true;
+      else decision.outcome = rule;
+    }
+    // Spent rules stay listed (with `applied`) so a test can see they fired.
+    return decision;
+  }
+}

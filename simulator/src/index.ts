@@ -1,0 +1,162 @@
+/**
+ * @parkbridge/simulator: a local, seeded simulator of the parking open platform and Ebopark,
+ * with signed callbacks, traffic and faults on demand. `startSimulator()` runs it in-process.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { SentCallback } from "./delivery.js";
+import type { FaultRule, StoredFault } from "./faults.js";
+import type { CallRecord } from "./server.js";
+import { createRequestListener } from "./server.js";
+import { Simulator } from "./simulator.js";
+import type { SimulatorState } from "./state.js";
+import type { Traffic } from "./traffic.js";
+
+export type { CallbackBody, SentCallback } from "./delivery.js";
+export { type FaultKind, type FaultRule, faultKinds, type StoredFault } from "./faults.js";
+export type * from "./model.js";
+export type { CallRecord } from "./server.js";
+export { SimulatorState, type StateSnapshot } from "./state.js";
+export { TOKEN_FAILURE_MSG } from "./tokens.js";
+
+export interface SimulatorOptions {
+  /** Default 8788; 0 = ephemeral. */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Default 1. */
+  seed?: number;
+  /** Default [{ appKey: "demo-app-key", appSecret: "demo-app-secret" }]. */
+  accounts?: Array<{ appKey: string; appSecret: string }>;
+  /** Default 7200. */
+  tokenTtlSeconds?: number;
+  /** Where signed callbacks go (none if absent). */
+  callbackUrl?: string;
+  /** Which account signs callbacks (default: the first). */
+  callbackAppKey?: string;
+  /** Events per second while traffic runs (default 1). */
+  trafficPerSecond?: number;
+  /** Start driving traffic at once (default false). */
+  traffic?: boolean;
+  /** Retries of a non-2xx delivery (default 3). */
+  callbackRetries?: number;
+  /** First retry delay, ms, doubled each retry (default 500). */
+  callbackRetryDelayMs?: number;
+  /** Seeded authorised vehicles per lot (default 50). */
+  vehicleCount?: number;
+  /** Default "demo-partner". */
+  eboparkPartnerId?: string;
+  /** Default "demo-ebopark-secret". */
+  eboparkSecretKey?: string;
+  /** CPGS appKey, default "demo-cpgs-key". */
+  eboparkAppKey?: string;
+}
+
+export interface RunningSimulator {
+  /** e.g. "http://127.0.0.1:8788" */
+  url: string;
+  port: number;
+  /** In-process inspection and direct setup. */
+  state: SimulatorState;
+  faults: { add(rule: FaultRule): string; remove(id: string): boolean; clear(): void; list(): StoredFault[] };
+  traffic: {
+    start(ratePerSecond?: number): void;
+    stop(): void;
+    /** Generates and delivers `count` events now; resolves after their delivery attempts. */
+    step(count?: number): Promise<SentCallback[]>;
+    /** Deterministic single events (undefined: already inside / not inside). */
+    vehicleEnters: Traffic["vehicleEnters"];
+    vehicleLeaves: Traffic["vehicleLeaves"];
+    cameraStatus: Traffic["cameraStatus"];
+    visitorRegisters: Traffic["visitorRegisters"];
+    /** Every event generated, delivered or not. */
+    readonly events: Traffic["events"];
+    readonly running: boolean;
+  };
+  /** Every delivery attempt. */
+  callbacks: { sent: SentCallback[] };
+  /** Every platform and Ebopark request received. */
+  calls: CallRecord[];
+  /** Invalidates every issued token now. */
+  expireTokens(): void;
+  /** Seeded state again; faults, calls and sent callbacks cleared. */
+  reset(): void;
+  /** Stops traffic and deliveries, closes sockets. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ACCOUNT = { appKey: "demo-app-key", appSecret: "demo-app-secret" } as const;
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const accounts = options.accounts?.length ? options.accounts : [{ ...DEFAULT_ACCOUNT }];
+  const callbackAccount = options.callbackAppKey
+    ? accounts.find((a) => a.appKey === options.callbackAppKey)
+    : accounts[0];
+  if (!callbackAccount) throw new Error(`callbackAppKey ${options.callbackAppKey} is not one of the accounts`);
+
+  const sim = new Simulator({
+    seed: options.seed ?? 1,
+    vehicleCount: options.vehicleCount ?? 50,
+    accounts,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
+    callbackUrl: options.callbackUrl,
+    callbackAccount,
+    callbackRetries: options.callbackRetries ?? 3,
+    callbackRetryDelayMs: options.callbackRetryDelayMs ?? 500,
+    trafficPerSecond: options.trafficPerSecond ?? 1,
+    ebopark: {
+      partnerId: options.eboparkPartnerId ?? "demo-partner",
+      secretKey: options.eboparkSecretKey ?? "demo-ebopark-secret",
+      appKey: options.eboparkAppKey ?? "demo-cpgs-key",
+    },
+  });
+
+  const server = createServer(createRequestListener(sim));
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8788, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  if (options.traffic) sim.traffic.start();
+
+  const traffic = sim.traffic;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    state: sim.state,
+    faults: {
+      add: (rule) => sim.faults.add(rule),
+      remove: (id) => sim.faults.remove(id),
+      clear: () => sim.faults.clear(),
+      list: () => sim.faults.list(),
+    },
+    traffic: {
+      start: (rate) => traffic.start(rate),
+      stop: () => traffic.stop(),
+      step: (count) => traffic.step(count),
+      vehicleEnters: (...args) => traffic.vehicleEnters(...args),
+      vehicleLeaves: (...args) => traffic.vehicleLeaves(...args),
+      cameraStatus: (...args) => traffic.cameraStatus(...args),
+      visitorRegisters: (...args) => traffic.visitorRegisters(...args),
+      get events() {
+        return traffic.events;
+      },
+      get running() {
+        return traffic.running;
+      },
+    },
+    callbacks: { sent: sim.delivery.sent },
+    calls: sim.calls,
+    expireTokens: () => sim.tokens.expireAll(),
+    reset: () => sim.reset(),
+    close: async () => {
+      sim.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * HTTP routing (node:http): the platform's operations at `POST {base}/{operationId}`, Ebopark's
+ * CPGS and partnerService paths, and the `/__sim/` control endpoints. Platform answers are
+ * always HTTP 200 with `{code, msg, result|data}`, as the platform does; faults may replace them.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type CallableOperationId,
+  type OperationDefinition,
+  type OperationId,
+  operations,
+  toFieldIssues,
+  toPlatformMessage,
+} from "@parkbridge/shared";
+import type { z } from "zod";
+import { handleControl } from "./control.js";
+import { type EboparkAnswer, findByCarNo, partnerService } from "./ebopark.js";
+import { DEFAULT_PLATFORM_ERROR_MSG, DEFAULT_TIMEOUT_HOLD_MS, type StoredFault } from "./faults.js";
+import { type Handler, handlers, Refusal } from "./handlers/index.js";
+import type { Simulator } from "./simulator.js";
+import { TOKEN_FAILURE_MSG } from "./tokens.js";
+
+/** One platform (or Ebopark) request as the calls log keeps it. */
+export interface CallRecord {
+  operationId: string;
+  body: unknown;
+  /** Unix ms of arrival. */
+  at: number;
+  /** The envelope's code (Ebopark: its state); for a fault that replaced the answer: the HTTP status, or -1 for a dropped request. */
+  code: number;
+  /** The platform's msg when code ≠ 0. */
+  msg?: string;
+}
+
+const SUCCESS_MSG = "操作成功";
+
+export async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function sendJson(response: ServerResponse, status: number, json: unknown): void {
+  const text = JSON.stringify(json);
+  response.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.trim() === "") return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const isOperationId = (id: string): id is OperationId => Object.hasOwn(operations, id);
+
+export function createRequestListener(sim: Simulator) {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    route(sim, request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, { error: (error as Error).message });
+      else response.destroy();
+    });
+  };
+}
+
+async function route(sim: Simulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://simulator");
+  const body = await readBody(request);
+  if (url.pathname.startsWith("/__sim/")) return handleControl(sim, request.method ?? "GET", url, body, response);
+  if (request.method !== "POST") return sendJson(response, 405, { error: "the platforms take POST" });
+
+  if (url.pathname.endsWith("/partner/findByCarNo")) {
+    return answerEbopark(sim, "findByCarNo", body, response, () => findByCarNo(sim.state, sim.ebopark, body));
+  }
+  const partner = /\/partnerService\/([^/]+)$/.exec(url.pathname);
+  if (partner) {
+    const name = decodeURIComponent(partner[1] as string);
+    return answerEbopark(sim, name, body, response, () =>
+      partnerService(sim.state, sim.ebopark, name, url.searchParams, body),
+    );
+  }
+  // Any base path: the operation id is the last segment.
+  const operationId = url.pathname.split("/").filter(Boolean).at(-1) ?? "";
+  if (!isOperationId(operationId)) return sendJson(response, 404, { error: `no operation at ${url.pathname}` });
+  return answerPlatform(sim, operationId, request, url, body, response);
+}
+
+/** Applies the faults for a request; returns true when a fault answered (or dropped) it. */
+async function applyFaults(
+  sim: Simulator,
+  operationId: string,
+  response: ServerResponse,
+  log: (code: number, msg?: string) => void,
+  onPlatformFault: (fault: StoredFault) => void,
+): Promise<boolean> {
+  const decision = sim.faults.decide(operationId);
+  if (decision.latencyMs > 0) await sim.hold(decision.latencyMs);
+  const fault = decision.outcome;
+  if (!fault) return false;
+  switch (fault.kind) {
+    case "http500":
+      log(500);
+      response.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error");
+      return true;
+    case "http502":
+      log(502);
+      response
+        .writeHead(502, { "content-type": "text/html; charset=utf-8" })
+        .end("<html><body><h1>502 Bad Gateway</h1></body></html>");
+      return true;
+    case "timeout":
+      log(-1);
+      // Hold longer than the client waits, then drop the connection without an answer.
+      await sim.hold(fault.latencyMs ?? DEFAULT_TIMEOUT_HOLD_MS);
+      response.destroy();
+      return true;
+    default:
+      onPlatformFault(fault);
+      return true;
+  }
+}
+
+async function answerPlatform(
+  sim: Simulator,
+  operationId: OperationId,
+  request: IncomingMessage,
+  url: URL,
+  bodyText: string,
+  response: ServerResponse,
+): Promise<void> {
+  const now = Date.now();
+  const parsedBody = parseJson(bodyText);
+  const record: CallRecord = { operationId, body: parsedBody.ok ? parsedBody.value : bodyText, at: now, code: 0 };
+  const log = (code: number, msg?: string) => {
+    record.code = code;
+    if (msg !== undefined) record.msg = msg;
+    sim.calls.push(record);
+  };
+  const answer = (json: { code: number; msg: string } & Record<string, unknown>) => {
+    log(json.code, json.code === 0 ? undefined : json.msg);
+    sendJson(response, 200, json);
+  };
+  const refuse = (msg: string) => answer({ code: 1, msg });
+  const headerToken = request.headers.accesstoken;
+  const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? url.searchParams.get("AccessToken");
+
+  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
+    if (fault.kind === "tokenExpired") {
+      // The token really expires: the client must fetch a new one.
+      if (token) sim.tokens.expire(token);
+      refuse(TOKEN_FAILURE_MSG);
+    } else {
+      refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
+    }
+  });
+  if (faulted) return;
+
+  if (operationId !== "getAccessToken" && !sim.tokens.check(token ?? undefined, Date.now())) {
+    return refuse(TOKEN_FAILURE_MSG);
+  }
+  if (!parsedBody.ok) return refuse("参数错误:请求体不是有效的JSON");
+  const definition = operations[operationId] as OperationDefinition;
+  const schema = definition.request as z.ZodObject;
+  const parsed = schema.safeParse(parsedBody.value ?? {});
+  if (!parsed.success) return refuse(toPlatformMessage(toFieldIssues(parsed.error, schema)));
+
+  try {
+    const payload =
+      operationId === "getAccessToken"
+        ? sim.tokens.issue(parsed.data as Parameters<typeof sim.tokens.issue>[0], now)
+        : (handlers[operationId as CallableOperationId] as Handler<CallableOperationId>)(parsed.data as never, {
+            state: sim.state,
+            now,
+          });
+    answer(payload === undefined ? { code: 0, msg: SUCCESS_MSG } : { code: 0, msg: SUCCESS_MSG, [definition.resultKey]: payload });
+  } catch (error) {
+    if (error instanceof Refusal) return refuse(error.message);
+    throw error;
+  }
+}
+
+async function answerEbopark(
+  sim: Simulator,
+  operationId: string,
+  bodyText: string,
+  response: ServerResponse,
+  handle: () => EboparkAnswer,
+): Promise<void> {
+  const parsedBody = parseJson(bodyText);
+  const record: CallRecord = { operationId, body: parsedBody.ok ? parsedBody.value : bodyText, at: Date.now(), code: 0 };
+  const log = (code: number, msg?: string) => {
+    record.code = code;
+    if (msg !== undefined) record.msg = msg;
+    sim.calls.push(record);
+  };
+  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
+    const desc = fault.kind === "tokenExpired" ? "签名已过期" : (fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
+    log(1, desc);
+    sendJson(response, 200, { state: 1, desc, data: null });
+  });
+  if (faulted) return;
+  const result = handle();
+  const json = result.json as { desc?: string };
+  log(result.state, result.state === 0 ? undefined : json.desc);
+  sendJson(response, 200, result.json);
+}

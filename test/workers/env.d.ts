@@ -1,0 +1,12 @@
+import type { D1Migration } from "cloudflare:test";
+import type { Env as WorkerEnv } from "../../workers/src/env.js";
+
+// The test bindings: the Worker's own, plus what the test config adds.
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      TEST_MIGRATIONS: D1Migration[];
+      SIMULATOR_URL: string;
+    }
+  }
+}

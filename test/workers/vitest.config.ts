@@ -1,0 +1,39 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineProject } from "vitest/config";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+// Tests run inside workerd with real D1 and KV (Miniflare), configured from the root
+// wrangler.toml. A real simulator runs in Node (global setup) and the Worker reaches it
+// over loopback, as it would reach the platform.
+export default defineProject(async () => {
+  const migrations = await readD1Migrations(path.join(root, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        main: path.join(root, "workers/src/index.ts"),
+        wrangler: { configPath: path.join(root, "wrangler.toml") },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            PLATFORM_BASE_URL: inject<string>("simulatorUrl"),
+            SIMULATOR_URL: inject<string>("simulatorUrl"),
+            PLATFORM_APP_KEY: "demo-app-key",
+            PLATFORM_APP_SECRET: "demo-app-secret",
+            PLATFORM_ACCOUNTS: JSON.stringify({ "second-app-key": "second-app-secret" }),
+            ADMIN_TOKEN: "test-admin-token",
+          },
+        },
+      })),
+    ],
+    test: {
+      name: "workers",
+      include: [path.join(root, "test/workers/**/*.test.ts")],
+      setupFiles: [path.join(root, "test/workers/apply-migrations.ts")],
+      globalSetup: [path.join(root, "test/workers/global-setup.ts")],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});

@@ -1,0 +1,33 @@
+/**
+ * Bearer authentication of every /api/* route (mounted as middleware on the pattern, so routes
+ * added later are covered too). Constant-time comparison: the token never leaks by timing.
+ */
+import { timingSafeEqual } from "@parkbridge/shared";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../lib/openapi-app.js";
+
+export const BEARER_SCHEME = "bearerAuth";
+
+export function tokenOf(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(header?.trim() ?? "");
+  return match?.[1]?.trim();
+}
+
+export const requireAdminToken: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const expected = c.env.ADMIN_TOKEN;
+  const given = tokenOf(c.req.header("Authorization"));
+  if (!expected) {
+    return c.json({ error: { code: "misconfigured", message: "ADMIN_TOKEN is not set on this Worker" } }, 500);
+  }
+  if (!given) {
+    return c.json({ error: { code: "unauthorized", message: "Authorization: Bearer <ADMIN_TOKEN> is required" } }, 401, {
+      "WWW-Authenticate": 'Bearer realm="parkbridge"',
+    });
+  }
+  if (!timingSafeEqual(given, expected)) {
+    return c.json({ error: { code: "unauthorized", message: "the bearer token is not valid" } }, 401, {
+      "WWW-Authenticate": 'Bearer realm="parkbridge", error="invalid_token"',
+    });
+  }
+  await next();
+};

@@ -1,0 +1,44 @@
+import { callbackRoutes } from "./callbacks/route.js";
+import { requireAdminToken } from "./api/auth.js";
+import { eventRoutes } from "./api/events.js";
+import { laneRoutes } from "./api/lanes.js";
+import { lotRoutes } from "./api/lots.js";
+import { mountOpenApi } from "./api/openapi.js";
+import { deliveryRoutes } from "./delivery/deliveries.js";
+import { subscriptionRoutes } from "./delivery/subscriptions.js";
+import { errorAnswer } from "./lib/errors.js";
+import { createRouter } from "./lib/openapi-app.js";
+import { statusRoutes } from "./status/routes.js";
+import { visitorGrantRoutes } from "./visitors/routes.js";
+
+/** The HTTP surface: callbacks, the read API, visitor grants, subscriptions (routes mounted below). */
+export const app = createRouter();
+
+app.onError(errorAnswer);
+app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+// Every /api/* route needs the bearer token, including routes mounted below by other modules.
+app.use("/api/*", requireAdminToken);
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+
+// The platform's signed callbacks: POST /callbacks.
+app.route("/", callbackRoutes);
+
+// Read API: GET /api/events, /api/lots/{parkingId}, /api/lanes.
+app.route("/", eventRoutes);
+app.route("/", lotRoutes);
+app.route("/", laneRoutes);
+
+// Event forwarding: /api/subscriptions, /api/deliveries.
+app.route("/", subscriptionRoutes);
+app.route("/", deliveryRoutes);
+
+// Visitor grants: POST/GET /api/visitor-grants, GET/PATCH/DELETE /api/visitor-grants/{id}.
+app.route("/", visitorGrantRoutes);
+
+// The status page for people: GET /, /login, /logout (session cookie, not the bearer header).
+app.route("/", statusRoutes);
+
+// GET /openapi.json, generated from the routes above: keep it last.
+mountOpenApi(app);

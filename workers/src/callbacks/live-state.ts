@@ -1,0 +1,158 @@
+/**
+ * Live state in KV: per lot the latest counts, per lane the camera status and since when.
+ * D1 (lot_state, lane_state) is the source of truth; KV is a fast copy written at most once a
+ * second per key (KV's limit) and rebuildable from D1. Every write reads the newest row from
+ * D1 at write time, so coalescing never loses the last update, and never goes backwards.
+ * A KV failure is logged, never raised: it must not fail a callback.
+ */
+
+export interface LotLive {
+  parkingId: string;
+  freeSpaces: number | null;
+  tempLot: number | null;
+  inParkNum: number | null;
+  /** When the counts were reported (the access event's time), ISO UTC. */
+  updatedAt: string;
+  eventId: string;
+}
+
+export interface LaneLive {
+  parkingId: string;
+  laneNo: string;
+  laneName: string | null;
+  online: boolean;
+  /** Since when the lane has had this status, ISO UTC. */
+  since: string;
+  updatedAt: string;
+  eventId: string;
+}
+
+export const lotKey = (parkingId: string) => `lot:${parkingId}`;
+export const laneKey = (parkingId: string, laneNo: string) => `lane:${parkingId}:${laneNo}`;
+
+interface LotRow {
+  parking_id: string;
+  total_lot: number | null;
+  temp_lot: number | null;
+  in_park_num: number | null;
+  occurred_at: string;
+  event_id: string;
+}
+interface LaneRow {
+  parking_id: string;
+  lane_no: string;
+  lane_name: string | null;
+  online: number;
+  since: string;
+  occurred_at: string;
+  event_id: string;
+}
+
+const toLot = (r: LotRow): LotLive => ({
+  parkingId: r.parking_id,
+  freeSpaces: r.total_lot,
+  tempLot: r.temp_lot,
+  inParkNum: r.in_park_num,
+  updatedAt: r.occurred_at,
+  eventId: r.event_id,
+});
+export const toLane = (r: LaneRow): LaneLive => ({
+  parkingId: r.parking_id,
+  laneNo: r.lane_no,
+  laneName: r.lane_name,
+  online: r.online === 1,
+  since: r.since,
+  updatedAt: r.occurred_at,
+  eventId: r.event_id,
+});
+
+export async function readLotFromD1(db: D1Database, parkingId: string): Promise<LotLive | undefined> {
+  const row = await db.prepare("SELECT * FROM lot_state WHERE parking_id = ?").bind(parkingId).first<LotRow>();
+  return row ? toLot(row) : undefined;
+}
+
+export async function readLanesFromD1(db: D1Database, parkingId?: string): Promise<LaneLive[]> {
+  const query = parkingId
+    ? db.prepare("SELECT * FROM lane_state WHERE parking_id = ? ORDER BY parking_id, lane_no").bind(parkingId)
+    : db.prepare("SELECT * FROM lane_state ORDER BY parking_id, lane_no");
+  const { results } = await query.all<LaneRow>();
+  return results.map(toLane);
+}
+
+async function readLaneFromD1(db: D1Database, parkingId: string, laneNo: string): Promise<LaneLive | undefined> {
+  const row = await db
+    .prepare("SELECT * FROM lane_state WHERE parking_id = ? AND lane_no = ?")
+    .bind(parkingId, laneNo)
+    .first<LaneRow>();
+  return row ? toLane(row) : undefined;
+}
+
+/** Puts a value unless KV already holds a newer one (another isolate may have written). */
+async function putIfNewer(kv: KVNamespace, key: string, value: { updatedAt: string }): Promise<void> {
+  const current = await kv.get<{ updatedAt?: string }>(key, "json");
+  if (current?.updatedAt && current.updatedAt > value.updatedAt) return;
+  await kv.put(key, JSON.stringify(value));
+}
+
+// Per isolate: when each key was last written, and which keys have a write waiting.
+const lastWriteAt = new Map<string, number>();
+const waiting = new Set<string>();
+export const KV_MIN_INTERVAL_MS = 1000;
+
+/**
+ * Writes `key` from D1 now, or once the second since its last write has passed. A key that
+ * already has a write waiting is skipped: that write reads D1 after its wait, so it carries
+ * this update too. Resolves when done (for ctx.waitUntil); never rejects.
+ */
+export function writeCoalesced(key: string, write: () => Promise<void>, now = Date.now()): Promise<void> {
+  if (waiting.has(key)) return Promise.resolve();
+  waiting.add(key);
+  const wait = Math.max(0, (lastWriteAt.get(key) ?? Number.NEGATIVE_INFINITY) + KV_MIN_INTERVAL_MS - now);
+  return (async () => {
+    try {
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      waiting.delete(key);
+      lastWriteAt.set(key, Date.now());
+      await write();
+    } catch (error) {
+      console.warn(`live state: KV write of ${key} failed (D1 keeps the truth)`, String(error));
+    } finally {
+      waiting.delete(key);
+    }
+  })();
+}
+
+export function refreshLot(env: { DB: D1Database; LIVE: KVNamespace }, parkingId: string): Promise<void> {
+  return writeCoalesced(lotKey(parkingId), async () => {
+    const lot = await readLotFromD1(env.DB, parkingId);
+    if (lot) await putIfNewer(env.LIVE, lotKey(parkingId), lot);
+  });
+}
+
+export function refreshLane(env: { DB: D1Database; LIVE: KVNamespace }, parkingId: string, laneNo: string): Promise<void> {
+  return writeCoalesced(laneKey(parkingId, laneNo), async () => {
+    const lane = await readLaneFromD1(env.DB, parkingId, laneNo);
+    if (lane) await putIfNewer(env.LIVE, laneKey(parkingId, laneNo), lane);
+  });
+}
+
+export async function readLotFromKV(kv: KVNamespace, parkingId: string): Promise<LotLive | undefined> {
+  try {
+    return (await kv.get<LotLive>(lotKey(parkingId), "json")) ?? undefined;
+  } catch (error) {
+    console.warn("live state: KV read failed, falling back to D1", String(error));
+    return undefined;
+  }
+}
+
+/**
+ * Rewrites every live key from D1 (after a KV loss, or to repair drift). The state tables hold
+ * one row per lot and per lane, so they are read whole; returns how many keys it wrote.
+ */
+export async function rebuildLiveState(env: { DB: D1Database; LIVE: KVNamespace }): Promise<{ lots: number; lanes: number }> {
+  const { results: lots } = await env.DB.prepare("SELECT * FROM lot_state").all<LotRow>();
+  for (const row of lots) await env.LIVE.put(lotKey(row.parking_id), JSON.stringify(toLot(row)));
+  const { results: lanes } = await env.DB.prepare("SELECT * FROM lane_state").all<LaneRow>();
+  for (const row of lanes) await env.LIVE.put(laneKey(row.parking_id, row.lane_no), JSON.stringify(toLane(row)));
+  return { lots: lots.length, lanes: lanes.length };
+}

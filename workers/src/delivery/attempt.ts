@@ -1,0 +1,153 @@
+/**
+ * One attempt of one delivery: read the outbox row with its subscription and event, POST the
+ * signed payload with a short timeout, record the outcome. Never throws for a subscriber's
+ * failure (that is an outcome); throws only when D1 itself fails (the message is retried).
+ */
+import type { Env } from "../env.js";
+import { type DeliveryPolicy, deliveryPolicy, retryDelaySeconds } from "./policy.js";
+import { webhookHeaders } from "./signer.js";
+
+export type AttemptOutcome =
+  | { kind: "delivered"; status: number }
+  | { kind: "retry"; delaySeconds: number; error: string }
+  | { kind: "dead"; error: string }
+  /** Nothing to do: unknown, already delivered or dead. */
+  | { kind: "skipped"; why: string };
+
+interface DeliveryJoinRow {
+  id: string;
+  status: string;
+  attempts: number;
+  url: string;
+  secret: string;
+  deleted_at: string | null;
+  event_id: string;
+  event: string;
+  callback_type: string;
+  parking_id: string;
+  data: string;
+  received_at: string;
+  raw_body: string;
+}
+
+/** The body a subscriber receives (EDGE_API.md). */
+export function deliveryPayload(row: DeliveryJoinRow): string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(row.raw_body);
+  } catch {
+    raw = row.raw_body;
+  }
+  return JSON.stringify({
+    deliveryId: row.id,
+    eventId: row.event_id,
+    event: row.event,
+    callbackType: row.callback_type,
+    parkingId: row.parking_id,
+    data: JSON.parse(row.data),
+    raw,
+    receivedAt: row.received_at,
+  });
+}
+
+async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number) {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "user-agent": "parkbridge-webhooks/1", ...headers },
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: "manual",
+    });
+    // Drain the body so the connection is released; its content does not matter.
+    await response.body?.cancel();
+    return response.status >= 200 && response.status < 300
+      ? { ok: true as const, status: response.status }
+      : { ok: false as const, status: response.status, error: `subscriber answered HTTP ${response.status}` };
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    return {
+      ok: false as const,
+      status: null,
+      error: timedOut ? `subscriber did not answer within ${timeoutMs} ms` : `subscriber unreachable: ${String(error)}`,
+    };
+  }
+}
+
+export async function attemptDelivery(
+  env: Env,
+  deliveryId: string,
+  now = Date.now(),
+  policy: DeliveryPolicy = deliveryPolicy(env),
+): Promise<AttemptOutcome> {
+  const row = await env.DB.prepare(
+    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, e.id AS event_id, e.event, e.callback_type,
+            e.parking_id, e.data, e.received_at, r.body AS raw_body
+     FROM deliveries d
+     JOIN subscriptions s ON s.id = d.subscription_id
+     JOIN events e ON e.id = d.event_id
+     JOIN raw_callbacks r ON r.id = d.event_id
+     WHERE d.id = ?`,
+  )
+    .bind(deliveryId)
+    .first<DeliveryJoinRow>();
+  if (!row) return { kind: "skipped", why: "no such delivery" };
+  if (row.status === "delivered" || row.status === "dead") return { kind: "skipped", why: `already ${row.status}` };
+
+  const record = (sql: string, ...values: (string | number | null)[]) =>
+    env.DB.prepare(sql)
+      .bind(...values)
+      .run();
+  const nowIso = new Date(now).toISOString();
+  if (row.deleted_at) {
+    const error = "the subscription was deleted";
+    await record(
+      "UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'failed')",
+      error,
+      nowIso,
+      row.id,
+    );
+    return { kind: "dead", error };
+  }
+
+  const body = deliveryPayload(row);
+  const result = await post(row.url, body, await webhookHeaders(row.secret, row.id, body, now), policy.timeoutMs);
+  const attempts = row.attempts + 1;
+  if (result.ok) {
+    await record(
+      `UPDATE deliveries SET status = 'delivered', attempts = ?, last_status = ?, last_error = NULL, updated_at = ?,
+         delivered_at = ? WHERE id = ?`,
+      attempts,
+      result.status,
+      nowIso,
+      nowIso,
+      row.id,
+    );
+    return { kind: "delivered", status: result.status };
+  }
+  // A concurrent duplicate may have delivered meanwhile: never downgrade a delivered row.
+  if (attempts >= policy.maxAttempts) {
+    await record(
+      `UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, updated_at = ?
+       WHERE id = ? AND status != 'delivered'`,
+      attempts,
+      result.status,
+      result.error,
+      nowIso,
+      row.id,
+    );
+    return { kind: "dead", error: result.error };
+  }
+  const delaySeconds = retryDelaySeconds(policy, attempts);
+  await record(
+    `UPDATE deliveries SET status = 'failed', attempts = ?, last_status = ?, last_error = ?, updated_at = ?,
+       next_attempt_at = ? WHERE id = ? AND status != 'delivered'`,
+    attempts,
+    result.status,
+    result.error,
+    nowIso,
+    new Date(now + delaySeconds * 1000).toISOString(),
+    row.id,
+  );
+  return { kind: "retry", delaySeconds, error: result.error };
+}

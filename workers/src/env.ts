@@ -1,0 +1,31 @@
+/** The Worker's bindings, as declared in wrangler.toml (vars) and set as secrets. */
+export interface Env {
+  /** History: raw and normalised events, visitor grants, deliveries (source of truth). */
+  DB: D1Database;
+  /** Live state: per-lot occupancy and per-lane camera status (rebuildable from DB). */
+  LIVE: KVNamespace;
+
+  PLATFORM_BASE_URL: string;
+  /** The platform account this Worker acts as (secret). */
+  PLATFORM_APP_KEY: string;
+  PLATFORM_APP_SECRET: string;
+  /** More accounts whose callbacks land here: JSON {"appKey": "appSecret"} (secret, optional). */
+  PLATFORM_ACCOUNTS?: string;
+  /** Bearer token of every /api/* route (secret). */
+  ADMIN_TOKEN: string;
+  CALLBACK_WINDOW_SECONDS?: string;
+  /** Per-request timeout of platform calls, ms (default 10000). */
+  PLATFORM_TIMEOUT_MS?: string;
+  /** Platform requests one visitor-expiry sweep run may make, token and list calls included (default 40). */
+  SWEEP_MAX_PLATFORM_CALLS?: string;
+  /** Failed revocation attempts before a grant is marked `failed` (default 5). */
+  SWEEP_MAX_ATTEMPTS?: string;
+  /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */
+  DELIVERIES: Queue<import("./delivery/outbox.js").DeliveryMessage>;
+  /** First retry delay of a failed delivery, seconds; doubles per attempt up to an hour (default 30). */
+  DELIVERY_RETRY_BASE_SECONDS?: string;
+  /** Attempts before a delivery is dead (default 10). */
+  DELIVERY_MAX_ATTEMPTS?: string;
+  /** Per-attempt timeout of a subscriber, ms (default 10000). */
+  DELIVERY_TIMEOUT_MS?: string;
+}

@@ -1,0 +1,18 @@
+/**
+ * The parkbridge edge Worker: where the platform's callbacks land (fetch), where visitor
+ * access expires on time (scheduled), and (see docs/architecture.md) how events reach subscribers.
+ */
+import { app } from "./app.js";
+import { consumeQueue } from "./delivery/consumer.js";
+import type { DeliveryMessage } from "./delivery/outbox.js";
+import type { Env } from "./env.js";
+import { runScheduled } from "./scheduled.js";
+
+export default {
+  fetch: app.fetch,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller, env));
+  },
+  // Event delivery (and its dead-letter queue): delivery/consumer.ts.
+  queue: consumeQueue,
+} satisfies ExportedHandler<Env, DeliveryMessage>;

@@ -1,0 +1,63 @@
+/**
+ * Configuration read from the Worker's bindings: which platform accounts may call back here
+ * (appKey → appSecret) and the tunables with their defaults. Pure functions of `env`.
+ */
+import { DEFAULT_CALLBACK_WINDOW_MS } from "@parkbridge/shared";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface AccountSources {
+  PLATFORM_APP_KEY?: string;
+  PLATFORM_APP_SECRET?: string;
+  PLATFORM_ACCOUNTS?: string;
+}
+
+/**
+ * Every account whose callbacks this Worker accepts: the primary one plus PLATFORM_ACCOUNTS
+ * (JSON `{"appKey": "appSecret"}`). A malformed PLATFORM_ACCOUNTS is a ConfigError, never ignored.
+ */
+export function parseAccounts(env: AccountSources): Map<string, string> {
+  const accounts = new Map<string, string>();
+  if (env.PLATFORM_ACCOUNTS?.trim()) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.PLATFORM_ACCOUNTS);
+    } catch {
+      throw new ConfigError('PLATFORM_ACCOUNTS is not valid JSON (expected {"appKey": "appSecret", ...})');
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new ConfigError('PLATFORM_ACCOUNTS must be a JSON object {"appKey": "appSecret", ...}');
+    }
+    for (const [appKey, secret] of Object.entries(parsed)) {
+      if (typeof secret !== "string" || !secret) {
+        throw new ConfigError(`PLATFORM_ACCOUNTS: the secret of ${JSON.stringify(appKey)} must be a non-empty string`);
+      }
+      accounts.set(appKey, secret);
+    }
+  }
+  if (env.PLATFORM_APP_KEY && env.PLATFORM_APP_SECRET) accounts.set(env.PLATFORM_APP_KEY, env.PLATFORM_APP_SECRET);
+  return accounts;
+}
+
+// Parsing JSON on every callback is cheap but pointless: cache per isolate, keyed by the raw text.
+let cached: { key: string; accounts: Map<string, string> } | undefined;
+
+export function accountsOf(env: AccountSources): Map<string, string> {
+  const key = `${env.PLATFORM_APP_KEY}\u0000${env.PLATFORM_APP_SECRET}\u0000${env.PLATFORM_ACCOUNTS ?? ""}`;
+  if (cached?.key !== key) cached = { key, accounts: parseAccounts(env) };
+  return cached.accounts;
+}
+
+/** A positive number from a string var, or the default when unset; a bad value is a ConfigError. */
+export function numberVar(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new ConfigError(`${name} must be a non-negative number, got ${value}`);
+  return parsed;
+}
+
+export function callbackWindowMs(env: { CALLBACK_WINDOW_SECONDS?: string }): number {
+  return numberVar(env.CALLBACK_WINDOW_SECONDS, "CALLBACK_WINDOW_SECONDS", DEFAULT_CALLBACK_WINDOW_MS / 1000) * 1000;
+}

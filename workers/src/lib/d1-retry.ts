@@ -1,0 +1,32 @@
+/**
+ * Retries a D1 call on transient errors only (the list the D1 docs and the
+ * d1-starter-sessions template give), with exponential backoff and jitter. Only wrap work that
+ * is safe to repeat: reads, and writes made idempotent by a key (ON CONFLICT DO NOTHING).
+ */
+const TRANSIENT = ["Network connection lost", "storage caused object to be reset", "reset because its code was updated"];
+
+export function isTransientD1Error(error: unknown): boolean {
+  const message = String(error instanceof Error ? error.message : error);
+  return TRANSIENT.some((fragment) => message.includes(fragment));
+}
+
+export interface RetryOptions {
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export async function withD1Retry<T>(work: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 3;
+  const base = options.baseDelayMs ?? 50;
+  const max = options.maxDelayMs ?? 1000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientD1Error(error)) throw error;
+      const delay = Math.min(max, base * 2 ** (attempt - 1));
+      await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { pruneCallbackSignatures } from "./callbacks/prune.js";
+import { reconcileDeliveries } from "./delivery/reconcile.js";
+import type { Env } from "./env.js";
+import { runVisitorSweep } from "./sweep/sweep.js";
+
+/** Cron entry (UTC). Each job is independent: one failing does not stop the others. */
+export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const jobs: Array<[string, () => Promise<unknown>]> = [
+    // The visitor-expiry sweep: `now` is the cron's scheduled instant (UTC), so tests choose it.
+    ["visitor-expiry-sweep", () => runVisitorSweep(env, { now: controller.scheduledTime })],
+    // Outbox rows whose queue message was lost: re-enqueue (delivery/reconcile.ts).
+    ["delivery-reconciliation", () => reconcileDeliveries(env, controller.scheduledTime)],
+    // Used (timestamp, sign) pairs older than the callback window can never be accepted again.
+    ["callback-signature-pruning", () => pruneCallbackSignatures(env, controller.scheduledTime)],
+  ];
+  const results = await Promise.allSettled(jobs.map(([, job]) => job()));
+  results.forEach((result, index) => {
+    if (result.status === "rejected") console.error(`scheduled job ${jobs[index]?.[0]} failed:`, result.reason);
+  });
+}

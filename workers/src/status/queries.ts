@@ -1,0 +1,202 @@
+/**
+ * What the status page shows, read straight from D1 (the source of truth; KV is only a
+ * cache of the same live state). Every list is bounded, and all queries go in one batch.
+ */
+import type { OccupancyPoint } from "./chart.js";
+
+export interface LotStatus {
+  parkingId: string;
+  inParkNum: number | null;
+  /** Free spaces in all (the platform's totalLot). */
+  freeSpaces: number | null;
+  tempLot: number | null;
+  updatedAt: string;
+  /** Oldest first; the first may precede the window (the value the window starts with). */
+  points: OccupancyPoint[];
+}
+
+export interface LaneStatus {
+  parkingId: string;
+  laneNo: string;
+  laneName: string | null;
+  online: boolean;
+  since: string;
+}
+
+export interface AccessEntry {
+  eventId: string;
+  parkingId: string;
+  vehicleCode: string;
+  direction: "in" | "out";
+  laneNo: string;
+  laneName: string | null;
+  occurredAt: string;
+}
+
+export interface GrantEnding {
+  id: string;
+  parkingId: string;
+  vehicleCode: string;
+  visitorName: string;
+  endsAt: string;
+  status: string;
+  lastError: string | null;
+}
+
+export interface DeliveryProblem {
+  id: string;
+  subscriptionUrl: string | null;
+  event: string | null;
+  parkingId: string | null;
+  status: "failed" | "dead";
+  attempts: number;
+  lastError: string | null;
+  updatedAt: string;
+}
+
+/** A list from a table another part owns: `available` is false while its migration is not applied. */
+export interface Section<T> {
+  available: boolean;
+  items: T[];
+}
+
+export interface StatusSnapshot {
+  generatedAt: string;
+  windowHours: number;
+  lots: LotStatus[];
+  lanes: LaneStatus[];
+  latestAccesses: AccessEntry[];
+  /** Active grants ending within `grantHorizonHours`, soonest first. */
+  grantsEndingSoon: Section<GrantEnding>;
+  grantHorizonHours: number;
+  failedDeliveries: Section<DeliveryProblem>;
+}
+
+export interface StatusQueryOptions {
+  nowMs?: number;
+  /** Width of the occupancy charts, hours. */
+  windowHours?: number;
+}
+
+/** Bounds keep the page cheap however busy the lots are. */
+export const LIMITS = { lots: 50, lanes: 200, accesses: 15, pointsPerLot: 2000 } as const;
+
+interface LotRow {
+  parking_id: string;
+  total_lot: number | null;
+  temp_lot: number | null;
+  in_park_num: number | null;
+  occurred_at: string;
+}
+interface PointRow {
+  occurred_at: string;
+  in_park_num: number;
+  total_lot: number | null;
+}
+interface LaneRow {
+  parking_id: string;
+  lane_no: string;
+  lane_name: string | null;
+  online: number;
+  since: string;
+}
+interface AccessRow {
+  event_id: string;
+  parking_id: string;
+  vehicle_code: string;
+  direction: "in" | "out";
+  lane_no: string;
+  lane_name: string | null;
+  occurred_at: string;
+}
+
+const toPoint = (row: PointRow): OccupancyPoint => ({
+  atMs: Date.parse(row.occurred_at),
+  inPark: row.in_park_num,
+  free: row.total_lot,
+});
+
+export async function loadStatus(db: D1Database, options: StatusQueryOptions = {}): Promise<StatusSnapshot> {
+  const nowMs = options.nowMs ?? Date.now();
+  const windowHours = options.windowHours ?? 6;
+  const from = new Date(nowMs - windowHours * 3_600_000).toISOString();
+
+  const lotRows = await db
+    .prepare(
+      `SELECT parking_id, total_lot, temp_lot, in_park_num, occurred_at
+         FROM lot_state ORDER BY parking_id LIMIT ?1`,
+    )
+    .bind(LIMITS.lots)
+    .all<LotRow>();
+
+  const perLot = lotRows.results.flatMap((lot) => [
+    // The value the window starts with: the last pass before it.
+    db
+      .prepare(
+        `SELECT occurred_at, in_park_num, total_lot FROM vehicle_accesses
+          WHERE parking_id = ?1 AND occurred_at < ?2 AND in_park_num IS NOT NULL
+          ORDER BY occurred_at DESC LIMIT 1`,
+      )
+      .bind(lot.parking_id, from),
+    // The newest passes of the window, at most pointsPerLot of them.
+    db
+      .prepare(
+        `SELECT occurred_at, in_park_num, total_lot FROM vehicle_accesses
+          WHERE parking_id = ?1 AND occurred_at >= ?2 AND in_park_num IS NOT NULL
+          ORDER BY occurred_at DESC LIMIT ?3`,
+      )
+      .bind(lot.parking_id, from, LIMITS.pointsPerLot),
+  ]);
+  const [laneResult, accessResult, ...pointResults] = await db.batch([
+    db
+      .prepare(
+        `SELECT parking_id, lane_no, lane_name, online, since FROM lane_state
+          ORDER BY online ASC, parking_id, lane_no LIMIT ?1`,
+      )
+      .bind(LIMITS.lanes),
+    db
+      .prepare(
+        `SELECT va.event_id, va.parking_id, va.vehicle_code, va.direction, va.lane_no, va.lane_name, va.occurred_at
+           FROM events e JOIN vehicle_accesses va ON va.event_id = e.id
+          WHERE e.event = 'vehicleAccess'
+          ORDER BY e.received_at DESC, e.id DESC LIMIT ?1`,
+      )
+      .bind(LIMITS.accesses),
+    ...perLot,
+  ]);
+
+  const lots = lotRows.results.map((lot, i): LotStatus => {
+    const before = (pointResults[2 * i]?.results ?? []) as PointRow[];
+    const inWindow = (pointResults[2 * i + 1]?.results ?? []) as PointRow[];
+    return {
+      parkingId: lot.parking_id,
+      inParkNum: lot.in_park_num,
+      freeSpaces: lot.total_lot,
+      tempLot: lot.temp_lot,
+      updatedAt: lot.occurred_at,
+      points: [...before, ...inWindow.reverse()].map(toPoint),
+    };
+  });
+
+  return {
+    generatedAt: new Date(nowMs).toISOString(),
+    windowHours,
+    lots,
+    lanes: ((laneResult?.results ?? []) as LaneRow[]).map((row) => ({
+      parkingId: row.parking_id,
+      laneNo: row.lane_no,
+      laneName: row.lane_name,
+      online: row.online === 1,
+      since: row.since,
+    })),
+    latestAccesses: ((accessResult?.results ?? []) as AccessRow[]).map((row) => ({
+      eventId: row.event_id,
+      parkingId: row.parking_id,
+      vehicleCode: row.vehicle_code,
+      direction: row.direction,
+      laneNo: row.lane_no,
+      laneName: row.lane_name,
+      occurredAt: row.occurred_at,
+    })),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The status page's routes: `GET /` (the page), `GET|POST /login`, `POST /logout`.
+ * Mounted at the root of the app; middleware is attached per route so that nothing here
+ * touches the other routes.
+ */
+import { type Context, Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { csrf } from "hono/csrf";
+import type { Env } from "../env.js";
+import { type Html, pageHeaders } from "./layout.js";
+import { loginPage } from "./login-page.js";
+import { loadStatus } from "./queries.js";
+import { createSession, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionIsValid, tokenMatches } from "./session.js";
+import { statusPage } from "./status-page.js";
+
+type StatusContext = Context<{ Bindings: Env }>;
+
+export const statusRoutes = new Hono<{ Bindings: Env }>();
+
+async function page(c: StatusContext, content: Html, status: 200 | 401 | 503 = 200) {
+  return c.html(await content, status, pageHeaders);
+}
+
+const isHttps = (c: StatusContext) => new URL(c.req.url).protocol === "https:";
+
+/** A whole number from the query string, clamped; the fallback when absent or not a number. */
+function queryNumber(c: StatusContext, name: string, fallback: number, min: number, max: number): number {
+  const value = Number(c.req.query(name));
+  if (c.req.query(name) === undefined || !Number.isFinite(value)) return fallback;
+  return Math.min(Math.max(Math.round(value), min), max);
+}
+
+async function isLoggedIn(c: StatusContext): Promise<boolean> {
+  const adminToken = c.env.ADMIN_TOKEN ?? "";
+  if (await sessionIsValid(adminToken, getCookie(c, SESSION_COOKIE))) return true;
+  // Scripts may look too, with the same bearer token as /api/*.
+  const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  return bearer !== undefined && (await tokenMatches(adminToken, bearer));
+}
+
+statusRoutes.get("/", async (c) => {
+  if (!(await isLoggedIn(c))) return c.redirect("/login", 303);
+  const windowHours = queryNumber(c, "hours", 6, 1, 48);
+  // 0 turns the refresh off; otherwise at least every 5 s, at most hourly.
+  const refresh = queryNumber(c, "refresh", 30, 0, 3600);
+  const refreshSeconds = refresh === 0 ? 0 : Math.max(refresh, 5);
+  try {
+    const snapshot = await loadStatus(c.env.DB, { windowHours });
+    return page(c, statusPage(snapshot, { refreshSeconds }));
+  } catch (error) {
+    console.error("status page: reading D1 failed", error);
+    return c.text("The status page could not read its storage (D1). Try again shortly.", 503, pageHeaders);
+  }
+});
+
+statusRoutes.get("/login", async (c) => {
+  if (await isLoggedIn(c)) return c.redirect("/", 303);
+  return page(c, loginPage());
+});
+
+statusRoutes.post("/login", csrf(), async (c) => {
+  const adminToken = c.env.ADMIN_TOKEN ?? "";
+  if (!adminToken) {
+    return page(c, loginPage({ error: "ADMIN_TOKEN is not configured on this Worker, so nobody can log in." }), 503);
+  }
+  const form = await c.req.parseBody();
+  const submitted = typeof form.token === "string" ? form.token : "";
+  if (!(await tokenMatches(adminToken, submitted))) {
+    return page(c, loginPage({ error: "That admin token is not correct." }), 401);
+  }
+  setCookie(c, SESSION_COOKIE, await createSession(adminToken), {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: isHttps(c),
+    path: "/",
+    maxAge: SESSION_TTL_SECONDS,
+  });
+  return c.redirect("/", 303);
+});
+
+statusRoutes.post("/logout", csrf(), (c) => {
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c), httpOnly: true, sameSite: "Strict" });
+  return c.redirect("/login", 303);
+});

@@ -1,0 +1,169 @@
+/**
+ * The status page: lots with their occupancy charts, lane cameras, the latest passes,
+ * visitor grants ending soon and deliveries that failed. Read-only, server-rendered, and
+ * built only from the snapshot (which holds no secret: no tokens, no subscriber secrets).
+ */
+import { html } from "hono/html";
+import { occupancyChart } from "./chart.js";
+import { displayUrl, localTime, relative } from "./format.js";
+import { type Html, layout } from "./layout.js";
+import type { LotStatus, Section, StatusSnapshot } from "./queries.js";
+
+const zh = (text: string) => html`<span class="zh" lang="zh-CN">${text}</span>`;
+
+function lotCard(lot: LotStatus, fromMs: number, toMs: number): Html {
+  const inside = lot.inParkNum;
+  const capacity = inside !== null && lot.freeSpaces !== null ? inside + lot.freeSpaces : null;
+  const percent = capacity && inside !== null ? Math.round((inside / capacity) * 100) : null;
+  return html`<article class="card lot" data-parking-id="${lot.parkingId}">
+  <h3>${lot.parkingId}</h3>
+  <div class="numbers">
+    <span><strong data-field="inside">${inside ?? "—"}</strong>inside ${zh("在场")}</span>
+    <span><strong data-field="free">${lot.freeSpaces ?? "—"}</strong>free ${zh("空位")}</span>
+    ${lot.tempLot !== null ? html`<span><strong>${lot.tempLot}</strong>free for visitors ${zh("临时空位")}</span>` : ""}
+    ${percent !== null ? html`<span><strong>${percent}%</strong>full</span>` : ""}
+  </div>
+  ${
+    percent !== null
+      ? html`<div class="bar${percent >= 95 ? " full" : ""}" aria-hidden="true"><span style="width:${Math.min(percent, 100)}%"></span></div>`
+      : ""
+  }
+  ${occupancyChart({ parkingId: lot.parkingId, points: lot.points, fromMs, toMs })}
+  <div class="muted">Last pass ${localTime(lot.updatedAt)}</div>
+</article>`;
+}
+
+function unavailable(section: Section<unknown>, what: string): Html | undefined {
+  return section.available ? undefined : html`<p class="empty-note">${what} are not set up on this Worker yet.</p>`;
+}
+
+export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: number }): Html {
+  const nowMs = Date.parse(snapshot.generatedAt);
+  const fromMs = nowMs - snapshot.windowHours * 3_600_000;
+  const offline = snapshot.lanes.filter((lane) => !lane.online);
+  const inside = snapshot.lots.reduce((sum, lot) => sum + (lot.inParkNum ?? 0), 0);
+  const free = snapshot.lots.reduce((sum, lot) => sum + (lot.freeSpaces ?? 0), 0);
+  const grants = snapshot.grantsEndingSoon;
+  const deliveries = snapshot.failedDeliveries;
+
+  const body = html`<header class="top">
+  <h1>parkbridge ${zh("停车场实时状态")}</h1>
+  <span class="meta">Updated ${localTime(snapshot.generatedAt)} (UTC+8) · times are the lots' local time, UTC+8${
+    options.refreshSeconds ? html` · refreshes every ${options.refreshSeconds} s` : ""
+  }</span>
+  <form method="post" action="/logout"><button type="submit">Log out</button></form>
+</header>
+<main>
+  <section class="tiles" aria-label="Summary">
+    <div class="tile"><div class="value">${snapshot.lots.length}</div><div class="label">parking lots ${zh("停车场")}</div></div>
+    <div class="tile"><div class="value">${inside}</div><div class="label">vehicles inside ${zh("在场车辆")}</div></div>
+    <div class="tile"><div class="value">${free}</div><div class="label">free spaces ${zh("空位")}</div></div>
+    <div class="tile${offline.length ? " bad" : ""}"><div class="value" data-field="offline-count">${offline.length}</div><div class="label">cameras offline ${zh("相机离线")}</div></div>
+    <div class="tile${grants.items.length ? " warn" : ""}"><div class="value">${grants.items.length}</div><div class="label">visitor grants ending within ${snapshot.grantHorizonHours} h ${zh("即将到期")}</div></div>
+    <div class="tile${deliveries.items.length ? " bad" : ""}"><div class="value">${deliveries.items.length}</div><div class="label">failed deliveries ${zh("投递失败")}</div></div>
+  </section>
+
+  <section id="lots">
+    <h2>Occupancy, last ${snapshot.windowHours} hours ${zh("车位占用")}</h2>
+    ${
+      snapshot.lots.length
+        ? html`<div class="lots">${snapshot.lots.map((lot) => lotCard(lot, fromMs, nowMs))}</div>`
+        : html`<p class="empty-note">No parking lot has reported a vehicle yet.</p>`
+    }
+  </section>
+
+  <div class="two">
+  <section id="lanes">
+    <h2>Lane cameras ${zh("车道相机")}</h2>
+    ${
+      snapshot.lanes.length
+        ? html`<table>
+      <thead><tr><th>Lot</th><th>Lane</th><th>Camera</th><th>Since</th></tr></thead>
+      <tbody>${snapshot.lanes.map(
+        (lane) => html`<tr data-lane="${lane.parkingId}/${lane.laneNo}">
+        <td>${lane.parkingId}</td>
+        <td>${lane.laneName ?? lane.laneNo} <span class="muted">${lane.laneName ? lane.laneNo : ""}</span></td>
+        <td>${lane.online ? html`<span class="pill ok">● Online</span>` : html`<span class="pill bad">● Offline</span>`}</td>
+        <td class="time">${localTime(lane.since)} <span class="muted">${relative(lane.since, nowMs)}</span></td>
+      </tr>`,
+      )}</tbody>
+    </table>`
+        : html`<p class="empty-note">No camera has reported its status yet.</p>`
+    }
+  </section>
+
+  <section id="entries">
+    <h2>Latest entries and exits ${zh("最近进出")}</h2>
+    ${
+      snapshot.latestAccesses.length
+        ? html`<table>
+      <thead><tr><th>Time</th><th>Plate</th><th>Direction</th><th>Lot · lane</th></tr></thead>
+      <tbody>${snapshot.latestAccesses.map(
+        (entry) => html`<tr data-event-id="${entry.eventId}">
+        <td class="time">${localTime(entry.occurredAt)}</td>
+        <td class="plate" lang="zh-CN">${entry.vehicleCode}</td>
+        <td>${entry.direction === "in" ? html`<span class="pill ok">→ In 入场</span>` : html`<span class="pill info">← Out 出场</span>`}</td>
+        <td>${entry.parkingId} · ${entry.laneName ?? entry.laneNo}</td>
+      </tr>`,
+      )}</tbody>
+    </table>`
+        : html`<p class="empty-note">No vehicle has passed yet.</p>`
+    }
+  </section>
+  </div>
+
+  <div class="two">
+  <section id="grants">
+    <h2>Visitor access ending soon ${zh("即将到期的访客")}</h2>
+    ${
+      unavailable(grants, "Visitor grants") ??
+      (grants.items.length
+        ? html`<table>
+      <thead><tr><th>Plate</th><th>Visitor</th><th>Lot</th><th>Ends</th></tr></thead>
+      <tbody>${grants.items.map(
+        (grant) => html`<tr data-grant-id="${grant.id}">
+        <td class="plate" lang="zh-CN">${grant.vehicleCode}</td>
+        <td lang="zh-CN">${grant.visitorName}</td>
+        <td>${grant.parkingId}</td>
+        <td class="time">${localTime(grant.endsAt)} <span class="pill warn">${relative(grant.endsAt, nowMs)}</span></td>
+      </tr>`,
+      )}</tbody>
+    </table>`
+        : html`<p class="empty-note">No visitor access ends in the next ${snapshot.grantHorizonHours} hours.</p>`)
+    }
+  </section>
+
+  <section id="deliveries">
+    <h2>Deliveries that failed ${zh("投递失败")}</h2>
+    ${
+      unavailable(deliveries, "Deliveries") ??
+      (deliveries.items.length
+        ? html`<table>
+      <thead><tr><th>Subscriber</th><th>Event</th><th>Status</th><th>Last error</th></tr></thead>
+      <tbody>${deliveries.items.map(
+        (delivery) => html`<tr data-delivery-id="${delivery.id}">
+        <td>${delivery.subscriptionUrl ? displayUrl(delivery.subscriptionUrl) : "(deleted subscription)"}</td>
+        <td>${delivery.event ?? "—"}${delivery.parkingId ? html` <span class="muted">${delivery.parkingId}</span>` : ""}</td>
+        <td>${
+          delivery.status === "dead"
+            ? html`<span class="pill bad">Dead</span>`
+            : html`<span class="pill warn">Failed, retrying</span>`
+        } <span class="muted">${delivery.attempts} attempts</span></td>
+        <td><div class="error-text">${delivery.lastError ?? ""}</div><span class="muted">${localTime(delivery.updatedAt)}</span></td>
+      </tr>`,
+      )}</tbody>
+    </table>`
+        : html`<p class="empty-note">Every delivery went through.</p>`)
+    }
+  </section>
+  </div>
+
+  <footer>parkbridge edge Worker · read-only view of D1 · the same data as <code>/api/*</code></footer>
+</main>`;
+
+  return layout({
+    title: `parkbridge status${offline.length ? ` · ${offline.length} offline` : ""}`,
+    body,
+    refreshSeconds: options.refreshSeconds,
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * The visitor-expiry sweep (cron, every minute). Each run:
+ * 1. settles `pending` grants whose create call's outcome was lost (looks at the platform);
+ * 2. ends `active` grants whose end has passed: deletes the platform's authorisation if it is
+ *    still the grant's (`expired`), leaves it alone if the plate was given other access since
+ *    (`superseded`), and records every step in `grant_audit`.
+ * Overlapping runs never work on the same grant (a lease taken by one conditional UPDATE);
+ * a run spends at most SWEEP_MAX_PLATFORM_CALLS platform requests and leaves the rest to the
+ * next run; failures back off across runs and end `failed` after SWEEP_MAX_ATTEMPTS.
+ * Times: `now` is an instant (the cron's scheduledTime, UTC); grant ends are instants too, so
+ * a grant ending 23:59 UTC+8 is due from 15:59 UTC, with no zone arithmetic here.
+ */
+import type { Env } from "../env.js";
+import { readVisitorConfig } from "../visitors/config.js";
+import { formatPlatformTime } from "@parkbridge/shared";
+import type { GrantRow, GrantStatus } from "../visitors/grant.js";
+import { judgeOwnership } from "../visitors/ownership.js";
+import { visitorPlatformClient } from "../visitors/platform-client.js";
+import { claimLease, dueGrants, releaseLease, stalePendingGrants, transition } from "../visitors/repository.js";
+import { describeFailure, LotAuthorisations, revokeIfOwned } from "../visitors/revocation.js";
+import { CallBudget, isBudgetExhausted } from "./budget.js";
+
+/** How long a run holds a grant it works on; a run that dies releases it by this expiring. */
+export const SWEEP_LEASE_MS = 5 * 60_000;
+/** A pending grant younger than this may still be in the middle of its create request. */
+export const PENDING_GRACE_MS = 5 * 60_000;
+const BACKOFF_BASE_MS = 60_000;
+const BACKOFF_MAX_MS = 30 * 60_000;
+
+/** Delay before the next attempt after `attempts` failures: 1, 2, 4, 8… minutes, at most 30. */
+export const backoffMs = (attempts: number) => Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS);
+
+export interface SweepOptions {
+  /** The run's instant (epoch ms): the cron's scheduledTime. */
+  now: number;
+  runId?: string;
+  /** The transport under the call budget (tests; default global fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface SweepReport {
+  runId: string;
+  now: string;
+  expired: number;
+  superseded: number;
+  retrying: number;
+  failed: number;
+  activated: number;
+  rejected: number;
+  /** Grants another run (or the API) held. */
+  skipped: number;
+  platformCalls: number;
+  /** True when the run stopped because its call budget was spent (work left for the next run). */
+  budgetExhausted: boolean;
+}
+
+export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<SweepReport> {
+  const config = readVisitorConfig(env);
+  const now = options.now;
+  const runId = options.runId ?? crypto.randomUUID();
+  const actor = `sweep:${runId}`;
+  const budget = new CallBudget(config.sweepMaxPlatformCalls, options.fetch);
+  // One in-run retry for reads; everything else is retried by the next runs, with backoff.
+  const client = visitorPlatformClient(env, { fetch: budget.fetch, retries: 1 });
+  const lots = new LotAuthorisations(client);
+  const report: SweepReport = {
+    runId,
+    now: new Date(now).toISOString(),
+    expired: 0,
+    superseded: 0,
+    retrying: 0,
+    failed: 0,
+    activated: 0,
+    rejected: 0,
+    skipped: 0,
+    platformCalls: 0,
+    budgetExhausted: false,
+  };
+
+  // Each grant needs at least one call; more are never useful in one run.
+  const limit = config.sweepMaxPlatformCalls;
+  const pending = await stalePendingGrants(env.DB, now - PENDING_GRACE_MS, now, limit);
+  const due = await dueGrants(env.DB, now, limit);
+  const work: Array<{ grant: GrantRow; status: GrantStatus }> = [
+    ...pending.map((grant) => ({ grant, status: "pending" as const })),
+    ...due.map((grant) => ({ grant, status: "active" as const })),
+  ];
+
+  for (const item of work) {
+    // The calls this grant needs at least: a token (once per run), its lot's list (once per run), a deletion.
+    const needed =
+      (client.stats.tokenFetches === 0 ? 1 : 0) +
+      (lots.has(item.grant.parking_id) ? 0 : 1) +
+      (item.status === "active" ? 1 : 0);
+    if (budget.remaining < needed) {
+      report.budgetExhausted = true;
+      break;
+    }
+    const grant = await claimLease(env.DB, {
+      id: item.grant.id,
+      status: item.status,
+      owner: actor,
+      now,
+      until: now + SWEEP_LEASE_MS,
+      dueOnly: item.status === "active",
+    });
+    if (!grant) {
+      report.skipped++;
+      continue;
+    }
+    try {
+      if (item.status === "pending") await settlePending(env.DB, grant, lots, actor, now, report);
+      else await endGrant(env.DB, grant, client, lots, actor, now, report);
+    } catch (error) {
+      if (isBudgetExhausted(error)) {
+        await releaseLease(env.DB, grant.id, actor);
+        report.budgetExhausted = true;
+        break;
+      }
+      await recordFailure(env.DB, grant, error, actor, now, config.sweepMaxAttempts, report);
+    }
+  }
+  report.platformCalls = budget.used;
+  console.log(JSON.stringify({ job: "visitor-expiry-sweep", ...report }));
+  return report;
+}
+
+async function endGrant(
+  db: D1Database,
+  grant: GrantRow,
+  client: ReturnType<typeof visitorPlatformClient>,
+  lots: LotAuthorisations,
+  actor: string,
+  now: number,
+  report: SweepReport,
+): Promise<void> {
+  const outcome = await revokeIfOwned(client, lots, grant);
+  const ended = `ended ${grant.ends_at_local} (UTC+8)`;
+  const closed = {
+    deleted: { status: "expired", reason: `${ended}; the platform's authorisation was deleted`, action: "expired" },
+    gone: {
+      status: "expired",
+      reason: `${ended}; the platform had no authorisation for the plate any more`,
+      action: "expired_already_gone",
+    },
+    superseded: {
+      status: "superseded",
+      reason: `${ended}; the platform's authorisation was left in place: ${outcome.kind === "superseded" ? outcome.reason : ""}`,
+      action: "superseded",
+    },
+  }[outcome.kind] as { status: GrantStatus; reason: string; action: string };
+  const applied = await transition(db, {
+    id: grant.id,
+    from: "active",
+    leaseOwner: actor,
+    set: { status: closed.status, closed_reason: closed.reason, next_attempt_at: null },
+    at: now,
+    audit: { actor, action: closed.action, detail: { outcome, attempts: grant.attempts } },
+  });
+  if (!applied) report.skipped++;
+  else if (closed.status === "superseded") report.superseded++;
+  else report.expired++;
+}
+
+/** A pending grant is active if the platform holds its authorisation, else its create did not take effect. */
+async function settlePending(
+  db: D1Database,
+  grant: GrantRow,
+  lots: LotAuthorisations,
+  actor: string,
+  now: number,
+  report: SweepReport,
+): Promise<void> {
+  const current = (await lots.get(grant.parking_id)).get(grant.vehicle_code);
+  const ownership = judgeOwnership(grant, current);
+  const took = ownership.kind === "owned" && current?.endTime?.slice(0, 10) === grant.platform_end_date;
+  const applied = await transition(db, {
+    id: grant.id,
+    from: "pending",
+    leaseOwner: actor,
+    set: took
+      ? { status: "active", next_attempt_at: null }
+      : {
+          status: "rejected",
+          next_attempt_at: null,
+          closed_reason: `the create call's outcome was unknown and the platform has no authorisation of this grant (checked ${formatPlatformTime(now, "second")} UTC+8)`,
+        },
+    at: now,
+    audit: { actor, action: took ? "reconciled_active" : "reconciled_rejected", detail: { platform: current ?? null } },
+  });
+  if (applied) took ? report.activated++ : report.rejected++;
+}
+
+async function recordFailure(
+  db: D1Database,
+  grant: GrantRow,
+  error: unknown,
+  actor: string,
+  now: number,
+  maxAttempts: number,
+  report: SweepReport,
+): Promise<void> {
+  const attempts = grant.attempts + 1;
+  const message = describeFailure(error);
+  const giveUp = attempts >= maxAttempts;
+  const nextAttemptAt = now + backoffMs(attempts);
+  await transition(db, {
+    id: grant.id,
+    from: grant.status,
+    leaseOwner: actor,
+    set: giveUp
+      ? {
+          status: "failed",
+          attempts,
+          last_error: message,
+          next_attempt_at: null,
+          closed_reason: `gave up after ${attempts} attempts; the platform's authorisation may still be in place`,
+        }
+      : { attempts, last_error: message, next_attempt_at: nextAttemptAt },
+    at: now,
+    audit: {
+      actor,
+      action: giveUp ? "failed" : "attempt_failed",
+      detail: { attempts, error: message, ...(giveUp ? {} : { nextAttemptAt: new Date(nextAttemptAt).toISOString() }) },
+    },
+  });
+  if (giveUp) report.failed++;
+  else report.retrying++;
+}

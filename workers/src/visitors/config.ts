@@ -1,0 +1,28 @@
+/** Settings of the visitor grants and their sweep, read from the Worker's vars (wrangler.toml [vars]). */
+import type { Env } from "../env.js";
+
+export interface VisitorConfig {
+  /** Per-request timeout of platform calls, ms. */
+  platformTimeoutMs: number;
+  /** Platform requests one sweep run may make (token fetches, list pages, deletions, retries). */
+  sweepMaxPlatformCalls: number;
+  /** Failed revocation attempts before a grant is marked `failed`. */
+  sweepMaxAttempts: number;
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new Error(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+export function readVisitorConfig(env: Env): VisitorConfig {
+  return {
+    platformTimeoutMs: positiveInt(env.PLATFORM_TIMEOUT_MS, 10_000, "PLATFORM_TIMEOUT_MS"),
+    sweepMaxPlatformCalls: positiveInt(env.SWEEP_MAX_PLATFORM_CALLS, 40, "SWEEP_MAX_PLATFORM_CALLS"),
+    sweepMaxAttempts: positiveInt(env.SWEEP_MAX_ATTEMPTS, 5, "SWEEP_MAX_ATTEMPTS"),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The PARKING_VISITOR rule: a visitor booking made on the platform becomes a grant in the
+ * ledger, ending at the end of its last day (23:59:59 UTC+8), so platform-side bookings expire
+ * through the same sweep. Returned as statements for the ingestion's batch, so the grant is
+ * recorded atomically with the event (and not at all if the event is not).
+ */
+import { endOfPlatformDay, formatPlatformTime, parsePlatformTime, type VisitorRegisteredEvent } from "@parkbridge/shared";
+import { auditIfChanged, insertGrant, type NewGrant } from "./repository.js";
+
+export interface VisitorCallbackInput {
+  /** The ingested event's id: one grant per event, however often the callback is delivered. */
+  eventId: string;
+  /** The callback's normalised data (the catalogue's PARKING_VISITOR schema). */
+  data: VisitorRegisteredEvent["data"];
+  /** When the callback was received, epoch ms. */
+  receivedAt: number;
+}
+
+/** The grant id a visitor callback event records (deterministic, so it can be looked up from the event). */
+export const grantIdForEvent = (eventId: string) => `vg_cb_${eventId}`;
+
+export function recordGrantFromVisitorCallback(db: D1Database, input: VisitorCallbackInput): D1PreparedStatement[] {
+  const { data, receivedAt } = input;
+  const startDate = data.startTime.slice(0, 10);
+  const endDate = data.endTime.slice(0, 10);
+  const startsAt = parsePlatformTime(startDate).getTime();
+  const endsAt = endOfPlatformDay(endDate).getTime();
+  const grant: NewGrant = {
+    id: grantIdForEvent(input.eventId),
+    parking_id: data.parkingId,
+    vehicle_code: data.vehicleCode,
+    visitor_name: data.userName ?? "",
+    visitor_phone: data.userPhoneNumber ?? "",
+    reason: data.memo ?? null,
+    lane_nos: null,
+    starts_at: startsAt,
+    ends_at: endsAt,
+    starts_at_local: formatPlatformTime(startsAt, "second"),
+    ends_at_local: formatPlatformTime(endsAt, "second"),
+    platform_start_date: startDate,
+    platform_end_date: endDate,
+    source: "callback",
+    source_ref: input.eventId,
+    status: "active",
+    created_at: receivedAt,
+  };
+  return [
+    // Ignored (not an error that would fail the batch) when the event was recorded already or
+    // the plate already has an open grant at the lot.
+    insertGrant(db, grant, true),
+    auditIfChanged(
+      db,
+      grant.id,
+      receivedAt,
+      { actor: "callback", action: "recorded", detail: { eventId: input.eventId, booking: data } },
+      null,
+      "active",
+    ),
+    // When ignored because of an open grant, say so on that grant's trail.
+    db
+      .prepare(
+        `INSERT INTO grant_audit (grant_id, at, actor, action, from_status, to_status, detail)
+         SELECT g.id, ?1, 'callback', 'booking_ignored', g.status, g.status, ?2
+         FROM visitor_grants g
+         WHERE g.parking_id = ?3 AND g.vehicle_code = ?4 AND g.status IN ('pending', 'active') AND g.id <> ?5
+           AND NOT EXISTS (SELECT 1 FROM visitor_grants WHERE source_ref = ?6)`,
+      )
+      .bind(
+        receivedAt,
+        JSON.stringify({ eventId: input.eventId, booking: data, reason: "the plate already has an open grant" }),
+        data.parkingId,
+        data.vehicleCode,
+        grant.id,
+        input.eventId,
+      ),
+  ];
+}

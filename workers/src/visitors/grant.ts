@@ -1,0 +1,104 @@
+/**
+ * A visitor grant as the ledger stores it (a D1 row) and as the API shows it.
+ * Instants are UTC epoch ms in storage and ISO 8601 (UTC) on the wire; the `*Local`
+ * strings are the same instants in the platform's wall-clock time (UTC+8).
+ */
+export const grantStatuses = ["pending", "active", "expired", "revoked", "superseded", "failed", "rejected"] as const;
+export type GrantStatus = (typeof grantStatuses)[number];
+
+export const grantSources = ["api", "callback"] as const;
+export type GrantSource = (typeof grantSources)[number];
+
+/** A row of `visitor_grants`, column for column. */
+export interface GrantRow {
+  id: string;
+  parking_id: string;
+  vehicle_code: string;
+  visitor_name: string;
+  visitor_phone: string;
+  reason: string | null;
+  lane_nos: string | null;
+  starts_at: number;
+  ends_at: number;
+  starts_at_local: string;
+  ends_at_local: string;
+  platform_start_date: string;
+  platform_end_date: string;
+  source: GrantSource;
+  source_ref: string | null;
+  status: GrantStatus;
+  closed_reason: string | null;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The API's view of a grant (docs: .tmp/EDGE_API.md, "Visitor grants"). */
+export interface Grant {
+  id: string;
+  parkingId: string;
+  vehicleCode: string;
+  visitorName: string;
+  visitorPhone: string;
+  reason: string | null;
+  laneNos: string | null;
+  startsAt: string;
+  endsAt: string;
+  startsAtLocal: string;
+  endsAtLocal: string;
+  /** The days the platform's authorisation covers (it is day-granular). */
+  platformStartDate: string;
+  platformEndDate: string;
+  source: GrantSource;
+  status: GrantStatus;
+  closedReason: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toGrant(row: GrantRow): Grant {
+  return {
+    id: row.id,
+    parkingId: row.parking_id,
+    vehicleCode: row.vehicle_code,
+    visitorName: row.visitor_name,
+    visitorPhone: row.visitor_phone,
+    reason: row.reason,
+    laneNos: row.lane_nos,
+    startsAt: iso(row.starts_at),
+    endsAt: iso(row.ends_at),
+    startsAtLocal: row.starts_at_local,
+    endsAtLocal: row.ends_at_local,
+    platformStartDate: row.platform_start_date,
+    platformEndDate: row.platform_end_date,
+    source: row.source,
+    status: row.status,
+    closedReason: row.closed_reason,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    nextAttemptAt: row.next_attempt_at === null ? null : iso(row.next_attempt_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** The marker a grant leaves in the platform authorisation's remark, so the sweep can tell it is ours. */
+export const remarkMarker = (grantId: string) => `[pb:${grantId}]`;
+const MARKER = /\[pb:([^\]]+)\]/;
+export const grantIdInRemark = (remark: string | undefined) => (remark ? MARKER.exec(remark)?.[1] : undefined);
+
+/** The remark sent to the platform: the reason (for the lot's staff) and the marker. At most 200 characters. */
+export function platformRemark(grantId: string, reason: string | null): string {
+  const marker = remarkMarker(grantId);
+  if (!reason) return marker;
+  return `${reason.slice(0, 200 - marker.length - 1)} ${marker}`;
+}
