@@ -5,7 +5,7 @@
 // triggerable), lets the simulator drive signed callbacks into it, and stops all of it on
 // Ctrl-C. Plain JavaScript that runs on Node 20 too: it may be what installs Node 24.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,7 +34,8 @@ function fail(message) {
 
 function run(command, args, label) {
   log(`${label}: ${command} ${args.join(" ")}`);
-  const result = spawnSync(command, args, { cwd: root, env, stdio: "inherit" });
+  // No stdin: `wrangler d1 migrations apply` would otherwise stop at a "continue? (Y/n)" prompt.
+  const result = spawnSync(command, args, { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
   if (result.status !== 0) {
     process.stderr.write(`[parkbridge] ${label} failed (exit ${result.status})\n`);
     process.exit(result.status ?? 1);
@@ -158,8 +159,6 @@ async function main() {
     String(SIMULATOR_PORT),
     "--callback-url",
     `${workerUrl}/callbacks`,
-    "--traffic-rate",
-    TRAFFIC_PER_SECOND,
   ]);
   await waitFor(`${simulatorUrl}/__sim/state`, "the simulator");
 
@@ -177,10 +176,20 @@ async function main() {
   await waitFor(`${workerUrl}/healthz`, "the Worker");
   if (stopping) return;
 
-  // Only now that the Worker answers does the simulator start sending callbacks.
-  await fetch(`${simulatorUrl}/__sim/traffic/start`, { method: "POST" });
+  // Only now that the Worker answers does the simulator start sending callbacks
+  // (--traffic-rate on its command line would start them at once). A rate of 0: no traffic.
+  const rate = Number(TRAFFIC_PER_SECOND);
+  if (rate > 0) {
+    await fetch(`${simulatorUrl}/__sim/traffic/start`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rate }),
+    });
+  }
 
-  const token = "dev-admin-token";
+  const token =
+    /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(path.join(root, ".dev.vars"), "utf8"))?.[1]?.trim() ||
+    "(ADMIN_TOKEN in .dev.vars)";
   process.stdout.write(`
 parkbridge is running (all local: embedded D1 and KV, no account, no network).
 
@@ -189,7 +198,11 @@ parkbridge is running (all local: embedded D1 and KV, no account, no network).
   API docs         ${workerUrl}/openapi.json
   Simulator        ${simulatorUrl}          (state: ${simulatorUrl}/__sim/state)
 
-The simulator is driving traffic: vehicles enter and leave, cameras go offline, visitors register.
+${
+  rate > 0
+    ? "The simulator is driving traffic: vehicles enter and leave, cameras go offline, visitors register."
+    : "Traffic is off (PARKBRIDGE_TRAFFIC_PER_SECOND=0): start it with POST " + simulatorUrl + "/__sim/traffic/start."
+}
 Try:
   curl -s -H 'Authorization: Bearer ${token}' '${workerUrl}/api/events?limit=5'
   curl -s -H 'Authorization: Bearer ${token}' ${workerUrl}/api/lots/park1

@@ -9,7 +9,7 @@ import type {
 export class ParkbridgeEdgeApi implements ICredentialType {
 	name = 'parkbridgeEdgeApi';
 
-	displayName = 'parkbridge Edge API';
+	displayName = 'Parkbridge Edge API';
 
 	icon: Icon = { light: 'file:../icons/edge.svg', dark: 'file:../icons/edge.dark.svg' };
 

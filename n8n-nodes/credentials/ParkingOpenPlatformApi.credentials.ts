@@ -53,7 +53,7 @@ export class ParkingOpenPlatformApi implements ICredentialType {
 		},
 		{
 			displayName: 'Send Access Token In',
-			name: 'tokenIn',
+			name: 'sendIn',
 			type: 'options',
 			options: [
 				{ name: 'Header', value: 'header', description: 'An AccessToken header' },
@@ -101,7 +101,7 @@ export class ParkingOpenPlatformApi implements ICredentialType {
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
 		const token = String(credentials.accessToken ?? '');
-		if (credentials.tokenIn === 'query') {
+		if (credentials.sendIn === 'query') {
 			return { ...requestOptions, qs: { ...(requestOptions.qs ?? {}), AccessToken: token } };
 		}
 		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), AccessToken: token } };

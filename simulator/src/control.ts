@@ -65,7 +65,7 @@ export async function handleControl(
     case "POST /__sim/authorisations": {
       const parsed = operations.addVehicle.request.safeParse(body);
       if (!parsed.success) {
-        const issues = toFieldIssues(parsed.error, operations.addVehicle.request);
+        const issues = toFieldIssues(parsed.error, operations.addVehicle.request as unknown as z.ZodObject);
         return sendJson(response, 400, { error: issues.map((i) => `${i.field} ${i.reason}`).join("; "), issues });
       }
       const problem = lotProblem(parsed.data.parkingId);

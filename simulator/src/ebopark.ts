@@ -8,6 +8,7 @@ import {
   eboparkOperations,
   formatPlatformTime,
   md5Hex,
+  operations,
   signPartnerBody,
   timingSafeEqual,
   toFieldIssues,
@@ -40,7 +41,13 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function validate(schema: z.ZodObject, input: unknown): { ok: true; data: Record<string, unknown> } | EboparkAnswer {
+/** Checks a body against the catalogue; the refusal's desc is the platform-style Chinese message. */
+function validate(
+  id: keyof typeof eboparkOperations,
+  input: unknown,
+): { ok: true; data: Record<string, unknown> } | EboparkAnswer {
+  // Cast through unknown: comparing the catalogue's concrete schemas with ZodObject is costly for tsc.
+  const schema = eboparkOperations[id].request as unknown as z.ZodObject;
   const parsed = schema.safeParse(input);
   if (parsed.success) return { ok: true, data: parsed.data as Record<string, unknown> };
   return refuse(toPlatformMessage(toFieldIssues(parsed.error, schema)));
@@ -52,7 +59,7 @@ export function findByCarNo(state: SimulatorState, options: EboparkOptions, body
   if (!body) return refuse("请求体不是有效的JSON");
   if (body.appKey !== options.appKey) return refuse("appKey无效");
   const { appKey, sign, ...rest } = body;
-  const checked = validate(eboparkOperations.findByCarNo.request, rest);
+  const checked = validate("findByCarNo", rest);
   if (!("ok" in checked)) return checked;
   const fields = { appKey: String(appKey), carNo: String(checked.data.carNo), parkCode: String(checked.data.parkCode) };
   if (typeof sign !== "string" || !timingSafeEqual(defaultCpgsSigner(fields, options.secretKey), sign.toLowerCase())) {
@@ -95,28 +102,33 @@ export function partnerService(
   if (!body) return refuse("请求体不是有效的JSON");
 
   if (name === "AddMonthCarV2") {
-    const checked = validate(eboparkOperations.AddMonthCarV2.request, body);
+    const checked = validate("AddMonthCarV2", body);
     if (!("ok" in checked)) return checked;
     const request = checked.data as z.output<typeof eboparkOperations.AddMonthCarV2.request>;
     const lot = state.lot(request.ParkCode);
     if (!lot) return refuse(`车场不存在:${request.ParkCode}`);
     const period = request.lotDesc[0];
+    // Each plate becomes a monthly authorisation, checked as addVehicle would check it.
+    const authorisations = [];
     for (const carNo of request.CarNos) {
-      state.putAuthorisation({
+      const parsed = operations.addVehicle.request.safeParse({
         parkingId: lot.parkingId,
         vehicleCode: carNo,
         vehicleType: "1",
         userName: request.UserName,
         userPhoneNumber: request.userMobile,
-        startTime: period?.startTime ?? formatPlatformTime(Date.now(), "date"),
-        endTime: period?.endTime ?? formatPlatformTime(Date.now(), "date"),
+        startTime: period?.startTime,
+        endTime: period?.endTime,
         remark: request.garageNames ?? "",
       });
+      if (!parsed.success) return refuse(toPlatformMessage(toFieldIssues(parsed.error, operations.addVehicle.request as unknown as z.ZodObject)));
+      authorisations.push(parsed.data);
     }
+    for (const authorisation of authorisations) state.putAuthorisation(authorisation);
     return succeed(null);
   }
   if (name === "QueryDeduList") {
-    const checked = validate(eboparkOperations.QueryDeduList.request, body);
+    const checked = validate("QueryDeduList", body);
     if (!("ok" in checked)) return checked;
     const request = checked.data as z.output<typeof eboparkOperations.QueryDeduList.request>;
     const lot = state.lot(request.parkCode);
@@ -137,7 +149,7 @@ export function partnerService(
     });
   }
   if (name === "QueryMonthCarFeeV2") {
-    const checked = validate(eboparkOperations.QueryMonthCarFeeV2.request, body);
+    const checked = validate("QueryMonthCarFeeV2", body);
     if (!("ok" in checked)) return checked;
     const request = checked.data as z.output<typeof eboparkOperations.QueryMonthCarFeeV2.request>;
     if (!state.lot(request.parkCode)) return refuse(`车场不存在:${request.parkCode}`);

@@ -51,7 +51,11 @@ describe("AccessToken", () => {
     const [tokenRequest] = server.to("/getAccessToken");
     expect(server.to("/getAccessToken")).toHaveLength(1);
     expect(tokenRequest?.method).toBe("POST");
-    const { appKey, timestamp, sign } = tokenRequest?.body as { appKey: string; timestamp: number; sign: string };
+    const { appKey, timestamp, sign } = (tokenRequest?.body ?? {}) as {
+      appKey?: string;
+      timestamp?: number;
+      sign?: string;
+    };
     expect(appKey).toBe("app-1");
     expect(sign).toBe(md5Hex(`app-1${timestamp}secret-1`));
     expect(server.to("/listLanes").map(tokenOf)).toEqual(["tok-1", "tok-1"]);

@@ -31,7 +31,7 @@ export class Ebopark implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: EBOPARK_CREDENTIAL, required: true, testedBy: 'eboparkApiTest' }],
+		credentials: [{ name: 'eboparkApi', required: true, testedBy: 'eboparkApiTest' }],
 		properties: [
 			{
 				displayName: 'Resource',

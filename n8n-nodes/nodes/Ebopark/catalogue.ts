@@ -43,6 +43,7 @@ export function describeEboparkResource(resource: EboparkResource): INodePropert
 			action: 'Call a partner service endpoint',
 		});
 	}
+	const defaultOperation: string = ids[0] ?? '';
 	const properties: INodeProperties[] = [
 		{
 			displayName: 'Operation',
@@ -51,7 +52,7 @@ export function describeEboparkResource(resource: EboparkResource): INodePropert
 			noDataExpression: true,
 			displayOptions: { show: { resource: [resource] } },
 			options,
-			default: ids[0] as string,
+			default: defaultOperation,
 		},
 	];
 	for (const id of ids) {

@@ -10,14 +10,14 @@ import { EDGE_CREDENTIAL } from './transport';
 
 export class ParkbridgeEdge implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'parkbridge Edge',
+		displayName: 'Parkbridge Edge',
 		name: 'parkbridgeEdge',
 		icon: { light: 'file:../../icons/edge.svg', dark: 'file:../../icons/edge.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Visitor grants, parking events, live occupancy and lane status from the parkbridge edge Worker',
-		defaults: { name: 'parkbridge Edge' },
+		defaults: { name: 'Parkbridge Edge' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

@@ -45,7 +45,7 @@ export class ParkingEventsTrigger implements INodeType {
 				type: 'options',
 				options: [
 					{
-						name: 'Through the parkbridge Edge',
+						name: 'Through the Parkbridge Edge',
 						value: 'edge',
 						description:
 							'Subscribe to the edge Worker on activation; deliveries are signed (Standard Webhooks) and checked',

@@ -111,6 +111,7 @@ function propertyFor(id: CallableOperationId, field: CatalogueField): INodePrope
 /** Operation selector, fields, Additional Fields and paging for one resource. */
 export function describeResource(resource: PlatformResourceId): INodeProperties[] {
 	const ids = callableOperationIds.filter((id) => definitionOf(id).resource === resource);
+	const defaultOperation: string = ids[0] ?? '';
 	const properties: INodeProperties[] = [
 		{
 			displayName: 'Operation',
@@ -127,7 +128,7 @@ export function describeResource(resource: PlatformResourceId): INodeProperties[
 					action: definition.title,
 				};
 			}),
-			default: ids[0] as string,
+			default: defaultOperation,
 		},
 	];
 	for (const id of ids) {

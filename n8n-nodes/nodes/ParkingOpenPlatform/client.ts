@@ -28,7 +28,7 @@ export function platformClient(
 		baseUrl: String(credentials.baseUrl ?? ''),
 		appKey: String(credentials.appKey ?? ''),
 		appSecret: String(credentials.appSecret ?? ''),
-		tokenIn: credentials.tokenIn === 'query' ? 'query' : 'header',
+		tokenIn: credentials.sendIn === 'query' ? 'query' : 'header',
 		paths: pathOverrides(credentials),
 		fetch: fetchThroughN8n(httpRequest),
 	});

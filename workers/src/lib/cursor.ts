@@ -21,8 +21,9 @@ export function decodeCursor(text: string): Cursor {
   try {
     const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
     const parsed: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === "string")) {
-      return { at: parsed[0], id: parsed[1] };
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [at, id] = parsed as unknown[];
+      if (typeof at === "string" && typeof id === "string") return { at, id };
     }
   } catch {
     // fall through

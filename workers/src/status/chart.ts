@@ -90,7 +90,9 @@ export function occupancyChart(input: OccupancyChartInput) {
   <text class="axis" x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`,
   )}
   ${timeTicks.map(
-    (t) => html`<line class="tick" x1="${x(t)}" x2="${x(t)}" y1="${PAD.top + plotHeight}" y2="${PAD.top + plotHeight + 4}" />
+    (
+      t,
+    ) => html`<line class="tick" x1="${x(t)}" x2="${x(t)}" y1="${PAD.top + plotHeight}" y2="${PAD.top + plotHeight + 4}" />
   <text class="axis" x="${x(t)}" y="${HEIGHT - 8}" text-anchor="middle">${formatPlatformTime(t, "minute").slice(11)}</text>`,
   )}
   ${

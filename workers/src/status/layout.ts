@@ -52,7 +52,8 @@ h2 { font-size: 17px; margin: 28px 0 10px; }
 .tile .label { color: var(--muted); font-size: 13px; }
 .tile.bad .value { color: var(--bad); }
 .tile.warn .value { color: var(--warn); }
-.lots { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 14px; }
+/* auto-fill: a lone lot keeps a card's width, so its chart keeps the scale of its labels. */
+.lots { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 14px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; }
 .lot h3 { margin: 0; font-size: 16px; }
 .lot .numbers { display: flex; gap: 22px; flex-wrap: wrap; margin: 6px 0 4px; color: var(--muted); font-size: 13px; }

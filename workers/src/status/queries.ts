@@ -58,6 +58,8 @@ export interface DeliveryProblem {
 export interface Section<T> {
   available: boolean;
   items: T[];
+  /** How many there are in all (items is capped). */
+  total: number;
 }
 
 export interface StatusSnapshot {
@@ -76,10 +78,12 @@ export interface StatusQueryOptions {
   nowMs?: number;
   /** Width of the occupancy charts, hours. */
   windowHours?: number;
+  /** Active visitor grants ending within this many hours are listed (overdue ones too). */
+  grantHorizonHours?: number;
 }
 
 /** Bounds keep the page cheap however busy the lots are. */
-export const LIMITS = { lots: 50, lanes: 200, accesses: 15, pointsPerLot: 2000 } as const;
+export const LIMITS = { lots: 50, lanes: 200, accesses: 15, pointsPerLot: 2000, grants: 20, deliveries: 20 } as const;
 
 interface LotRow {
   parking_id: string;
@@ -110,6 +114,101 @@ interface AccessRow {
   occurred_at: string;
 }
 
+interface GrantRow {
+  id: string;
+  parking_id: string;
+  vehicle_code: string;
+  visitor_name: string;
+  ends_at: number;
+  status: string;
+  last_error: string | null;
+}
+interface DeliveryRow {
+  id: string;
+  url: string | null;
+  event: string | null;
+  parking_id: string | null;
+  status: "failed" | "dead";
+  attempts: number;
+  last_error: string | null;
+  updated_at: string;
+}
+
+/**
+ * Runs a query on a table another migration creates; while that migration is not applied
+ * (a Worker deployed before `d1 migrations apply`), the page shows the rest instead of failing.
+ */
+async function optionalTable<T>(query: () => Promise<Section<T>>): Promise<Section<T>> {
+  try {
+    return await query();
+  } catch (error) {
+    if (/no such table/i.test(String(error))) return { available: false, items: [], total: 0 };
+    throw error;
+  }
+}
+
+/** Active grants ending before `untilMs`, soonest first, including overdue ones (a stalled sweep shows here). */
+function loadGrantsEndingSoon(db: D1Database, untilMs: number): Promise<Section<GrantEnding>> {
+  return optionalTable(async () => {
+    const [rows, count] = await db.batch([
+      db
+        .prepare(
+          `SELECT id, parking_id, vehicle_code, visitor_name, ends_at, status, last_error FROM visitor_grants
+            WHERE status = 'active' AND ends_at <= ?1 ORDER BY ends_at LIMIT ?2`,
+        )
+        .bind(untilMs, LIMITS.grants),
+      db.prepare(`SELECT COUNT(*) AS n FROM visitor_grants WHERE status = 'active' AND ends_at <= ?1`).bind(untilMs),
+    ]);
+    return {
+      available: true,
+      total: ((count?.results[0] as { n: number } | undefined)?.n ?? 0) as number,
+      items: ((rows?.results ?? []) as GrantRow[]).map((row) => ({
+        id: row.id,
+        parkingId: row.parking_id,
+        vehicleCode: row.vehicle_code,
+        visitorName: row.visitor_name,
+        endsAt: new Date(row.ends_at).toISOString(),
+        status: row.status,
+        lastError: row.last_error,
+      })),
+    };
+  });
+}
+
+/** Deliveries whose last attempt failed (retrying) or that were given up (dead), newest first. */
+function loadFailedDeliveries(db: D1Database): Promise<Section<DeliveryProblem>> {
+  return optionalTable(async () => {
+    const [rows, count] = await db.batch([
+      // The subscriber's secret is never selected: only where it goes.
+      db
+        .prepare(
+          `SELECT d.id, s.url, e.event, e.parking_id, d.status, d.attempts, d.last_error, d.updated_at
+             FROM deliveries d
+             LEFT JOIN subscriptions s ON s.id = d.subscription_id
+             LEFT JOIN events e ON e.id = d.event_id
+            WHERE d.status IN ('failed', 'dead')
+            ORDER BY d.created_at DESC, d.id DESC LIMIT ?1`,
+        )
+        .bind(LIMITS.deliveries),
+      db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('failed', 'dead')`),
+    ]);
+    return {
+      available: true,
+      total: ((count?.results[0] as { n: number } | undefined)?.n ?? 0) as number,
+      items: ((rows?.results ?? []) as DeliveryRow[]).map((row) => ({
+        id: row.id,
+        subscriptionUrl: row.url,
+        event: row.event,
+        parkingId: row.parking_id,
+        status: row.status,
+        attempts: row.attempts,
+        lastError: row.last_error,
+        updatedAt: row.updated_at,
+      })),
+    };
+  });
+}
+
 const toPoint = (row: PointRow): OccupancyPoint => ({
   atMs: Date.parse(row.occurred_at),
   inPark: row.in_park_num,
@@ -119,6 +218,7 @@ const toPoint = (row: PointRow): OccupancyPoint => ({
 export async function loadStatus(db: D1Database, options: StatusQueryOptions = {}): Promise<StatusSnapshot> {
   const nowMs = options.nowMs ?? Date.now();
   const windowHours = options.windowHours ?? 6;
+  const grantHorizonHours = options.grantHorizonHours ?? 24;
   const from = new Date(nowMs - windowHours * 3_600_000).toISOString();
 
   const lotRows = await db
@@ -178,9 +278,17 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     };
   });
 
+  const [grantsEndingSoon, failedDeliveries] = await Promise.all([
+    loadGrantsEndingSoon(db, nowMs + grantHorizonHours * 3_600_000),
+    loadFailedDeliveries(db),
+  ]);
+
   return {
     generatedAt: new Date(nowMs).toISOString(),
     windowHours,
+    grantHorizonHours,
+    grantsEndingSoon,
+    failedDeliveries,
     lots,
     lanes: ((laneResult?.results ?? []) as LaneRow[]).map((row) => ({
       parkingId: row.parking_id,

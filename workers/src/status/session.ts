@@ -36,7 +36,11 @@ export async function createSession(adminToken: string, nowMs = Date.now()): Pro
 }
 
 /** Whether a cookie value is a live session made with this admin token. */
-export async function sessionIsValid(adminToken: string, value: string | undefined, nowMs = Date.now()): Promise<boolean> {
+export async function sessionIsValid(
+  adminToken: string,
+  value: string | undefined,
+  nowMs = Date.now(),
+): Promise<boolean> {
   if (!adminToken || !value) return false;
   const match = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(value);
   if (!match) return false;

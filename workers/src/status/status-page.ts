@@ -33,6 +33,12 @@ function lotCard(lot: LotStatus, fromMs: number, toMs: number): Html {
 </article>`;
 }
 
+function more(section: Section<unknown>): Html | string {
+  return section.total > section.items.length
+    ? html`<p class="muted">Showing ${section.items.length} of ${section.total}; the API lists them all.</p>`
+    : "";
+}
+
 function unavailable(section: Section<unknown>, what: string): Html | undefined {
   return section.available ? undefined : html`<p class="empty-note">${what} are not set up on this Worker yet.</p>`;
 }
@@ -59,8 +65,8 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
     <div class="tile"><div class="value">${inside}</div><div class="label">vehicles inside ${zh("在场车辆")}</div></div>
     <div class="tile"><div class="value">${free}</div><div class="label">free spaces ${zh("空位")}</div></div>
     <div class="tile${offline.length ? " bad" : ""}"><div class="value" data-field="offline-count">${offline.length}</div><div class="label">cameras offline ${zh("相机离线")}</div></div>
-    <div class="tile${grants.items.length ? " warn" : ""}"><div class="value">${grants.items.length}</div><div class="label">visitor grants ending within ${snapshot.grantHorizonHours} h ${zh("即将到期")}</div></div>
-    <div class="tile${deliveries.items.length ? " bad" : ""}"><div class="value">${deliveries.items.length}</div><div class="label">failed deliveries ${zh("投递失败")}</div></div>
+    <div class="tile${grants.total ? " warn" : ""}"><div class="value">${grants.total}</div><div class="label">visitor grants ending within ${snapshot.grantHorizonHours} h ${zh("即将到期")}</div></div>
+    <div class="tile${deliveries.total ? " bad" : ""}"><div class="value">${deliveries.total}</div><div class="label">failed deliveries ${zh("投递失败")}</div></div>
   </section>
 
   <section id="lots">
@@ -128,7 +134,7 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
         <td class="time">${localTime(grant.endsAt)} <span class="pill warn">${relative(grant.endsAt, nowMs)}</span></td>
       </tr>`,
       )}</tbody>
-    </table>`
+    </table>${more(grants)}`
         : html`<p class="empty-note">No visitor access ends in the next ${snapshot.grantHorizonHours} hours.</p>`)
     }
   </section>
@@ -148,11 +154,11 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
           delivery.status === "dead"
             ? html`<span class="pill bad">Dead</span>`
             : html`<span class="pill warn">Failed, retrying</span>`
-        } <span class="muted">${delivery.attempts} attempts</span></td>
+        } <span class="muted">${delivery.attempts} ${delivery.attempts === 1 ? "attempt" : "attempts"}</span></td>
         <td><div class="error-text">${delivery.lastError ?? ""}</div><span class="muted">${localTime(delivery.updatedAt)}</span></td>
       </tr>`,
       )}</tbody>
-    </table>`
+    </table>${more(deliveries)}`
         : html`<p class="empty-note">Every delivery went through.</p>`)
     }
   </section>

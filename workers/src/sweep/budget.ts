@@ -21,7 +21,8 @@ export class CallBudget {
   }
 
   readonly fetch: typeof fetch = (input, init) => {
-    if (this.used >= this.limit) return Promise.reject(new BudgetExhausted(`the run's ${this.limit} platform calls are spent`));
+    if (this.used >= this.limit)
+      return Promise.reject(new BudgetExhausted(`the run's ${this.limit} platform calls are spent`));
     this.used++;
     return this.inner(input, init);
   };
@@ -29,5 +30,7 @@ export class CallBudget {
 
 /** True when `error` is (or was caused by) the budget running out, rather than the platform failing. */
 export function isBudgetExhausted(error: unknown): boolean {
-  return error instanceof BudgetExhausted || (error instanceof TransportError && error.cause instanceof BudgetExhausted);
+  return (
+    error instanceof BudgetExhausted || (error instanceof TransportError && error.cause instanceof BudgetExhausted)
+  );
 }

@@ -10,9 +10,10 @@
  * Times: `now` is an instant (the cron's scheduledTime, UTC); grant ends are instants too, so
  * a grant ending 23:59 UTC+8 is due from 15:59 UTC, with no zone arithmetic here.
  */
+
+import { formatPlatformTime } from "@parkbridge/shared";
 import type { Env } from "../env.js";
 import { readVisitorConfig } from "../visitors/config.js";
-import { formatPlatformTime } from "@parkbridge/shared";
 import type { GrantRow, GrantStatus } from "../visitors/grant.js";
 import { judgeOwnership } from "../visitors/ownership.js";
 import { visitorPlatformClient } from "../visitors/platform-client.js";
@@ -28,7 +29,8 @@ const BACKOFF_BASE_MS = 60_000;
 const BACKOFF_MAX_MS = 30 * 60_000;
 
 /** Delay before the next attempt after `attempts` failures: 1, 2, 4, 8… minutes, at most 30. */
-export const backoffMs = (attempts: number) => Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS);
+export const backoffMs = (attempts: number) =>
+  Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS);
 
 export interface SweepOptions {
   /** The run's instant (epoch ms): the cron's scheduledTime. */

@@ -4,7 +4,12 @@
  * through the same sweep. Returned as statements for the ingestion's batch, so the grant is
  * recorded atomically with the event (and not at all if the event is not).
  */
-import { endOfPlatformDay, formatPlatformTime, parsePlatformTime, type VisitorRegisteredEvent } from "@parkbridge/shared";
+import {
+  endOfPlatformDay,
+  formatPlatformTime,
+  parsePlatformTime,
+  type VisitorRegisteredEvent,
+} from "@parkbridge/shared";
 import { auditIfChanged, insertGrant, type NewGrant } from "./repository.js";
 
 export interface VisitorCallbackInput {

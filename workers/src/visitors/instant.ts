@@ -17,7 +17,8 @@ export function parseInstant(value: string, field: string, role: "start" | "end"
     if (Number.isFinite(ms)) return ms;
   } else {
     try {
-      if (DATE_ONLY.test(text)) return role === "end" ? endOfPlatformDay(text).getTime() : parsePlatformTime(text).getTime();
+      if (DATE_ONLY.test(text))
+        return role === "end" ? endOfPlatformDay(text).getTime() : parsePlatformTime(text).getTime();
       return parsePlatformTime(text).getTime();
     } catch {
       // reported below

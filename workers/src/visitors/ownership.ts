@@ -37,7 +37,10 @@ export function judgeOwnership(grant: GrantRow, authorisation: Authorisation | u
 }
 
 /** Every authorisation of a lot, by plate, following pages (one call per 1000 plates). */
-export async function lotAuthorisations(client: PlatformClient, parkingId: string): Promise<Map<string, Authorisation>> {
+export async function lotAuthorisations(
+  client: PlatformClient,
+  parkingId: string,
+): Promise<Map<string, Authorisation>> {
   const byPlate = new Map<string, Authorisation>();
   for await (const item of client.iterate.listVehicles({ parkingId, pageSize: 1000 })) {
     byPlate.set(String(item.vehicleCode), item);

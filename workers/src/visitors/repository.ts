@@ -279,7 +279,9 @@ export async function listGrants(
   if (filter.source) add("source = ?", filter.source);
   if (cursor) {
     values.push(cursor.createdAt, cursor.id);
-    conditions.push(`(created_at < ?${values.length - 1} OR (created_at = ?${values.length - 1} AND id < ?${values.length}))`);
+    conditions.push(
+      `(created_at < ?${values.length - 1} OR (created_at = ?${values.length - 1} AND id < ?${values.length}))`,
+    );
   }
   values.push(limit);
   const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";

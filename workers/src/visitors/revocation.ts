@@ -3,7 +3,7 @@
  * the plate's current authorisation, delete it only if it is still the grant's, and treat a
  * refused deletion of an authorisation that turns out to be gone as done.
  */
-import { PlatformError, type PlatformClient } from "@parkbridge/shared";
+import { type PlatformClient, PlatformError } from "@parkbridge/shared";
 import type { GrantRow } from "./grant.js";
 import { type Authorisation, judgeOwnership, lotAuthorisations } from "./ownership.js";
 

@@ -10,10 +10,13 @@ import { ApiError } from "./http-error.js";
 import { type Cursor, getAudit, listGrants } from "./repository.js";
 import { GrantService } from "./service.js";
 
-const nonEmpty = (field: string) => z.string().trim().min(1, { error: `${field} must not be empty` });
+const nonEmpty = (field: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: `${field} must not be empty` });
 
-const instantInput = (description: string) =>
-  z.string().min(1).openapi({ description, example: "2026-11-22 23:59" });
+const instantInput = (description: string) => z.string().min(1).openapi({ description, example: "2026-11-22 23:59" });
 
 const CreateGrantBody = z
   .strictObject({
@@ -26,7 +29,11 @@ const CreateGrantBody = z
       .openapi({ example: "鲁A12345" }),
     visitorName: nonEmpty("visitorName").max(50).openapi({ example: "张三" }),
     visitorPhone: nonEmpty("visitorPhone").max(30).openapi({ example: "13800138000" }),
-    reason: z.string().max(150).optional().openapi({ description: "Shown to the lot's staff (the authorisation's remark)." }),
+    reason: z
+      .string()
+      .max(150)
+      .optional()
+      .openapi({ description: "Shown to the lot's staff (the authorisation's remark)." }),
     laneNos: z
       .string()
       .regex(/^[^,\s]+(,[^,\s]+)*$/, { error: "must be lane numbers separated by commas" })
@@ -104,7 +111,12 @@ const errors = {
   502: json(ErrorSchema, "The platform refused (platformMsg is its own message) or could not be reached."),
   503: json(ErrorSchema, "Storage unavailable."),
 };
-const IdParam = z.object({ id: z.string().min(1).openapi({ param: { name: "id", in: "path" }, example: "vg_…" }) });
+const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "id", in: "path" }, example: "vg_…" }),
+});
 const security = [{ bearerAuth: [] }];
 const tags = ["Visitor grants"];
 
@@ -158,7 +170,8 @@ const changeGrantRoute = createRoute({
   tags,
   security,
   summary: "Extend or shorten a visitor grant",
-  description: "Changes the end; when the end's day changes, the platform's authorisation is updated too (updateVehicle).",
+  description:
+    "Changes the end; when the end's day changes, the platform's authorisation is updated too (updateVehicle).",
   request: {
     params: IdParam,
     body: { content: { "application/json": { schema: ChangeGrantBody } }, required: true },
@@ -228,12 +241,18 @@ export const visitorGrantRoutes = new OpenAPIHono<{ Bindings: Env }>({
 visitorGrantRoutes.onError((error, c) => {
   if (error instanceof ApiError) return c.json(error.toBody(), error.status);
   if (error instanceof SyntaxError) {
-    return c.json({ error: { code: "invalid_json", message: `The body is not JSON: ${error.message}`, field: "(body)" } }, 400);
+    return c.json(
+      { error: { code: "invalid_json", message: `The body is not JSON: ${error.message}`, field: "(body)" } },
+      400,
+    );
   }
   console.error("visitor grants:", error);
   const message = error instanceof Error ? error.message : String(error);
   if (/D1_|SQLITE|database/i.test(message)) {
-    return c.json({ error: { code: "storage_unavailable", message: `The ledger could not be read or written: ${message}` } }, 503);
+    return c.json(
+      { error: { code: "storage_unavailable", message: `The ledger could not be read or written: ${message}` } },
+      503,
+    );
   }
   return c.json({ error: { code: "internal", message } }, 500);
 });

