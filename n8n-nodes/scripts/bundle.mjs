@@ -17,7 +17,9 @@ const n8nTimers = {
   name: "n8n-timers",
   setup(b) {
     b.onResolve({ filter: /\/util\/timers\.js$/ }, (args) =>
-      args.importer.includes(`${join("shared", "src")}`) ? { path: join(root, "nodes", "common", "timers.ts") } : undefined,
+      args.importer.includes(`${join("shared", "src")}`)
+        ? { path: join(root, "nodes", "common", "timers.ts") }
+        : undefined,
     );
   },
 };

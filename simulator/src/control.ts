@@ -6,6 +6,7 @@ import type { ServerResponse } from "node:http";
 import { operations, toFieldIssues } from "@parkbridge/shared";
 import { type FaultRule, faultRuleProblem } from "./faults.js";
 import { sendJson } from "./server.js";
+import type { CatalogueSchema } from "./schemas.js";
 import type { Simulator } from "./simulator.js";
 
 function parse(body: string): Record<string, unknown> | undefined {
@@ -65,7 +66,7 @@ export async function handleControl(
     case "POST /__sim/authorisations": {
       const parsed = operations.addVehicle.request.safeParse(body);
       if (!parsed.success) {
-        const issues = toFieldIssues(parsed.error, operations.addVehicle.request as unknown as z.ZodObject);
+        const issues = toFieldIssues(parsed.error, operations.addVehicle.request as unknown as CatalogueSchema, body);
         return sendJson(response, 400, { error: issues.map((i) => `${i.field} ${i.reason}`).join("; "), issues });
       }
       const problem = lotProblem(parsed.data.parkingId);

@@ -8,13 +8,15 @@ import {
   eboparkOperations,
   formatPlatformTime,
   md5Hex,
-  operations,
+  type OperationRequest,
   signPartnerBody,
   timingSafeEqual,
   toFieldIssues,
   toPlatformMessage,
+  ValidationError,
+  validateRequest,
 } from "@parkbridge/shared";
-import type { z } from "zod";
+import type { CatalogueSchema, EboparkRequest } from "./schemas.js";
 import type { SimulatorState } from "./state.js";
 
 export interface EboparkOptions {
@@ -47,10 +49,10 @@ function validate(
   input: unknown,
 ): { ok: true; data: Record<string, unknown> } | EboparkAnswer {
   // Cast through unknown: comparing the catalogue's concrete schemas with ZodObject is costly for tsc.
-  const schema = eboparkOperations[id].request as unknown as z.ZodObject;
+  const schema = eboparkOperations[id].request as unknown as CatalogueSchema;
   const parsed = schema.safeParse(input);
   if (parsed.success) return { ok: true, data: parsed.data as Record<string, unknown> };
-  return refuse(toPlatformMessage(toFieldIssues(parsed.error, schema)));
+  return refuse(toPlatformMessage(toFieldIssues(parsed.error, schema, input)));
 }
 
 /** POST /partner/findByCarNo: the vehicle's floor, space and arrival; the record itself on success. */
@@ -104,14 +106,14 @@ export function partnerService(
   if (name === "AddMonthCarV2") {
     const checked = validate("AddMonthCarV2", body);
     if (!("ok" in checked)) return checked;
-    const request = checked.data as z.output<typeof eboparkOperations.AddMonthCarV2.request>;
+    const request = checked.data as EboparkRequest<"AddMonthCarV2">;
     const lot = state.lot(request.ParkCode);
     if (!lot) return refuse(`车场不存在:${request.ParkCode}`);
     const period = request.lotDesc[0];
     // Each plate becomes a monthly authorisation, checked as addVehicle would check it.
-    const authorisations = [];
+    const authorisations: OperationRequest<"addVehicle">[] = [];
     for (const carNo of request.CarNos) {
-      const parsed = operations.addVehicle.request.safeParse({
+      const input = {
         parkingId: lot.parkingId,
         vehicleCode: carNo,
         vehicleType: "1",
@@ -120,9 +122,13 @@ export function partnerService(
         startTime: period?.startTime,
         endTime: period?.endTime,
         remark: request.garageNames ?? "",
-      });
-      if (!parsed.success) return refuse(toPlatformMessage(toFieldIssues(parsed.error, operations.addVehicle.request as unknown as z.ZodObject)));
-      authorisations.push(parsed.data);
+      };
+      try {
+        authorisations.push(validateRequest("addVehicle", input as never));
+      } catch (error) {
+        if (error instanceof ValidationError) return refuse(toPlatformMessage(error.issues));
+        throw error;
+      }
     }
     for (const authorisation of authorisations) state.putAuthorisation(authorisation);
     return succeed(null);
@@ -130,7 +136,7 @@ export function partnerService(
   if (name === "QueryDeduList") {
     const checked = validate("QueryDeduList", body);
     if (!("ok" in checked)) return checked;
-    const request = checked.data as z.output<typeof eboparkOperations.QueryDeduList.request>;
+    const request = checked.data as EboparkRequest<"QueryDeduList">;
     const lot = state.lot(request.parkCode);
     if (!lot) return refuse(`车场不存在:${request.parkCode}`);
     const coupons = lot.coupons.filter((c) => !request.carNo || c.vehicleCode === request.carNo);
@@ -151,7 +157,7 @@ export function partnerService(
   if (name === "QueryMonthCarFeeV2") {
     const checked = validate("QueryMonthCarFeeV2", body);
     if (!("ok" in checked)) return checked;
-    const request = checked.data as z.output<typeof eboparkOperations.QueryMonthCarFeeV2.request>;
+    const request = checked.data as EboparkRequest<"QueryMonthCarFeeV2">;
     if (!state.lot(request.parkCode)) return refuse(`车场不存在:${request.parkCode}`);
     const authorisation = state.authorisation(request.parkCode, request.carNo);
     if (!authorisation || authorisation.vehicleType !== "1") return refuse(`非月租车辆:${request.carNo}`);

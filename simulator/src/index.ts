@@ -69,6 +69,8 @@ export interface RunningSimulator {
     vehicleLeaves: Traffic["vehicleLeaves"];
     cameraStatus: Traffic["cameraStatus"];
     visitorRegisters: Traffic["visitorRegisters"];
+    /** Resolves when the events the running traffic has queued are delivered. */
+    drain(): Promise<unknown>;
     /** Every event generated, delivered or not. */
     readonly events: Traffic["events"];
     readonly running: boolean;
@@ -142,6 +144,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       vehicleLeaves: (...args) => traffic.vehicleLeaves(...args),
       cameraStatus: (...args) => traffic.cameraStatus(...args),
       visitorRegisters: (...args) => traffic.visitorRegisters(...args),
+      drain: () => traffic.drain(),
       get events() {
         return traffic.events;
       },

@@ -7,7 +7,7 @@ import type { OperationRequest, OperationResult } from "@parkbridge/shared";
 type AddVehicleRequest = OperationRequest<"addVehicle">;
 
 /** An authorised vehicle as addVehicle stores it (defaults filled in). */
-export type Authorisation = Omit<AddVehicleRequest, "laneNos" | "lotNum"> & { laneNos: string; lotNum: number };
+export type Authorisation = AddVehicleRequest & { laneNos: string; lotNum: number };
 
 export interface Lane {
   /** What openGate takes, e.g. "park1-1". */

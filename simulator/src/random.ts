@@ -34,16 +34,16 @@ export function createRandom(seed: number): Random {
   };
 }
 
-const SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈";
-const GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红波建国志红海燕鹏飞宇浩然欣怡子涵";
+const SURNAMES = [..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"];
+const GIVEN = [..."伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红波建国志红海燕鹏飞宇浩然欣怡子涵"];
 // Plate letters exclude I and O, as real plates do.
-const LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ";
-const DIGITS = "0123456789";
+const LETTERS = [..."ABCDEFGHJKLMNPQRSTUVWXYZ"];
+const DIGITS = [..."0123456789"];
 
 export function personName(random: Random): string {
   const given = random.int(1, 2);
-  let name = random.pick([...SURNAMES]);
-  for (let i = 0; i < given; i++) name += random.pick([...GIVEN]);
+  let name = random.pick(SURNAMES);
+  for (let i = 0; i < given; i++) name += random.pick(GIVEN);
   return name;
 }
 
@@ -61,7 +61,7 @@ export function plate(random: Random, prefix: string): string {
     value = `${prefix}${random.pick(["D", "F"])}${String(random.int(0, 99_999)).padStart(5, "0")}`;
   } else {
     value = prefix;
-    for (let i = 0; i < 5; i++) value += random.chance(0.3) ? random.pick([...LETTERS]) : random.pick([...DIGITS]);
+    for (let i = 0; i < 5; i++) value += random.chance(0.3) ? random.pick(LETTERS) : random.pick(DIGITS);
   }
   // A generator bug must surface here, not as a confusing refusal later.
   if (!plateSchema.safeParse(value).success) throw new Error(`generated an invalid plate: ${value}`);

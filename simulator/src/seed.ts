@@ -63,6 +63,18 @@ export function makeLanes(parkingId: string, pairs: number): Lane[] {
   return lanes;
 }
 
+// Bulk generation formats the same few hundred days again and again.
+const dayCache = new Map<number, string>();
+function day(at: number): string {
+  let text = dayCache.get(at);
+  if (text === undefined) {
+    if (dayCache.size > 5000) dayCache.clear();
+    text = formatPlatformTime(at, "date");
+    dayCache.set(at, text);
+  }
+  return text;
+}
+
 /** One generated authorisation (monthly mostly, some free, some of a custom type). */
 export function generateAuthorisation(
   random: Random,
@@ -73,8 +85,8 @@ export function generateAuthorisation(
   const roll = random.next();
   const custom = lot.vehicleTypes.length > 0 && roll > 0.9 ? random.pick(lot.vehicleTypes) : undefined;
   const vehicleType = custom ? String(custom.recordId) : roll < 0.75 ? "1" : "2";
-  const startTime = formatPlatformTime(now - random.int(10, 300) * 86_400_000, "date");
-  const endTime = formatPlatformTime(now + random.int(30, 365) * 86_400_000, "date");
+  const startTime = day(now - random.int(10, 300) * 86_400_000);
+  const endTime = day(now + random.int(30, 365) * 86_400_000);
   const entryLanes = lot.lanes.filter((l) => l.direction === "in").map((l) => l.laneNo);
   return {
     parkingId: lot.parkingId,

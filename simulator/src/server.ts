@@ -12,11 +12,11 @@ import {
   toFieldIssues,
   toPlatformMessage,
 } from "@parkbridge/shared";
-import type { z } from "zod";
 import { handleControl } from "./control.js";
 import { type EboparkAnswer, findByCarNo, partnerService } from "./ebopark.js";
 import { DEFAULT_PLATFORM_ERROR_MSG, DEFAULT_TIMEOUT_HOLD_MS, type StoredFault } from "./faults.js";
 import { type Handler, handlers, Refusal } from "./handlers/index.js";
+import type { CatalogueSchema } from "./schemas.js";
 import type { Simulator } from "./simulator.js";
 import { TOKEN_FAILURE_MSG } from "./tokens.js";
 
@@ -166,9 +166,10 @@ async function answerPlatform(
   }
   if (!parsedBody.ok) return refuse("参数错误:请求体不是有效的JSON");
   const definition = operations[operationId] as OperationDefinition;
-  const schema = definition.request as z.ZodObject;
-  const parsed = schema.safeParse(parsedBody.value ?? {});
-  if (!parsed.success) return refuse(toPlatformMessage(toFieldIssues(parsed.error, schema)));
+  const schema = definition.request as unknown as CatalogueSchema;
+  const input = parsedBody.value ?? {};
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) return refuse(toPlatformMessage(toFieldIssues(parsed.error, schema, input)));
 
   try {
     const payload =

@@ -3,7 +3,7 @@
  * and tests all go through these methods, so a vehicle entering updates the same counts that
  * getLotStats reads.
  */
-import { formatPlatformTime } from "@parkbridge/shared";
+import { formatPlatformTime, type OperationRequest } from "@parkbridge/shared";
 import type {
   AccessRecord,
   Authorisation,
@@ -137,7 +137,7 @@ export class SimulatorState {
   }
 
   /** Adds or replaces an authorisation (addVehicle / updateVehicle / direct setup). */
-  putAuthorisation(authorisation: Omit<Authorisation, "laneNos" | "lotNum"> & { laneNos?: string; lotNum?: number }) {
+  putAuthorisation(authorisation: OperationRequest<"addVehicle">): Authorisation {
     const lot = this.requireLot(authorisation.parkingId);
     const stored: Authorisation = { ...authorisation, laneNos: authorisation.laneNos ?? "", lotNum: authorisation.lotNum ?? 1 };
     lot.authorisations.set(stored.vehicleCode, stored);

@@ -43,7 +43,14 @@ function linkNodeModules(from: string, to: string) {
   for (const dir of dirs) {
     const modules = path.join(from, dir, "node_modules");
     if (existsSync(modules) && existsSync(path.join(to, dir))) {
-      execFileSync("cp", ["-al", modules, path.join(to, dir, "node_modules")]);
+      const target = path.join(to, dir, "node_modules");
+      try {
+        execFileSync("cp", ["-al", modules, target], { stdio: "pipe" });
+      } catch {
+        // Hard links cannot cross filesystems (a tmpfs /tmp): copy instead.
+        rmSync(target, { recursive: true, force: true });
+        execFileSync("cp", ["-a", modules, target]);
+      }
     }
   }
 }

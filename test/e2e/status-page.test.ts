@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postCallback } from "./helpers/callbacks.js";
 import { launchChromium, type RunningBrowser } from "./helpers/chromium.js";
 import { waitUntil } from "./helpers/ports.js";
-import { repoRoot, type RunningWorker, startWorker } from "./helpers/wrangler-dev.js";
+import { type RunningWorker, repoRoot, startWorker } from "./helpers/wrangler-dev.js";
 
 const ADMIN_TOKEN = "e2e-status-admin-token-5b1f";
 const APP_SECRET = "demo-app-secret";
@@ -37,8 +37,24 @@ const api = async (pathAndQuery: string, init: RequestInit = {}) => {
 // Four passes over the last three hours: occupancy 40 → 41 → 42 → 41 of 100 spaces.
 const now = Date.now();
 const passes = [
-  { minutesAgo: 170, plate: "鲁A12345", accessType: "0", inParkNum: 40, totalLot: 60, lane: "L1", laneName: "东门入口" },
-  { minutesAgo: 95, plate: "京AD12345", accessType: "0", inParkNum: 41, totalLot: 59, lane: "L1", laneName: "东门入口" },
+  {
+    minutesAgo: 170,
+    plate: "鲁A12345",
+    accessType: "0",
+    inParkNum: 40,
+    totalLot: 60,
+    lane: "L1",
+    laneName: "东门入口",
+  },
+  {
+    minutesAgo: 95,
+    plate: "京AD12345",
+    accessType: "0",
+    inParkNum: 41,
+    totalLot: 59,
+    lane: "L1",
+    laneName: "东门入口",
+  },
   { minutesAgo: 40, plate: "沪B54321", accessType: "0", inParkNum: 42, totalLot: 58, lane: "L1", laneName: "东门入口" },
   { minutesAgo: 5, plate: "鲁A12345", accessType: "1", inParkNum: 41, totalLot: 59, lane: "L2", laneName: "西门出口" },
 ];

@@ -21,7 +21,6 @@ import type {
 } from "../../n8n-nodes/node_modules/n8n-workflow/dist/esm/index.js";
 import { NodeHelpers } from "../../n8n-nodes/node_modules/n8n-workflow/dist/esm/index.js";
 
-
 /** A parameter value, or a function of the item (what an n8n expression would give). */
 export type ParameterValue = unknown | ((itemIndex: number, item: INodeExecutionData) => unknown);
 
@@ -157,7 +156,10 @@ export async function httpRequestWithAuthentication(
         ...(options.headers ?? {}),
         ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, resolveTemplate(v, data)])),
       },
-      qs: { ...(options.qs ?? {}), ...Object.fromEntries(Object.entries(qs).map(([k, v]) => [k, resolveTemplate(v, data)])) },
+      qs: {
+        ...(options.qs ?? {}),
+        ...Object.fromEntries(Object.entries(qs).map(([k, v]) => [k, resolveTemplate(v, data)])),
+      },
     };
   }
   return await request(authenticated);

@@ -40,7 +40,10 @@ const credentials = () => ({
 
 const lot = (value: string) => ({ __rl: true, mode: "id", value });
 
-async function run(parameters: Record<string, ParameterValue>, extra: { items?: number; continueOnFail?: boolean } = {}) {
+async function run(
+  parameters: Record<string, ParameterValue>,
+  extra: { items?: number; continueOnFail?: boolean } = {},
+) {
   return await runNode(node, {
     parameters,
     credentials: credentials(),
@@ -67,10 +70,18 @@ describe("Parking Open Platform node: operations", () => {
       additionalFields: { laneNos: ["1", "2"], remark: "n8n test" },
     });
     expect(added.output).toEqual([
-      expect.objectContaining({ json: expect.objectContaining({ success: true, vehicleCode: PLATE }), pairedItem: { item: 0 } }),
+      expect.objectContaining({
+        json: expect.objectContaining({ success: true, vehicleCode: PLATE }),
+        pairedItem: { item: 0 },
+      }),
     ]);
     const stored = sim.state.authorisation("park1", PLATE);
-    expect(stored).toMatchObject({ startTime: "2026-11-22", endTime: "2026-11-30", laneNos: "1,2", remark: "n8n test" });
+    expect(stored).toMatchObject({
+      startTime: "2026-11-22",
+      endTime: "2026-11-30",
+      laneNos: "1,2",
+      remark: "n8n test",
+    });
 
     await run({
       resource: "vehicleAuthorisation",
@@ -85,40 +96,86 @@ describe("Parking Open Platform node: operations", () => {
     });
     expect(sim.state.authorisation("park1", PLATE)).toMatchObject({ vehicleType: "1", endTime: "2026-12-31" });
 
-    const listed = await run({ resource: "vehicleAuthorisation", operation: "listVehicles", parkingId: lot("park1"), returnAll: true });
+    const listed = await run({
+      resource: "vehicleAuthorisation",
+      operation: "listVehicles",
+      parkingId: lot("park1"),
+      returnAll: true,
+    });
     expect(listed.output.map((item) => item.json.vehicleCode)).toContain(PLATE);
     expect(listed.output).toHaveLength(sim.state.authorisations("park1").length);
 
-    await run({ resource: "vehicleAuthorisation", operation: "deleteVehicle", parkingId: lot("park1"), vehicleCode: PLATE });
+    await run({
+      resource: "vehicleAuthorisation",
+      operation: "deleteVehicle",
+      parkingId: lot("park1"),
+      vehicleCode: PLATE,
+    });
     expect(sim.state.authorisation("park1", PLATE)).toBeUndefined();
   });
 
   it("reads vehicles in park, a visitor booking, space counts, lanes, lots and vehicle types", async () => {
-    const inPark = await run({ resource: "vehiclesInPark", operation: "listInParkVehicles", returnAll: true, additionalFields: { parkingId: lot("park2") } });
-    expect(inPark.output.map((i) => i.json.vehicleCode).sort()).toEqual(sim.state.inPark("park2").map((v) => v.vehicleCode).sort());
+    const inPark = await run({
+      resource: "vehiclesInPark",
+      operation: "listInParkVehicles",
+      returnAll: true,
+      additionalFields: { parkingId: lot("park2") },
+    });
+    expect(inPark.output.map((i) => i.json.vehicleCode).sort()).toEqual(
+      sim.state
+        .inPark("park2")
+        .map((v) => v.vehicleCode)
+        .sort(),
+    );
 
     const visitor = sim.state.visitors("park1")[0];
     if (!visitor) throw new Error("the seed has no visitor");
-    const booking = await run({ resource: "visitor", operation: "getVisitor", vehicleCode: visitor.vehicleCode, additionalFields: { parkingId: lot("park1") } });
+    const booking = await run({
+      resource: "visitor",
+      operation: "getVisitor",
+      vehicleCode: visitor.vehicleCode,
+      additionalFields: { parkingId: lot("park1") },
+    });
     expect(booking.output[0]?.json).toMatchObject({ vehicleCode: visitor.vehicleCode, userName: visitor.userName });
 
-    const stats = await run({ resource: "parkingLot", operation: "getLotStats", additionalFields: { parkingId: lot("park3") } });
+    const stats = await run({
+      resource: "parkingLot",
+      operation: "getLotStats",
+      additionalFields: { parkingId: lot("park3") },
+    });
     expect(stats.output[0]?.json).toMatchObject({ parkingId: "park3", ...sim.state.stats("park3") });
 
-    const lanes = await run({ resource: "lane", operation: "listLanes", additionalFields: { parkingId: lot("park1") } });
+    const lanes = await run({
+      resource: "lane",
+      operation: "listLanes",
+      additionalFields: { parkingId: lot("park1") },
+    });
     expect(lanes.output.map((i) => i.json.laneNo)).toEqual(sim.state.lot("park1")?.lanes.map((l) => l.laneNo));
 
     const lots = await run({ resource: "parkingLot", operation: "listParkingLots" });
     expect(lots.output.map((i) => i.json.value)).toEqual(sim.state.lots().map((l) => l.parkingId));
 
     const types = await run({ resource: "vehicleType", operation: "listVehicleTypes", parkingId: lot("park1") });
-    expect(types.output.map((i) => String(i.json.recordId))).toEqual(sim.state.vehicleTypes("park1").map((t) => String(t.recordId)));
+    expect(types.output.map((i) => String(i.json.recordId))).toEqual(
+      sim.state.vehicleTypes("park1").map((t) => String(t.recordId)),
+    );
   });
 
   it("bars and lets back a vehicle, issues a coupon, authorises an outing and opens a gate", async () => {
-    await run({ resource: "blacklist", operation: "addBlacklist", parkingId: lot("park1"), vehicleCode: PLATE, stopTime: "2026-12-31T10:00:00+08:00" });
+    await run({
+      resource: "blacklist",
+      operation: "addBlacklist",
+      parkingId: lot("park1"),
+      vehicleCode: PLATE,
+      stopTime: "2026-12-31T10:00:00+08:00",
+    });
     expect(sim.state.blacklist("park1").find((b) => b.vehicleCode === PLATE)?.stopTime).toBe("2026-12-31");
-    const barred = await run({ resource: "blacklist", operation: "listBlacklist", returnAll: true, additionalFields: { parkingId: lot("park1") } });
+    const barred = await run({
+      resource: "blacklist",
+      operation: "listBlacklist",
+      returnAll: true,
+      additionalFields: { parkingId: lot("park1") },
+    });
     expect(barred.output.map((i) => i.json.vehicleCode)).toContain(PLATE);
     await run({ resource: "blacklist", operation: "deleteBlacklist", parkingId: lot("park1"), vehicleCode: PLATE });
     expect(sim.state.blacklist("park1").some((b) => b.vehicleCode === PLATE)).toBe(false);
@@ -134,7 +191,12 @@ describe("Parking Open Platform node: operations", () => {
       discount: 3,
       additionalFields: { expireTime: "2099-01-01T08:00:00Z" },
     });
-    expect(sim.state.coupons("park1").at(-1)).toMatchObject({ vehicleCode: inside.vehicleCode, couponType: 2, discount: 3, expireTime: "2099-01-01 16:00" });
+    expect(sim.state.coupons("park1").at(-1)).toMatchObject({
+      vehicleCode: inside.vehicleCode,
+      couponType: 2,
+      discount: 3,
+      expireTime: "2099-01-01 16:00",
+    });
 
     await run({
       resource: "vehiclesInPark",
@@ -144,7 +206,10 @@ describe("Parking Open Platform node: operations", () => {
       startTime: "2099-01-01 09:00",
       endTime: "2099-01-01T11:30:00+08:00",
     });
-    expect(sim.state.outings("park1").at(-1)).toMatchObject({ startTime: "2099-01-01 09:00", endTime: "2099-01-01 11:30" });
+    expect(sim.state.outings("park1").at(-1)).toMatchObject({
+      startTime: "2099-01-01 09:00",
+      endTime: "2099-01-01 11:30",
+    });
 
     const lane = sim.state.lot("park1")?.lanes.find((l) => l.cameraOnline);
     if (!lane) throw new Error("no online lane");
@@ -175,12 +240,22 @@ describe("Parking Open Platform node: paging", () => {
     sim.state.addAuthorisations("park2", 1200);
     const total = sim.state.authorisations("park2").length;
     expect(total).toBeGreaterThan(1000);
-    const all = await run({ resource: "vehicleAuthorisation", operation: "listVehicles", parkingId: lot("park2"), returnAll: true });
+    const all = await run({
+      resource: "vehicleAuthorisation",
+      operation: "listVehicles",
+      parkingId: lot("park2"),
+      returnAll: true,
+    });
     expect(all.output).toHaveLength(total);
     expect(sim.calls.filter((c) => c.operationId === "listVehicles")).toHaveLength(2);
 
     const before = sim.calls.length;
-    const limited = await run({ resource: "vehicleAuthorisation", operation: "listVehicles", parkingId: lot("park2"), limit: 7 });
+    const limited = await run({
+      resource: "vehicleAuthorisation",
+      operation: "listVehicles",
+      parkingId: lot("park2"),
+      limit: 7,
+    });
     expect(limited.output).toHaveLength(7);
     expect(sim.calls.slice(before).filter((c) => c.operationId === "listVehicles")).toHaveLength(1);
   });
@@ -201,7 +276,9 @@ describe("Parking Open Platform node: errors", () => {
 
   it("surfaces the platform's own msg", async () => {
     sim.faults.add({ operation: "addVehicle", kind: "platformError", times: 1, msg: "车牌已存在" });
-    const failure = await run(addVehicle(PLATE)).catch((error: unknown) => error as Error & { context?: { itemIndex?: number } });
+    const failure = await run(addVehicle(PLATE)).catch(
+      (error: unknown) => error as Error & { context?: { itemIndex?: number } },
+    );
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).name).toBe("NodeApiError");
     expect((failure as Error).message).toContain("车牌已存在");
@@ -214,27 +291,44 @@ describe("Parking Open Platform node: errors", () => {
     expect(failure.message).toMatch(/^Plate \(vehicleCode\) must be a Chinese licence plate/);
     expect(sim.calls.some((c) => c.operationId === "addVehicle")).toBe(false);
 
-    const badDate = (await run({ ...addVehicle(PLATE), endTime: "next tuesday" }).catch((error: unknown) => error)) as Error;
+    const badDate = (await run({ ...addVehicle(PLATE), endTime: "next tuesday" }).catch(
+      (error: unknown) => error,
+    )) as Error;
     expect(badDate.message).toMatch(/^End Date \(endTime\) must be a date-time/);
   });
 
   it("Continue On Fail: a failed item becomes {error} paired to it and the others still run", async () => {
     const plates = ["BAD", PLATE, "京AD12345"];
-    const result = await run(addVehicle((i: number) => plates[i]), { items: 3, continueOnFail: true });
+    const result = await run(
+      addVehicle((i: number) => plates[i]),
+      { items: 3, continueOnFail: true },
+    );
     expect(result.output).toHaveLength(3);
-    expect(result.output[0]).toEqual({ json: { error: expect.stringContaining("Plate (vehicleCode)") }, pairedItem: { item: 0 } });
+    expect(result.output[0]).toEqual({
+      json: { error: expect.stringContaining("Plate (vehicleCode)") },
+      pairedItem: { item: 0 },
+    });
     expect(result.output[1]).toMatchObject({ json: { success: true, vehicleCode: PLATE }, pairedItem: { item: 1 } });
-    expect(result.output[2]).toMatchObject({ json: { success: true, vehicleCode: "京AD12345" }, pairedItem: { item: 2 } });
+    expect(result.output[2]).toMatchObject({
+      json: { success: true, vehicleCode: "京AD12345" },
+      pairedItem: { item: 2 },
+    });
     expect(sim.state.authorisation("park1", "京AD12345")).toBeDefined();
 
     sim.faults.add({ operation: "addVehicle", kind: "platformError", times: 1, msg: "车场已满" });
-    const refused = await run(addVehicle(() => "京B54321"), { continueOnFail: true });
+    const refused = await run(
+      addVehicle(() => "京B54321"),
+      { continueOnFail: true },
+    );
     expect(refused.output).toEqual([{ json: { error: expect.stringContaining("车场已满") }, pairedItem: { item: 0 } }]);
   });
 
   it("without Continue On Fail the first failure stops the run with its item index", async () => {
     const plates = [PLATE, "BAD"];
-    const failure = (await run(addVehicle((i: number) => plates[i]), { items: 2 }).catch((error: unknown) => error)) as {
+    const failure = (await run(
+      addVehicle((i: number) => plates[i]),
+      { items: 2 },
+    ).catch((error: unknown) => error)) as {
       context: { itemIndex?: number };
     };
     expect(failure.context.itemIndex).toBe(1);
@@ -243,7 +337,11 @@ describe("Parking Open Platform node: errors", () => {
   it("fetches a new token when the platform expires it mid-run", async () => {
     await run({ resource: "parkingLot", operation: "listParkingLots" });
     sim.expireTokens();
-    const again = await run({ resource: "parkingLot", operation: "getLotStats", additionalFields: { parkingId: lot("park1") } });
+    const again = await run({
+      resource: "parkingLot",
+      operation: "getLotStats",
+      additionalFields: { parkingId: lot("park1") },
+    });
     expect(again.output[0]?.json.parkingId).toBe("park1");
   });
 });
@@ -261,7 +359,11 @@ describe("Parking Open Platform: pickers and credential", () => {
     const lanes = await node.methods.loadOptions.getLanes.call(context);
     expect(lanes.map((l) => l.value)).toEqual(sim.state.lot("park1")?.lanes.map((l) => l.laneNo));
     const types = await node.methods.loadOptions.getVehicleTypes.call(context);
-    expect(types.map((t) => String(t.value))).toEqual(["1", "2", ...sim.state.vehicleTypes("park1").map((t) => String(t.recordId))]);
+    expect(types.map((t) => String(t.value))).toEqual([
+      "1",
+      "2",
+      ...sim.state.vehicleTypes("park1").map((t) => String(t.recordId)),
+    ]);
     const gates = await node.methods.listSearch.searchLanes.call(context);
     expect(gates.results.map((r) => r.value)).toContain("park3-1");
   });

@@ -7,6 +7,7 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
       SIMULATOR_URL: string;
+      WEBHOOK_SINK_URL: string;
     }
   }
 }

@@ -243,7 +243,27 @@ describe("bounded work", () => {
     }
   });
 
-  it("reads a lot's authorisations once per run, page by page, however many grants end there", async () => {
+  it("runs at most SWEEP_MAX_D1_QUERIES D1 statements per run (D1 allows 50 per invocation on the free plan)", async () => {
+    const grants = await Promise.all(Array.from({ length: 5 }, (_, i) => grant(`2026-11-22 0${i + 1}:00`)));
+    const counted = countingD1(env.DB);
+    const cappedEnv = envWith({ SWEEP_MAX_D1_QUERIES: "11", DB: counted.db });
+    let now = Date.parse("2026-11-22T12:00:00Z");
+    const expiredPerRun: number[] = [];
+    const statementsPerRun: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      counted.reset();
+      const report = await runVisitorSweep(cappedEnv, { now });
+      expiredPerRun.push(report.expired);
+      statementsPerRun.push(counted.statements);
+      now += 60_000;
+    }
+    // 2 selects, then 3 statements a grant (lease; change + audit row): 3 grants a run.
+    expect(expiredPerRun).toEqual([3, 2, 0]);
+    expect(Math.max(...statementsPerRun)).toBeLessThanOrEqual(11);
+    for (const g of grants) expect((await reload(g)).status).toBe("expired");
+  });
+
+  it("reads a lot's authorisations once per run, however many grants end there", async () => {
     const grants = await Promise.all(
       Array.from({ length: 3 }, (_, i) => grant(`2026-11-22 0${i + 1}:00`, { parkingId: "park3" })),
     );
@@ -254,3 +274,46 @@ describe("bounded work", () => {
     for (const g of grants) expect((await reload(g)).status).toBe("expired");
   });
 });
+
+/** A D1 binding that counts the statements run through it (a batch counts as its statements). */
+function countingD1(db: D1Database) {
+  let statements = 0;
+  type Wrapped = { inner: D1PreparedStatement };
+  const wrap = (inner: D1PreparedStatement): D1PreparedStatement & Wrapped =>
+    ({
+      inner,
+      bind: (...values: unknown[]) => wrap(inner.bind(...values)),
+      run: () => {
+        statements++;
+        return inner.run();
+      },
+      first: (column?: string) => {
+        statements++;
+        return column === undefined ? inner.first() : inner.first(column);
+      },
+      all: () => {
+        statements++;
+        return inner.all();
+      },
+      raw: () => {
+        statements++;
+        return inner.raw();
+      },
+    }) as unknown as D1PreparedStatement & Wrapped;
+  const counting = {
+    prepare: (sql: string) => wrap(db.prepare(sql)),
+    batch: (list: Array<D1PreparedStatement & Partial<Wrapped>>) => {
+      statements += list.length;
+      return db.batch(list.map((s) => s.inner ?? s));
+    },
+  } as unknown as D1Database;
+  return {
+    db: counting,
+    get statements() {
+      return statements;
+    },
+    reset() {
+      statements = 0;
+    },
+  };
+}

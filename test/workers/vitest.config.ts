@@ -23,6 +23,22 @@ export default defineProject(async () => {
             PLATFORM_APP_SECRET: "demo-app-secret",
             PLATFORM_ACCOUNTS: JSON.stringify({ "second-app-key": "second-app-secret" }),
             ADMIN_TOKEN: "test-admin-token",
+            WEBHOOK_SINK_URL: inject<string>("webhookSinkUrl"),
+            // Deliveries retry after 1, 2, 4 s and give up after 4 attempts, so tests wait seconds, not hours.
+            DELIVERY_RETRY_BASE_SECONDS: "1",
+            DELIVERY_MAX_ATTEMPTS: "4",
+            DELIVERY_TIMEOUT_MS: "3000",
+          },
+          // Deliver queued messages quickly in tests (the default batch timeout is seconds).
+          queueConsumers: {
+            "parkbridge-deliveries": {
+              maxBatchTimeout: 0.05,
+              maxBatchSize: 10,
+              maxRetries: 20,
+              retryDelay: 0,
+              deadLetterQueue: "parkbridge-deliveries-dlq",
+            },
+            "parkbridge-deliveries-dlq": { maxBatchTimeout: 0.05 },
           },
         },
       })),

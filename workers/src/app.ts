@@ -1,9 +1,9 @@
-import { callbackRoutes } from "./callbacks/route.js";
 import { requireAdminToken } from "./api/auth.js";
 import { eventRoutes } from "./api/events.js";
 import { laneRoutes } from "./api/lanes.js";
 import { lotRoutes } from "./api/lots.js";
 import { mountOpenApi } from "./api/openapi.js";
+import { callbackRoutes } from "./callbacks/route.js";
 import { deliveryRoutes } from "./delivery/deliveries.js";
 import { subscriptionRoutes } from "./delivery/subscriptions.js";
 import { errorAnswer } from "./lib/errors.js";

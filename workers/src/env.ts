@@ -20,6 +20,8 @@ export interface Env {
   SWEEP_MAX_PLATFORM_CALLS?: string;
   /** Failed revocation attempts before a grant is marked `failed` (default 5). */
   SWEEP_MAX_ATTEMPTS?: string;
+  /** D1 statements one sweep run may run, counted conservatively (default 40; D1 allows 50 per invocation on the free plan). */
+  SWEEP_MAX_D1_QUERIES?: string;
   /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */
   DELIVERIES: Queue<import("./delivery/outbox.js").DeliveryMessage>;
   /** First retry delay of a failed delivery, seconds; doubles per attempt up to an hour (default 30). */

@@ -1,83 +1,83 @@
-import { PlatformError, TransportError } from '@parkbridge/shared';
+import { PlatformError, TransportError } from "@parkbridge/shared";
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
-	IExecuteFunctions,
-	INodeCredentialTestResult,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-} from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
-import { runForEachItem } from '../common/items';
-import { EBOPARK_CREDENTIAL, eboparkClient } from './client';
-import { runEboparkOperation } from './execute';
-import { partnerServiceDescription } from './resources/partnerService';
-import { vehicleLocationDescription } from './resources/vehicleLocation';
+  ICredentialsDecrypted,
+  ICredentialTestFunctions,
+  IExecuteFunctions,
+  INodeCredentialTestResult,
+  INodeExecutionData,
+  INodeType,
+  INodeTypeDescription,
+} from "n8n-workflow";
+import { NodeConnectionTypes } from "n8n-workflow";
+import { runForEachItem } from "../common/items";
+import { EBOPARK_CREDENTIAL, eboparkClient } from "./client";
+import { runEboparkOperation } from "./execute";
+import { partnerServiceDescription } from "./resources/partnerService";
+import { vehicleLocationDescription } from "./resources/vehicleLocation";
 
 /** Words in a refusal that mean the partner id or signature was not accepted. */
 const AUTH_REFUSAL = /sign|签名|partner|合作|auth|权限|密钥|key/i;
 
 export class Ebopark implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Ebopark',
-		name: 'ebopark',
-		icon: { light: 'file:../../icons/ebopark.svg', dark: 'file:../../icons/ebopark.dark.svg' },
-		group: ['transform'],
-		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
-		description: 'Find a parked vehicle and call Ebopark (宜泊) partner services',
-		defaults: { name: 'Ebopark' },
-		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'eboparkApi', required: true, testedBy: 'eboparkApiTest' }],
-		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{ name: 'Vehicle Location', value: 'vehicleLocation' },
-					{ name: 'Partner Service', value: 'partnerService' },
-				],
-				default: 'vehicleLocation',
-			},
-			...vehicleLocationDescription,
-			...partnerServiceDescription,
-		],
-	};
+  description: INodeTypeDescription = {
+    displayName: "Ebopark",
+    name: "ebopark",
+    icon: { light: "file:../../icons/ebopark.svg", dark: "file:../../icons/ebopark.dark.svg" },
+    group: ["transform"],
+    version: 1,
+    subtitle: '={{$parameter["operation"]}}',
+    description: "Find a parked vehicle and call Ebopark (宜泊) partner services",
+    defaults: { name: "Ebopark" },
+    usableAsTool: true,
+    inputs: [NodeConnectionTypes.Main],
+    outputs: [NodeConnectionTypes.Main],
+    credentials: [{ name: "eboparkApi", required: true, testedBy: "eboparkApiTest" }],
+    properties: [
+      {
+        displayName: "Resource",
+        name: "resource",
+        type: "options",
+        noDataExpression: true,
+        options: [
+          { name: "Vehicle Location", value: "vehicleLocation" },
+          { name: "Partner Service", value: "partnerService" },
+        ],
+        default: "vehicleLocation",
+      },
+      ...vehicleLocationDescription,
+      ...partnerServiceDescription,
+    ],
+  };
 
-	methods = {
-		credentialTest: {
-			/** A signed QueryDeduList: any answer but a signature/partner refusal proves the keys. */
-			async eboparkApiTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				const client = eboparkClient(credential.data ?? {});
-				try {
-					await client.QueryDeduList({ parkCode: 'parkbridge-credential-test', page: 1, pageSize: 1 });
-					return { status: 'OK', message: 'Connection successful' };
-				} catch (error) {
-					if (error instanceof PlatformError && !AUTH_REFUSAL.test(error.msg)) {
-						return { status: 'OK', message: `Signature accepted (the test query answered: ${error.msg})` };
-					}
-					if (error instanceof PlatformError) return { status: 'Error', message: error.msg };
-					if (error instanceof TransportError) return { status: 'Error', message: error.message };
-					return { status: 'Error', message: (error as Error).message };
-				}
-			},
-		},
-	};
+  methods = {
+    credentialTest: {
+      /** A signed QueryDeduList: any answer but a signature/partner refusal proves the keys. */
+      async eboparkApiTest(
+        this: ICredentialTestFunctions,
+        credential: ICredentialsDecrypted,
+      ): Promise<INodeCredentialTestResult> {
+        const client = eboparkClient(credential.data ?? {});
+        try {
+          await client.QueryDeduList({ parkCode: "parkbridge-credential-test", page: 1, pageSize: 1 });
+          return { status: "OK", message: "Connection successful" };
+        } catch (error) {
+          if (error instanceof PlatformError && !AUTH_REFUSAL.test(error.msg)) {
+            return { status: "OK", message: `Signature accepted (the test query answered: ${error.msg})` };
+          }
+          if (error instanceof PlatformError) return { status: "Error", message: error.msg };
+          if (error instanceof TransportError) return { status: "Error", message: error.message };
+          return { status: "Error", message: (error as Error).message };
+        }
+      },
+    },
+  };
 
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const credentials = await this.getCredentials(EBOPARK_CREDENTIAL);
-		const client = eboparkClient(credentials, (options) => this.helpers.httpRequest(options));
-		return await runForEachItem(this, async (itemIndex) => {
-			const operation = this.getNodeParameter('operation', itemIndex) as string;
-			return await runEboparkOperation(this, client, operation, itemIndex);
-		});
-	}
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const credentials = await this.getCredentials(EBOPARK_CREDENTIAL);
+    const client = eboparkClient(credentials, (options) => this.helpers.httpRequest(options));
+    return await runForEachItem(this, async (itemIndex) => {
+      const operation = this.getNodeParameter("operation", itemIndex) as string;
+      return await runEboparkOperation(this, client, operation, itemIndex);
+    });
+  }
 }

@@ -3,76 +3,76 @@
  * credential's Bearer token, errors `{error: {code, message, field?, platformMsg?}}` turned into
  * NodeApiErrors that carry the platform's own message when the Worker relays one.
  */
-import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethods, JsonObject } from "n8n-workflow";
+import { NodeApiError } from "n8n-workflow";
 
-export const EDGE_CREDENTIAL = 'parkbridgeEdgeApi';
+export const EDGE_CREDENTIAL = "parkbridgeEdgeApi";
 
 interface EdgeErrorBody {
-	error?: { code?: string; message?: string; field?: string; platformMsg?: string };
+  error?: { code?: string; message?: string; field?: string; platformMsg?: string };
 }
 
 export interface EdgeRequest {
-	method: IHttpRequestMethods;
-	path: string;
-	body?: IDataObject;
-	qs?: IDataObject;
-	itemIndex?: number;
+  method: IHttpRequestMethods;
+  path: string;
+  body?: IDataObject;
+  qs?: IDataObject;
+  itemIndex?: number;
 }
 
 export async function edgeRequest(context: IExecuteFunctions | IHookFunctions, request: EdgeRequest): Promise<unknown> {
-	const credentials = await context.getCredentials(EDGE_CREDENTIAL);
-	const baseURL = String(credentials.url ?? '').replace(/\/+$/, '');
-	const qs = Object.fromEntries(
-		Object.entries(request.qs ?? {}).filter(([, value]) => value !== undefined && value !== null && value !== ''),
-	);
-	const response = (await context.helpers.httpRequestWithAuthentication.call(context, EDGE_CREDENTIAL, {
-		method: request.method,
-		url: `${baseURL}${request.path}`,
-		qs,
-		...(request.body ? { body: request.body } : {}),
-		json: true,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-	})) as { statusCode: number; body: unknown };
-	if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
-	const failure = (response.body as EdgeErrorBody | undefined)?.error;
-	const reason = failure?.message ?? `HTTP ${response.statusCode}`;
-	const message = failure?.platformMsg ? `${reason}: ${failure.platformMsg}` : reason;
-	throw new NodeApiError(context.getNode(), (response.body ?? {}) as JsonObject, {
-		message: `The parkbridge edge refused ${request.method} ${request.path.split('?')[0]}: ${message}`,
-		description: [
-			failure?.code ? `Code: ${failure.code}` : undefined,
-			failure?.field ? `Field: ${failure.field}` : undefined,
-			failure?.platformMsg ? `Platform message: ${failure.platformMsg}` : undefined,
-		]
-			.filter(Boolean)
-			.join('. '),
-		httpCode: String(response.statusCode),
-		...(request.itemIndex !== undefined ? { itemIndex: request.itemIndex } : {}),
-	});
+  const credentials = await context.getCredentials(EDGE_CREDENTIAL);
+  const baseURL = String(credentials.url ?? "").replace(/\/+$/, "");
+  const qs = Object.fromEntries(
+    Object.entries(request.qs ?? {}).filter(([, value]) => value !== undefined && value !== null && value !== ""),
+  );
+  const response = (await context.helpers.httpRequestWithAuthentication.call(context, EDGE_CREDENTIAL, {
+    method: request.method,
+    url: `${baseURL}${request.path}`,
+    qs,
+    ...(request.body ? { body: request.body } : {}),
+    json: true,
+    returnFullResponse: true,
+    ignoreHttpStatusErrors: true,
+  })) as { statusCode: number; body: unknown };
+  if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
+  const failure = (response.body as EdgeErrorBody | undefined)?.error;
+  const reason = failure?.message ?? `HTTP ${response.statusCode}`;
+  const message = failure?.platformMsg ? `${reason}: ${failure.platformMsg}` : reason;
+  throw new NodeApiError(context.getNode(), (response.body ?? {}) as JsonObject, {
+    message: `The parkbridge edge refused ${request.method} ${request.path.split("?")[0]}: ${message}`,
+    description: [
+      failure?.code ? `Code: ${failure.code}` : undefined,
+      failure?.field ? `Field: ${failure.field}` : undefined,
+      failure?.platformMsg ? `Platform message: ${failure.platformMsg}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(". "),
+    httpCode: String(response.statusCode),
+    ...(request.itemIndex !== undefined ? { itemIndex: request.itemIndex } : {}),
+  });
 }
 
 /** Follows `nextCursor` until `limit` items are gathered (Infinity for all). */
 export async function edgeList(
-	context: IExecuteFunctions,
-	path: string,
-	qs: IDataObject,
-	limit: number,
-	pageLimit: number,
-	itemIndex: number,
+  context: IExecuteFunctions,
+  path: string,
+  qs: IDataObject,
+  limit: number,
+  pageLimit: number,
+  itemIndex: number,
 ): Promise<IDataObject[]> {
-	const items: IDataObject[] = [];
-	let cursor: string | undefined;
-	do {
-		const page = (await edgeRequest(context, {
-			method: 'GET',
-			path,
-			qs: { ...qs, cursor, limit: Math.min(pageLimit, Number.isFinite(limit) ? limit - items.length : pageLimit) },
-			itemIndex,
-		})) as { items?: IDataObject[]; nextCursor?: string | null };
-		items.push(...(page.items ?? []));
-		cursor = page.nextCursor ?? undefined;
-	} while (cursor && items.length < limit);
-	return Number.isFinite(limit) ? items.slice(0, limit) : items;
+  const items: IDataObject[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = (await edgeRequest(context, {
+      method: "GET",
+      path,
+      qs: { ...qs, cursor, limit: Math.min(pageLimit, Number.isFinite(limit) ? limit - items.length : pageLimit) },
+      itemIndex,
+    })) as { items?: IDataObject[]; nextCursor?: string | null };
+    items.push(...(page.items ?? []));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && items.length < limit);
+  return Number.isFinite(limit) ? items.slice(0, limit) : items;
 }

@@ -1,80 +1,77 @@
 /** Pickers loaded from the platform: parking lots, lanes and vehicle types. */
-import { operations, vehicleTypeOptions } from '@parkbridge/shared';
+import { operations, vehicleTypeOptions } from "@parkbridge/shared";
 import type {
-	ILoadOptionsFunctions,
-	INodeListSearchItems,
-	INodeListSearchResult,
-	INodePropertyOptions,
-} from 'n8n-workflow';
-import { PLATFORM_CREDENTIAL, platformClient } from './client';
+  ILoadOptionsFunctions,
+  INodeListSearchItems,
+  INodeListSearchResult,
+  INodePropertyOptions,
+} from "n8n-workflow";
+import { PLATFORM_CREDENTIAL, platformClient } from "./client";
 
 async function clientFor(context: ILoadOptionsFunctions) {
-	const credentials = await context.getCredentials(PLATFORM_CREDENTIAL);
-	return platformClient(credentials, (options) => context.helpers.httpRequest(options));
+  const credentials = await context.getCredentials(PLATFORM_CREDENTIAL);
+  return platformClient(credentials, (options) => context.helpers.httpRequest(options));
 }
 
 function currentParkingId(context: ILoadOptionsFunctions): string | undefined {
-	const value = context.getCurrentNodeParameter('parkingId', { extractValue: true });
-	return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+  const value = context.getCurrentNodeParameter("parkingId", { extractValue: true });
+  return typeof value === "string" && value.trim() ? value.trim() : undefined;
 }
 
 function matches(filter: string | undefined, ...texts: string[]): boolean {
-	if (!filter) return true;
-	const wanted = filter.toLowerCase();
-	return texts.some((text) => text.toLowerCase().includes(wanted));
+  if (!filter) return true;
+  const wanted = filter.toLowerCase();
+  return texts.some((text) => text.toLowerCase().includes(wanted));
 }
 
-export async function searchParkingLots(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-): Promise<INodeListSearchResult> {
-	const client = await clientFor(this);
-	const lots = await client.listParkingLots({});
-	return {
-		results: lots
-			.filter((lot) => matches(filter, lot.text, lot.value))
-			.map((lot) => ({ name: `${lot.text} (${lot.value})`, value: lot.value })),
-	};
+export async function searchParkingLots(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+  const client = await clientFor(this);
+  const lots = await client.listParkingLots({});
+  return {
+    results: lots
+      .filter((lot) => matches(filter, lot.text, lot.value))
+      .map((lot) => ({ name: `${lot.text} (${lot.value})`, value: lot.value })),
+  };
 }
 
 /** Every lane of every lot, as `<parkingId>-<laneNo>` (the lane id openGate takes on the reference platform). */
 export async function searchLanes(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const client = await clientFor(this);
-	const results: INodeListSearchItems[] = [];
-	for (const lot of await client.listParkingLots({})) {
-		for (const lane of await client.listLanes({ parkingId: lot.value })) {
-			const name = `${lot.text}: ${lane.laneName ?? `Lane ${lane.laneNo}`}`;
-			const value = `${lot.value}-${lane.laneNo}`;
-			if (matches(filter, name, value)) results.push({ name, value });
-		}
-	}
-	return { results };
+  const client = await clientFor(this);
+  const results: INodeListSearchItems[] = [];
+  for (const lot of await client.listParkingLots({})) {
+    for (const lane of await client.listLanes({ parkingId: lot.value })) {
+      const name = `${lot.text}: ${lane.laneName ?? `Lane ${lane.laneNo}`}`;
+      const value = `${lot.value}-${lane.laneNo}`;
+      if (matches(filter, name, value)) results.push({ name, value });
+    }
+  }
+  return { results };
 }
 
 export async function getLanes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const parkingId = currentParkingId(this);
-	if (!parkingId) return [];
-	const client = await clientFor(this);
-	const lanes = await client.listLanes({ parkingId });
-	return lanes.map((lane) => ({ name: lane.laneName ?? `Lane ${lane.laneNo}`, value: lane.laneNo }));
+  const parkingId = currentParkingId(this);
+  if (!parkingId) return [];
+  const client = await clientFor(this);
+  const lanes = await client.listLanes({ parkingId });
+  return lanes.map((lane) => ({ name: lane.laneName ?? `Lane ${lane.laneNo}`, value: lane.laneNo }));
 }
 
 export async function getVehicleTypes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const builtIn = vehicleTypeOptions.map((option) => ({
-		name: option.name,
-		value: option.value,
-		description: option.zh,
-	}));
-	const parkingId = currentParkingId(this);
-	if (!parkingId) return builtIn;
-	const client = await clientFor(this);
-	const custom = await client.listVehicleTypes({ parkingId });
-	return [
-		...builtIn,
-		...custom.data.map((type) => ({
-			name: type.showName || type.vehicleTypeName,
-			value: type.recordId,
-			description: `Custom type ${type.vehicleTypeCode} (${operations.listVehicleTypes.zh})`,
-		})),
-	];
+  const builtIn = vehicleTypeOptions.map((option) => ({
+    name: option.name,
+    value: option.value,
+    description: option.zh,
+  }));
+  const parkingId = currentParkingId(this);
+  if (!parkingId) return builtIn;
+  const client = await clientFor(this);
+  const custom = await client.listVehicleTypes({ parkingId });
+  return [
+    ...builtIn,
+    ...custom.data.map((type) => ({
+      name: type.showName || type.vehicleTypeName,
+      value: type.recordId,
+      description: `Custom type ${type.vehicleTypeCode} (${operations.listVehicleTypes.zh})`,
+    })),
+  ];
 }

@@ -15,7 +15,13 @@ export function listProcesses(): ProcessInfo[] {
     .split("\n")
     .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]), state: m[4] as string, command: m[5] as string }));
+    .map((m) => ({
+      pid: Number(m[1]),
+      ppid: Number(m[2]),
+      pgid: Number(m[3]),
+      state: m[4] as string,
+      command: m[5] as string,
+    }));
 }
 
 /** `root` and every process below it. */
@@ -43,7 +49,6 @@ export function survivors(processes: ProcessInfo[]): ProcessInfo[] {
   const groups = new Set(processes.map((p) => p.pgid));
   return listProcesses().filter(
     (p) =>
-      !p.state.startsWith("Z") &&
-      ((pids.has(p.pid) && pids.get(p.pid)?.command === p.command) || groups.has(p.pgid)),
+      !p.state.startsWith("Z") && ((pids.has(p.pid) && pids.get(p.pid)?.command === p.command) || groups.has(p.pgid)),
   );
 }

@@ -61,13 +61,19 @@ export async function stopGroup(child: ChildProcess, graceMs = 5000): Promise<vo
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "parkbridge-e2e-"));
   const env = { ...process.env, ...quietWranglerEnv };
-  const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "parkbridge", "--local", "--persist-to", persistTo], {
-    cwd: repoRoot,
-    env,
-    encoding: "utf8",
-  });
+  const migrate = spawnSync(
+    wrangler,
+    ["d1", "migrations", "apply", "parkbridge", "--local", "--persist-to", persistTo],
+    {
+      cwd: repoRoot,
+      env,
+      encoding: "utf8",
+    },
+  );
   if (migrate.status !== 0) {
-    throw new Error(`wrangler d1 migrations apply failed (exit ${migrate.status}):\n${migrate.stdout}\n${migrate.stderr}`);
+    throw new Error(
+      `wrangler d1 migrations apply failed (exit ${migrate.status}):\n${migrate.stdout}\n${migrate.stderr}`,
+    );
   }
 
   const port = await freePort();

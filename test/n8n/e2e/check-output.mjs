@@ -33,12 +33,17 @@ check(added?.success === true && added.vehicleCode === "鲁A2E2E8", "Authorise V
 const stats = out("Space Counts")[0];
 check(stats?.parkingId === "park1" && Number.isInteger(stats?.totalLot), "Space Counts returned park1's totalLot");
 const listed = out("Authorised Vehicles");
-check(listed.some((v) => v.vehicleCode === "鲁A2E2E8"), `Authorised Vehicles (${listed.length}) include 鲁A2E2E8`);
+check(
+  listed.some((v) => v.vehicleCode === "鲁A2E2E8"),
+  `Authorised Vehicles (${listed.length}) include 鲁A2E2E8`,
+);
 check(out("Monthly Subscription").length === 1, "Monthly Subscription (Ebopark AddMonthCarV2) answered");
 
 const cst = (ms) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
 const q = async (parkingId, plate) =>
-  (await fetch(`${simUrl}/__sim/authorisations?parkingId=${parkingId}&vehicleCode=${encodeURIComponent(plate)}`)).json();
+  (
+    await fetch(`${simUrl}/__sim/authorisations?parkingId=${parkingId}&vehicleCode=${encodeURIComponent(plate)}`)
+  ).json();
 const [visitor] = await q("park1", "鲁A2E2E8");
 const now = Date.now();
 check(visitor?.vehicleType === "2" && visitor?.remark === "n8n e2e", "the simulator holds 鲁A2E2E8 as a free vehicle");

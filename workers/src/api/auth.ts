@@ -20,9 +20,13 @@ export const requireAdminToken: MiddlewareHandler<AppEnv> = async (c, next) => {
     return c.json({ error: { code: "misconfigured", message: "ADMIN_TOKEN is not set on this Worker" } }, 500);
   }
   if (!given) {
-    return c.json({ error: { code: "unauthorized", message: "Authorization: Bearer <ADMIN_TOKEN> is required" } }, 401, {
-      "WWW-Authenticate": 'Bearer realm="parkbridge"',
-    });
+    return c.json(
+      { error: { code: "unauthorized", message: "Authorization: Bearer <ADMIN_TOKEN> is required" } },
+      401,
+      {
+        "WWW-Authenticate": 'Bearer realm="parkbridge"',
+      },
+    );
   }
   if (!timingSafeEqual(given, expected)) {
     return c.json({ error: { code: "unauthorized", message: "the bearer token is not valid" } }, 401, {

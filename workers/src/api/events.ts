@@ -5,7 +5,7 @@ import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
 import { BEARER_SCHEME } from "./auth.js";
-import { type EventRecord, EventIdSchema, EventRecordSchema, instant, limitSchema } from "./schemas.js";
+import { EventIdSchema, type EventRecord, EventRecordSchema, instant, limitSchema } from "./schemas.js";
 
 export const EventsQuerySchema = z.object({
   type: EventIdSchema.optional().openapi({ description: "Only this event" }),

@@ -129,7 +129,11 @@ export function refreshLot(env: { DB: D1Database; LIVE: KVNamespace }, parkingId
   });
 }
 
-export function refreshLane(env: { DB: D1Database; LIVE: KVNamespace }, parkingId: string, laneNo: string): Promise<void> {
+export function refreshLane(
+  env: { DB: D1Database; LIVE: KVNamespace },
+  parkingId: string,
+  laneNo: string,
+): Promise<void> {
   return writeCoalesced(laneKey(parkingId, laneNo), async () => {
     const lane = await readLaneFromD1(env.DB, parkingId, laneNo);
     if (lane) await putIfNewer(env.LIVE, laneKey(parkingId, laneNo), lane);
@@ -149,7 +153,10 @@ export async function readLotFromKV(kv: KVNamespace, parkingId: string): Promise
  * Rewrites every live key from D1 (after a KV loss, or to repair drift). The state tables hold
  * one row per lot and per lane, so they are read whole; returns how many keys it wrote.
  */
-export async function rebuildLiveState(env: { DB: D1Database; LIVE: KVNamespace }): Promise<{ lots: number; lanes: number }> {
+export async function rebuildLiveState(env: {
+  DB: D1Database;
+  LIVE: KVNamespace;
+}): Promise<{ lots: number; lanes: number }> {
   const { results: lots } = await env.DB.prepare("SELECT * FROM lot_state").all<LotRow>();
   for (const row of lots) await env.LIVE.put(lotKey(row.parking_id), JSON.stringify(toLot(row)));
   const { results: lanes } = await env.DB.prepare("SELECT * FROM lane_state").all<LaneRow>();

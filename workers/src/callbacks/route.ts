@@ -13,9 +13,9 @@ import { newId } from "../lib/ids.js";
 import { createRouter } from "../lib/openapi-app.js";
 import { recordGrantFromVisitorCallback } from "../visitors/from-callback.js";
 import {
+  type CallbackFailureReason,
   CallbackFailureSchema,
   CallbackOkSchema,
-  type CallbackFailureReason,
   callbackFailure,
   PLATFORM_OK,
 } from "./answers.js";

@@ -156,7 +156,9 @@ export async function storeCallback(db: D1Database, input: StoreInput): Promise<
   if (input.extra?.length) {
     statements.push(
       db
-        .prepare(`INSERT INTO ingest_guard (must_be_stored) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM raw_callbacks WHERE id = ?)`)
+        .prepare(
+          `INSERT INTO ingest_guard (must_be_stored) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM raw_callbacks WHERE id = ?)`,
+        )
         .bind(eventId),
       ...input.extra,
     );
@@ -178,7 +180,16 @@ export async function storeCallback(db: D1Database, input: StoreInput): Promise<
              event_id = excluded.event_id
            WHERE excluded.occurred_at >= lot_state.occurred_at`,
         )
-        .bind(lot.parkingId, verified.appKey, lot.totalLot, lot.tempLot, lot.inParkNum, lot.occurredAt, eventId, eventId),
+        .bind(
+          lot.parkingId,
+          verified.appKey,
+          lot.totalLot,
+          lot.tempLot,
+          lot.inParkNum,
+          lot.occurredAt,
+          eventId,
+          eventId,
+        ),
     );
   }
   const laneIndex = lane ? statements.length : -1;
@@ -218,7 +229,14 @@ export async function storeCallback(db: D1Database, input: StoreInput): Promise<
   const changed = (index: number) => index >= 0 && (results[index]?.meta.changes ?? 0) > 0;
   if (changed(1)) {
     const deliveryIds = ((results[outboxIndex]?.results ?? []) as { id: string }[]).map((r) => r.id);
-    return { kind: "stored", eventId, row, deliveryIds, lotChanged: changed(lotIndex), laneChanged: changed(laneIndex) };
+    return {
+      kind: "stored",
+      eventId,
+      row,
+      deliveryIds,
+      lotChanged: changed(lotIndex),
+      laneChanged: changed(laneIndex),
+    };
   }
   return classify(verified, results[results.length - 1]?.results?.[0] as WhyRow | undefined, eventId);
 }

@@ -139,12 +139,12 @@ export const subscriptionRoutes = createRouter()
       const now = new Date().toISOString();
       // Not retried: a commit whose answer was lost would read as 404 on the second try.
       const [deleted] = await c.env.DB.batch([
-          c.env.DB.prepare("UPDATE subscriptions SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL").bind(now, id),
-          c.env.DB.prepare(
-            `UPDATE deliveries SET status = 'dead', last_error = 'the subscription was deleted', updated_at = ?
+        c.env.DB.prepare("UPDATE subscriptions SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL").bind(now, id),
+        c.env.DB.prepare(
+          `UPDATE deliveries SET status = 'dead', last_error = 'the subscription was deleted', updated_at = ?
              WHERE subscription_id = ? AND status IN ('pending', 'failed')`,
-          ).bind(now, id),
-        ]);
+        ).bind(now, id),
+      ]);
       if (!deleted?.meta.changes) throw notFound(`subscription ${id}`);
       return c.body(null, 204);
     },

@@ -54,7 +54,8 @@ export function accountsOf(env: AccountSources): Map<string, string> {
 export function numberVar(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value.trim() === "") return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new ConfigError(`${name} must be a non-negative number, got ${value}`);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new ConfigError(`${name} must be a non-negative number, got ${value}`);
   return parsed;
 }
 

@@ -32,7 +32,11 @@ export function decodeCursor(text: string): Cursor {
 }
 
 /** Takes `limit + 1` rows and returns the page plus the cursor of the next one, if any. */
-export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => Cursor): { page: T[]; nextCursor: string | null } {
+export function pageOf<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => Cursor,
+): { page: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { page, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };

@@ -3,7 +3,11 @@
  * d1-starter-sessions template give), with exponential backoff and jitter. Only wrap work that
  * is safe to repeat: reads, and writes made idempotent by a key (ON CONFLICT DO NOTHING).
  */
-const TRANSIENT = ["Network connection lost", "storage caused object to be reset", "reset because its code was updated"];
+const TRANSIENT = [
+  "Network connection lost",
+  "storage caused object to be reset",
+  "reset because its code was updated",
+];
 
 export function isTransientD1Error(error: unknown): boolean {
   const message = String(error instanceof Error ? error.message : error);

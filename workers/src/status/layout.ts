@@ -58,13 +58,16 @@ h2 { font-size: 17px; margin: 28px 0 10px; }
 .lot h3 { margin: 0; font-size: 16px; }
 .lot .numbers { display: flex; gap: 22px; flex-wrap: wrap; margin: 6px 0 4px; color: var(--muted); font-size: 13px; }
 .lot .numbers strong { color: var(--text); font-size: 22px; font-variant-numeric: tabular-nums; margin-right: 4px; }
+.legend { display: flex; gap: 16px; color: var(--muted); font-size: 12px; margin-top: 4px; flex-wrap: wrap; }
+.legend i { display: inline-block; width: 18px; height: 0; vertical-align: middle; margin-right: 5px; border-top: 2px solid var(--accent); }
+.legend i.cap { border-top: 2px dashed var(--bad); }
 .bar { height: 8px; background: var(--line); border-radius: 4px; overflow: hidden; margin: 6px 0 10px; }
 .bar span { display: block; height: 100%; background: var(--accent); }
 .bar.full span { background: var(--bad); }
 svg.chart { width: 100%; height: auto; display: block; }
 svg.chart .grid { stroke: var(--line); stroke-width: 1; }
 svg.chart .tick { stroke: var(--muted); }
-svg.chart .axis { fill: var(--muted); font-size: 11px; font-family: inherit; }
+svg.chart .axis { fill: var(--muted); font-size: 13px; font-family: inherit; }
 svg.chart .line { fill: none; stroke: var(--accent); stroke-width: 2; stroke-linejoin: round; }
 svg.chart .area { fill: var(--accent-soft); stroke: none; }
 svg.chart .capacity { stroke: var(--bad); stroke-dasharray: 5 4; stroke-width: 1.2; }

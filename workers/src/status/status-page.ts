@@ -29,7 +29,7 @@ function lotCard(lot: LotStatus, fromMs: number, toMs: number): Html {
       : ""
   }
   ${occupancyChart({ parkingId: lot.parkingId, points: lot.points, fromMs, toMs })}
-  <div class="muted">Last pass ${localTime(lot.updatedAt)}</div>
+  <div class="legend"><span><i></i>vehicles inside</span><span><i class="cap"></i>capacity (inside + free)</span><span>Last pass ${localTime(lot.updatedAt)}</span></div>
 </article>`;
 }
 

@@ -25,6 +25,8 @@ import { CallBudget, isBudgetExhausted } from "./budget.js";
 export const SWEEP_LEASE_MS = 5 * 60_000;
 /** A pending grant younger than this may still be in the middle of its create request. */
 export const PENDING_GRACE_MS = 5 * 60_000;
+/** D1 statements a grant costs a run at most: its lease, then its change and audit row (one batch of two). */
+const D1_PER_GRANT = 3;
 const BACKOFF_BASE_MS = 60_000;
 const BACKOFF_MAX_MS = 30 * 60_000;
 
@@ -52,7 +54,9 @@ export interface SweepReport {
   /** Grants another run (or the API) held. */
   skipped: number;
   platformCalls: number;
-  /** True when the run stopped because its call budget was spent (work left for the next run). */
+  /** D1 statements the run ran (counted as planned: selects, leases, changes with their audit rows). */
+  d1Queries: number;
+  /** True when the run stopped because its platform-call or D1 budget was spent (work left for the next run). */
   budgetExhausted: boolean;
 }
 
@@ -76,11 +80,16 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
     rejected: 0,
     skipped: 0,
     platformCalls: 0,
+    d1Queries: 0,
     budgetExhausted: false,
   };
 
-  // Each grant needs at least one call; more are never useful in one run.
-  const limit = config.sweepMaxPlatformCalls;
+  // Each grant needs at least one call and D1_PER_GRANT statements; more are never useful in one run.
+  const limit = Math.max(
+    0,
+    Math.min(config.sweepMaxPlatformCalls, Math.floor((config.sweepMaxD1Queries - 2) / D1_PER_GRANT)),
+  );
+  let d1Used = 2;
   const pending = await stalePendingGrants(env.DB, now - PENDING_GRACE_MS, now, limit);
   const due = await dueGrants(env.DB, now, limit);
   const work: Array<{ grant: GrantRow; status: GrantStatus }> = [
@@ -94,10 +103,11 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
       (client.stats.tokenFetches === 0 ? 1 : 0) +
       (lots.has(item.grant.parking_id) ? 0 : 1) +
       (item.status === "active" ? 1 : 0);
-    if (budget.remaining < needed) {
+    if (budget.remaining < needed || config.sweepMaxD1Queries - d1Used < D1_PER_GRANT) {
       report.budgetExhausted = true;
       break;
     }
+    d1Used += D1_PER_GRANT;
     const grant = await claimLease(env.DB, {
       id: item.grant.id,
       status: item.status,
@@ -123,6 +133,7 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
     }
   }
   report.platformCalls = budget.used;
+  report.d1Queries = d1Used;
   console.log(JSON.stringify({ job: "visitor-expiry-sweep", ...report }));
   return report;
 }

@@ -8,6 +8,8 @@ export interface VisitorConfig {
   sweepMaxPlatformCalls: number;
   /** Failed revocation attempts before a grant is marked `failed`. */
   sweepMaxAttempts: number;
+  /** D1 statements one sweep run may run (D1 allows 50 queries per invocation on the free plan). */
+  sweepMaxD1Queries: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -24,5 +26,6 @@ export function readVisitorConfig(env: Env): VisitorConfig {
     platformTimeoutMs: positiveInt(env.PLATFORM_TIMEOUT_MS, 10_000, "PLATFORM_TIMEOUT_MS"),
     sweepMaxPlatformCalls: positiveInt(env.SWEEP_MAX_PLATFORM_CALLS, 40, "SWEEP_MAX_PLATFORM_CALLS"),
     sweepMaxAttempts: positiveInt(env.SWEEP_MAX_ATTEMPTS, 5, "SWEEP_MAX_ATTEMPTS"),
+    sweepMaxD1Queries: positiveInt(env.SWEEP_MAX_D1_QUERIES, 40, "SWEEP_MAX_D1_QUERIES"),
   };
 }

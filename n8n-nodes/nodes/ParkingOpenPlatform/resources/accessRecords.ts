@@ -1,5 +1,5 @@
-import type { INodeProperties } from 'n8n-workflow';
-import { describeResource } from '../catalogue';
+import type { INodeProperties } from "n8n-workflow";
+import { describeResource } from "../catalogue";
 
 /** Access Records: operations and fields generated from the shared catalogue. */
-export const accessRecordsDescription: INodeProperties[] = describeResource('accessRecords');
+export const accessRecordsDescription: INodeProperties[] = describeResource("accessRecords");

@@ -1,5 +1,5 @@
-import type { INodeProperties } from 'n8n-workflow';
-import { describeResource } from '../catalogue';
+import type { INodeProperties } from "n8n-workflow";
+import { describeResource } from "../catalogue";
 
 /** Vehicle Type: operations and fields generated from the shared catalogue. */
-export const vehicleTypeDescription: INodeProperties[] = describeResource('vehicleType');
+export const vehicleTypeDescription: INodeProperties[] = describeResource("vehicleType");

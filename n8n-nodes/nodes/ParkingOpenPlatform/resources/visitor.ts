@@ -1,5 +1,5 @@
-import type { INodeProperties } from 'n8n-workflow';
-import { describeResource } from '../catalogue';
+import type { INodeProperties } from "n8n-workflow";
+import { describeResource } from "../catalogue";
 
 /** Visitor: operations and fields generated from the shared catalogue. */
-export const visitorDescription: INodeProperties[] = describeResource('visitor');
+export const visitorDescription: INodeProperties[] = describeResource("visitor");
