@@ -5,8 +5,8 @@
 import type { ServerResponse } from "node:http";
 import { operations, toFieldIssues } from "@parkbridge/shared";
 import { type FaultRule, faultRuleProblem } from "./faults.js";
-import { sendJson } from "./server.js";
 import type { CatalogueSchema } from "./schemas.js";
+import { sendJson } from "./server.js";
 import type { Simulator } from "./simulator.js";
 
 function parse(body: string): Record<string, unknown> | undefined {
@@ -137,7 +137,10 @@ export async function handleControl(
         const sent = route.endsWith("enter")
           ? await sim.traffic.vehicleEnters(parkingId, plate.data, laneNo)
           : await sim.traffic.vehicleLeaves(parkingId, plate.data, laneNo);
-        if (!sent) return sendJson(response, 409, { error: `${plate.data} is ${route.endsWith("enter") ? "already" : "not"} inside` });
+        if (!sent)
+          return sendJson(response, 409, {
+            error: `${plate.data} is ${route.endsWith("enter") ? "already" : "not"} inside`,
+          });
         return ok({ sent, stats: sim.state.stats(parkingId) });
       } catch (error) {
         return bad((error as Error).message);

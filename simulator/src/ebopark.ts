@@ -160,7 +160,7 @@ export function partnerService(
     const request = checked.data as EboparkRequest<"QueryMonthCarFeeV2">;
     if (!state.lot(request.parkCode)) return refuse(`车场不存在:${request.parkCode}`);
     const authorisation = state.authorisation(request.parkCode, request.carNo);
-    if (!authorisation || authorisation.vehicleType !== "1") return refuse(`非月租车辆:${request.carNo}`);
+    if (authorisation?.vehicleType !== "1") return refuse(`非月租车辆:${request.carNo}`);
     const unitPrice = 300;
     return succeed({ carNo: request.carNo, count: request.count, unitPrice, fee: unitPrice * request.count });
   }

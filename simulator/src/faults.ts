@@ -56,7 +56,13 @@ export interface FaultDecision {
 export const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
 export const DEFAULT_PLATFORM_ERROR_MSG = "系统繁忙,请稍后重试";
 
-const REQUEST_ONLY: ReadonlySet<FaultKind> = new Set(["http500", "http502", "timeout", "platformError", "tokenExpired"]);
+const REQUEST_ONLY: ReadonlySet<FaultKind> = new Set([
+  "http500",
+  "http502",
+  "timeout",
+  "platformError",
+  "tokenExpired",
+]);
 
 /** Checks a rule from outside (HTTP control endpoint); returns an English reason or undefined. */
 export function faultRuleProblem(rule: unknown): string | undefined {

@@ -34,7 +34,9 @@ export function createRandom(seed: number): Random {
   };
 }
 
-const SURNAMES = [..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"];
+const SURNAMES = [
+  ..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈",
+];
 const GIVEN = [..."伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红波建国志红海燕鹏飞宇浩然欣怡子涵"];
 // Plate letters exclude I and O, as real plates do.
 const LETTERS = [..."ABCDEFGHJKLMNPQRSTUVWXYZ"];

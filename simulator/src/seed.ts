@@ -199,7 +199,10 @@ export function seedLots(random: Random, counters: IdCounters, options: SeedOpti
         const a = random.pick(authorised);
         return { vehicleCode: a.vehicleCode, vehicleType: a.vehicleType };
       }
-      return { vehicleCode: uniquePlate(random, random.pick([lot.plateRegion, "鲁C", "冀A"]), taken), vehicleType: "9" };
+      return {
+        vehicleCode: uniquePlate(random, random.pick([lot.plateRegion, "鲁C", "冀A"]), taken),
+        vehicleType: "9",
+      };
     };
 
     // Three days of visits that have ended, then the vehicles inside now; records are numbered in time order.
@@ -209,7 +212,10 @@ export function seedLots(random: Random, counters: IdCounters, options: SeedOpti
       const inAt = now - random.int(2 * 3600, 72 * 3600) * 1000;
       const outAt = inAt + random.int(10 * 60, 10 * 3600) * 1000;
       if (outAt >= now) continue;
-      passages.push({ at: inAt, vehicle, lane: random.pick(entries) }, { at: outAt, vehicle, lane: random.pick(exits) });
+      passages.push(
+        { at: inAt, vehicle, lane: random.pick(entries) },
+        { at: outAt, vehicle, lane: random.pick(exits) },
+      );
     }
     const inside = Math.min(random.int(5, 12), lot.totalLot);
     for (let i = 0; i < inside; i++) {

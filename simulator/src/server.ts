@@ -179,7 +179,11 @@ async function answerPlatform(
             state: sim.state,
             now,
           });
-    answer(payload === undefined ? { code: 0, msg: SUCCESS_MSG } : { code: 0, msg: SUCCESS_MSG, [definition.resultKey]: payload });
+    answer(
+      payload === undefined
+        ? { code: 0, msg: SUCCESS_MSG }
+        : { code: 0, msg: SUCCESS_MSG, [definition.resultKey]: payload },
+    );
   } catch (error) {
     if (error instanceof Refusal) return refuse(error.message);
     throw error;
@@ -194,7 +198,12 @@ async function answerEbopark(
   handle: () => EboparkAnswer,
 ): Promise<void> {
   const parsedBody = parseJson(bodyText);
-  const record: CallRecord = { operationId, body: parsedBody.ok ? parsedBody.value : bodyText, at: Date.now(), code: 0 };
+  const record: CallRecord = {
+    operationId,
+    body: parsedBody.ok ? parsedBody.value : bodyText,
+    at: Date.now(),
+    code: 0,
+  };
   const log = (code: number, msg?: string) => {
     record.code = code;
     if (msg !== undefined) record.msg = msg;

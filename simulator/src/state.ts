@@ -139,7 +139,11 @@ export class SimulatorState {
   /** Adds or replaces an authorisation (addVehicle / updateVehicle / direct setup). */
   putAuthorisation(authorisation: OperationRequest<"addVehicle">): Authorisation {
     const lot = this.requireLot(authorisation.parkingId);
-    const stored: Authorisation = { ...authorisation, laneNos: authorisation.laneNos ?? "", lotNum: authorisation.lotNum ?? 1 };
+    const stored: Authorisation = {
+      ...authorisation,
+      laneNos: authorisation.laneNos ?? "",
+      lotNum: authorisation.lotNum ?? 1,
+    };
     lot.authorisations.set(stored.vehicleCode, stored);
     this.plateSet(lot).add(stored.vehicleCode);
     this.authorisationPages.delete(lot.parkingId);
@@ -316,7 +320,12 @@ export class SimulatorState {
   private plateSet(lot: Lot): Set<string> {
     let set = this.plates.get(lot.parkingId);
     if (!set) {
-      set = new Set([...lot.authorisations.keys(), ...lot.visitors.keys(), ...lot.inPark.keys(), ...lot.blacklist.keys()]);
+      set = new Set([
+        ...lot.authorisations.keys(),
+        ...lot.visitors.keys(),
+        ...lot.inPark.keys(),
+        ...lot.blacklist.keys(),
+      ]);
       this.plates.set(lot.parkingId, set);
     }
     return set;

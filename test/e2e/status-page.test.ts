@@ -164,6 +164,37 @@ describe("the status page", { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  it("refuses forged, tampered and expired session cookies", async () => {
+    const login = await fetch(`${worker.url}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: worker.url },
+      body: new URLSearchParams({ token: ADMIN_TOKEN }),
+      redirect: "manual",
+    });
+    expect(login.status).toBe(303);
+    const session = /parkbridge_status=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")?.[1] as string;
+    const [expiry, mac] = session.split(".") as [string, string];
+    const statusWith = async (cookie: string) =>
+      (await fetch(`${worker.url}/`, { headers: { cookie: `parkbridge_status=${cookie}` }, redirect: "manual" }))
+        .status;
+
+    expect(await statusWith(session)).toBe(200);
+    // Another expiry with the same MAC, a flipped MAC digit, the token itself, an expired session.
+    expect(await statusWith(`${Number(expiry) + 3600}.${mac}`)).toBe(303);
+    expect(await statusWith(`${expiry}.${mac.slice(0, -1)}${mac.endsWith("0") ? "1" : "0"}`)).toBe(303);
+    expect(await statusWith(ADMIN_TOKEN)).toBe(303);
+    expect(await statusWith(`${Math.floor(Date.now() / 1000) - 60}.${mac}`)).toBe(303);
+    // A login form posted from another site is refused (CSRF).
+    const crossSite = await fetch(`${worker.url}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      body: new URLSearchParams({ token: ADMIN_TOKEN }),
+      redirect: "manual",
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get("set-cookie")).toBeNull();
+  });
+
   it("logs in through the form with a session cookie that is not the token", async () => {
     const page = await browser.context.newPage();
     await logIn(page, ADMIN_TOKEN);

@@ -30,7 +30,7 @@ async function platform(handler: Handler) {
   return server;
 }
 
-const fast = { appKey: "app-1", appSecret: "secret-1", retryDelayMs: 5, timeoutMs: 300 } as const;
+const fast = { appKey: "app-1", appSecret: "secret-1", retryDelayMs: 5, timeoutMs: 2000 } as const;
 const client = (server: FakeServer, options: Partial<PlatformClientOptions> = {}) =>
   createPlatformClient({ baseUrl: server.url, ...fast, ...options });
 const tokenOf = (request: ReceivedRequest) => request.headers.accesstoken;
@@ -212,7 +212,7 @@ describe("retries", () => {
       }
       return ok(lanes, "data");
     });
-    await expect(client(server, { timeoutMs: 150 }).listLanes({})).resolves.toEqual(lanes);
+    await expect(client(server, { timeoutMs: 500 }).listLanes({})).resolves.toEqual(lanes);
     expect(server.to("/listLanes")).toHaveLength(2);
   });
 
@@ -252,7 +252,7 @@ describe("retries", () => {
     const server = await platform((request) =>
       request.path === "/getAccessToken" ? tokenAnswer("tok-1") : { hang: true },
     );
-    const error = await client(server, { retries: 3, timeoutMs: 150 })
+    const error = await client(server, { retries: 3, timeoutMs: 300 })
       .issueCoupon(validInputs.issueCoupon)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
@@ -322,12 +322,25 @@ describe("errors", () => {
     const server = await platform((request) =>
       request.path === "/getAccessToken" ? tokenAnswer("tok-1") : { hang: true },
     );
-    const error = await client(server, { retries: 0, timeoutMs: 100 })
+    const error = await client(server, { retries: 1, timeoutMs: 200 })
       .listLanes({})
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ operationId: "listLanes", kind: "timeout" });
-    expect((error as Error).message).toMatch(/no answer within 100 ms/);
+    expect((error as Error).message).toMatch(/no answer within 200 ms/);
+  });
+
+  it("an answer that stalls half-way is a timeout too (retried as a read)", async () => {
+    const server = await platform((request) =>
+      request.path === "/getAccessToken" ? tokenAnswer("tok-1") : { partial: '{"code":0,"msg":"操作' },
+    );
+    const error = await client(server, { retries: 1, timeoutMs: 200 })
+      .listLanes({})
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ operationId: "listLanes", kind: "timeout" });
+    expect((error as Error).message).toMatch(/no complete answer within 200 ms/);
+    expect(server.to("/listLanes")).toHaveLength(2);
   });
 
   it("an answer that is not the envelope is a malformed TransportError (not retried)", async () => {

@@ -6,11 +6,24 @@ import { catalogueTable } from "../../scripts/catalogue-table.js";
 
 const doc = readFileSync(join(import.meta.dirname, "../../docs/protocol.md"), "utf8");
 
+/** A Markdown table as rows of trimmed cells: Biome pads the columns of docs, the script does not. */
+const cells = (table: string) =>
+  table
+    .trim()
+    .split("\n")
+    .map((row) =>
+      row
+        .trim()
+        .replace(/^\||\|$/g, "")
+        .split("|")
+        .map((cell) => cell.trim().replace(/^-+$/, "---")),
+    );
+
 describe("docs/protocol.md", () => {
   it("its catalogue table is exactly what scripts/catalogue-table.ts prints", () => {
     const match = /<!-- catalogue:start -->\n([\s\S]*?)\n<!-- catalogue:end -->/.exec(doc);
     expect(match, "the catalogue markers").not.toBeNull();
-    expect(match?.[1]).toBe(catalogueTable());
+    expect(cells(match?.[1] ?? "")).toEqual(cells(catalogueTable()));
   });
 
   it("the table lists all 18 operations", () => {

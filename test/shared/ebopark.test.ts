@@ -32,7 +32,7 @@ async function setup(
   const client = createEboparkClient({
     partnerHost: `${partnerHost.url}/`,
     cpgsHost: cpgsHost.url,
-    timeoutMs: 200,
+    timeoutMs: 2000,
     ...credentials,
     ...extra,
   });
@@ -221,7 +221,7 @@ describe("partnerService calls", () => {
   it("an HTTP error without JSON is a TransportError; a hang is a timeout", async () => {
     const { client } = await setup(() => ({ status: 502, text: "Bad Gateway" }));
     await expect(client.callPartner("Anything", {})).rejects.toMatchObject({ kind: "http", httpStatus: 502 });
-    const hanging = await setup(() => ({ hang: true }));
+    const hanging = await setup(() => ({ hang: true }), undefined, { timeoutMs: 200 });
     const error = await hanging.client.callPartner("Anything", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ kind: "timeout" });

@@ -5,10 +5,25 @@ import {
   normalisePlatformTime,
   parsePlatformTime,
 } from "@parkbridge/shared";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Every expectation states its instant in UTC (…Z) and its wall clock in China Standard Time (UTC+8).
 describe("platform time is China Standard Time (UTC+8), whatever the machine's zone", () => {
+  // Run in a zone that is neither UTC nor UTC+8 (and has daylight saving), so a helper that
+  // used the machine's local time would fail.
+  const zone = process.env.TZ;
+  beforeAll(() => {
+    process.env.TZ = "America/New_York";
+  });
+  afterAll(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
+  it("the machine's zone really is another one here", () => {
+    expect(new Date("2026-11-22T15:59:00Z").getHours()).toBe(10);
+  });
+
   it("the offset is +8 h", () => {
     expect(CHINA_STANDARD_OFFSET_MINUTES).toBe(480);
   });

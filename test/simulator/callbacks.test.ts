@@ -70,7 +70,12 @@ describe("callback delivery", () => {
     const [left] = (await sim.traffic.vehicleLeaves("park1", "冀A12345")) ?? [];
     expect(left?.event.data).toMatchObject({ accessType: "1", inParkNum: before.usedLot });
     // The same visit as the records answer it: 1 in, 2 out.
-    expect(sim.state.records("park1").slice(-2).map((r) => r.accessType)).toEqual(["1", "2"]);
+    expect(
+      sim.state
+        .records("park1")
+        .slice(-2)
+        .map((r) => r.accessType),
+    ).toEqual(["1", "2"]);
   });
 
   it("a vehicle entering shows in listInParkVehicles and getLotStats through the client", async () => {

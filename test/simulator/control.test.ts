@@ -60,7 +60,11 @@ describe("control endpoints", () => {
 
   it("POST /__sim/faults adds a rule the next request meets; DELETE clears them", async () => {
     const client = clientFor(sim);
-    const added = await control("POST", "/faults", { operation: "listParkingLots", kind: "platformError", msg: "维护中" });
+    const added = await control("POST", "/faults", {
+      operation: "listParkingLots",
+      kind: "platformError",
+      msg: "维护中",
+    });
     expect(added.json).toEqual({ id: expect.any(String) });
     await expect(client.listParkingLots()).rejects.toMatchObject({ msg: "维护中" });
     await control("DELETE", "/faults");
@@ -99,7 +103,9 @@ describe("control endpoints", () => {
     const entered = await control("POST", "/vehicles/enter", { parkingId: "park1", vehicleCode: "鲁A77777" });
     expect(entered.status).toBe(200);
     expect(sim.state.stats("park1").usedLot).toBe(before + 1);
-    expect((await control("POST", "/vehicles/enter", { parkingId: "park1", vehicleCode: "鲁A77777" })).status).toBe(409);
+    expect((await control("POST", "/vehicles/enter", { parkingId: "park1", vehicleCode: "鲁A77777" })).status).toBe(
+      409,
+    );
     await control("POST", "/reset");
     expect(sim.state.stats("park1").usedLot).toBe(before);
     expect(sim.calls).toEqual([]);
@@ -116,7 +122,8 @@ describe("seeded data", () => {
     const other = await start({ seed: 4 });
     try {
       const plates = (s: RunningSimulator) => s.state.authorisations().map((a) => a.vehicleCode);
-      const records = (s: RunningSimulator) => s.state.records().map((r) => `${r.recordId}:${r.vehicleCode}:${r.laneNo}`);
+      const records = (s: RunningSimulator) =>
+        s.state.records().map((r) => `${r.recordId}:${r.vehicleCode}:${r.laneNo}`);
       expect(plates(again)).toEqual(plates(sim));
       expect(records(again)).toEqual(records(sim));
       expect(plates(other)).not.toEqual(plates(sim));
@@ -133,7 +140,12 @@ describe("seeded data", () => {
     const plates = new Set<string>();
     let hasMore = true;
     for (let pageNo = 1; hasMore; pageNo++) {
-      const { json } = await postRaw(sim, "/listVehicles", { parkingId: "park3", pageNo, pageSize: 1000 }, { AccessToken: token });
+      const { json } = await postRaw(
+        sim,
+        "/listVehicles",
+        { parkingId: "park3", pageNo, pageSize: 1000 },
+        { AccessToken: token },
+      );
       const result = json.result as { hasMore: boolean; data: Array<{ vehicleCode: string }> };
       for (const v of result.data) plates.add(v.vehicleCode);
       hasMore = result.hasMore;
@@ -157,7 +169,9 @@ describe("Ebopark", () => {
 
   it("findByCarNo and partnerService refuse a wrong secret", async () => {
     const wrong = eboparkClientFor(sim, "wrong-secret");
-    await expect(wrong.findByCarNo({ carNo: "鲁A12345", parkCode: "park1" })).rejects.toMatchObject({ msg: "签名错误" });
+    await expect(wrong.findByCarNo({ carNo: "鲁A12345", parkCode: "park1" })).rejects.toMatchObject({
+      msg: "签名错误",
+    });
     await expect(wrong.callPartner("DelMonthCar", { carNo: "鲁A12345" })).rejects.toBeInstanceOf(PlatformError);
   });
 

@@ -95,10 +95,12 @@ describe("faults", () => {
       const client = clientFor(target);
       const outcomes: boolean[] = [];
       for (let i = 0; i < 40; i++) {
-        outcomes.push(await client.listLanes({ parkingId: "park1" }).then(
-          () => true,
-          () => false,
-        ));
+        outcomes.push(
+          await client.listLanes({ parkingId: "park1" }).then(
+            () => true,
+            () => false,
+          ),
+        );
       }
       return outcomes;
     };

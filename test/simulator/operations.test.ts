@@ -217,15 +217,22 @@ describe("blacklist, visitors, coupons", () => {
     const visitor = sim.state.visitors("park1")[0];
     if (!visitor) throw new Error("seed has no visitor in park1");
     const answer = await client.getVisitor({ parkingId: "park1", vehicleCode: visitor.vehicleCode });
-    expect(answer).toMatchObject({ vehicleCode: visitor.vehicleCode, startTime: visitor.startTime, memo: visitor.memo });
+    expect(answer).toMatchObject({
+      vehicleCode: visitor.vehicleCode,
+      startTime: visitor.startTime,
+      memo: visitor.memo,
+    });
     await client.getVisitor({
       parkingId: "park1",
       vehicleCode: visitor.vehicleCode,
       time: `${visitor.startTime}:30`,
     });
     expect(
-      (await refusal(client.getVisitor({ parkingId: "park1", vehicleCode: visitor.vehicleCode, time: "2020-01-01 00:00:00" })))
-        .msg,
+      (
+        await refusal(
+          client.getVisitor({ parkingId: "park1", vehicleCode: visitor.vehicleCode, time: "2020-01-01 00:00:00" }),
+        )
+      ).msg,
     ).toContain("不在预约时段内");
     expect((await refusal(client.getVisitor({ parkingId: "park1", vehicleCode: "鲁A00003" }))).msg).toBe(
       "未查询到访客信息:鲁A00003",

@@ -3,8 +3,8 @@
  * with `{code: 1, msg}` in Chinese, built from the same catalogue the client validates with.
  */
 import { operations, signCallback, toFieldIssues, toPlatformMessage } from "@parkbridge/shared";
-import { TOKEN_FAILURE_MSG } from "@parkbridge/simulator";
 import type { RunningSimulator } from "@parkbridge/simulator";
+import { TOKEN_FAILURE_MSG } from "@parkbridge/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_KEY, APP_SECRET, clientFor, postRaw, start } from "./helpers.js";
 
@@ -41,7 +41,11 @@ describe("getAccessToken", () => {
     const unknown = await postRaw(sim, "/getAccessToken", tokenRequest({ appKey: "someone-else" }));
     expect(unknown.json).toEqual({ code: 1, msg: "appKey不存在:someone-else" });
     const old = Date.now() - 3_600_000;
-    const stale = await postRaw(sim, "/getAccessToken", tokenRequest({ timestamp: old, sign: signCallback(APP_KEY, old, APP_SECRET) }));
+    const stale = await postRaw(
+      sim,
+      "/getAccessToken",
+      tokenRequest({ timestamp: old, sign: signCallback(APP_KEY, old, APP_SECRET) }),
+    );
     expect(stale.json).toMatchObject({ code: 1, msg: expect.stringContaining("时间戳") });
   });
 });

@@ -141,9 +141,7 @@ describe("secrets never leave the Worker", () => {
       "parkbridge-deliveries",
       deliveries.items.map((d, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body: { deliveryId: d.id } })),
     );
-    const queueCtx = createExecutionContext();
     await worker.queue(batch, env);
-    await waitOnExecutionContext(queueCtx);
     await api("GET", "/api/deliveries?status=failed");
     const first = deliveries.items[0]?.id as string;
     await api("POST", `/api/deliveries/${first}/retry`);

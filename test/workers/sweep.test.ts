@@ -9,7 +9,7 @@ import type { Env } from "../../workers/src/env.js";
 import worker from "../../workers/src/index.js";
 import { runVisitorSweep } from "../../workers/src/sweep/sweep.js";
 import type { GrantRow } from "../../workers/src/visitors/grant.js";
-import { getAudit, getGrant } from "../../workers/src/visitors/repository.js";
+import { DUE_GRANTS_SQL, getAudit, getGrant } from "../../workers/src/visitors/repository.js";
 import { GrantService } from "../../workers/src/visitors/service.js";
 import {
   authorisationOf,
@@ -261,6 +261,13 @@ describe("bounded work", () => {
     expect(expiredPerRun).toEqual([3, 2, 0]);
     expect(Math.max(...statementsPerRun)).toBeLessThanOrEqual(11);
     for (const g of grants) expect((await reload(g)).status).toBe("expired");
+  });
+
+  it("finds due grants through the partial index of active grants, not by scanning the ledger", async () => {
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${DUE_GRANTS_SQL}`).bind(0, 10).all<{ detail: string }>();
+    const plan = results.map((row) => row.detail).join("; ");
+    expect(plan).toMatch(/SEARCH visitor_grants USING INDEX visitor_grants_due \(ends_at<\?\)/);
+    expect(plan).not.toMatch(/SCAN visitor_grants/);
   });
 
   it("reads a lot's authorisations once per run, however many grants end there", async () => {

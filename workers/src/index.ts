@@ -14,5 +14,8 @@ export default {
     ctx.waitUntil(runScheduled(controller, env));
   },
   // Event delivery (and its dead-letter queue): delivery/consumer.ts.
-  queue: consumeQueue,
+  // The context is unused (all work is awaited), so callers may leave it out.
+  queue(batch: MessageBatch<DeliveryMessage>, env: Env, _ctx?: ExecutionContext) {
+    return consumeQueue(batch, env);
+  },
 } satisfies ExportedHandler<Env, DeliveryMessage>;

@@ -33,7 +33,8 @@ export const vehicleHandlers: HandlerTable<
 > = {
   addVehicle(request, { state }) {
     const lot = lotOf(state, request.parkingId);
-    if (lot.authorisations.has(request.vehicleCode)) throw new Refusal(`车辆已存在:${request.vehicleCode},请勿重复添加`);
+    if (lot.authorisations.has(request.vehicleCode))
+      throw new Refusal(`车辆已存在:${request.vehicleCode},请勿重复添加`);
     checkReferences(lot, request);
     state.putAuthorisation(request);
     return undefined;

@@ -22,7 +22,9 @@ export interface ReceivedRequest {
 export type Answer =
   | { status?: number; json?: unknown; text?: string; delayMs?: number }
   | { destroy: true }
-  | { hang: true };
+  | { hang: true }
+  /** Sends the headers and the start of a body, then stalls. */
+  | { partial: string };
 
 export type Handler = (request: ReceivedRequest, index: number) => Answer | Promise<Answer>;
 
@@ -68,6 +70,12 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
       }
       if ("hang" in answer) {
         hanging.add(res);
+        return;
+      }
+      if ("partial" in answer) {
+        hanging.add(res);
+        res.writeHead(200, { "content-type": "application/json; charset=utf-8", connection: "close" });
+        res.write(answer.partial);
         return;
       }
       if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));

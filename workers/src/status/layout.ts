@@ -11,7 +11,8 @@ export const pageHeaders: Record<string, string> = {
   "content-security-policy":
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
+  // Not no-referrer: with it, browsers send "Origin: null" on the page's own form posts.
+  "referrer-policy": "same-origin",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
 };
@@ -84,6 +85,7 @@ td.num, td.time { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .pill.warn { background: var(--warn-soft); color: var(--warn); }
 .pill.info { background: var(--accent-soft); color: var(--accent); }
 .muted { color: var(--muted); }
+.small { font-size: 12px; }
 .empty-note { color: var(--muted); background: var(--card); border: 1px dashed var(--line); border-radius: 10px; padding: 12px 16px; }
 .error-text { max-width: 420px; overflow-wrap: anywhere; color: var(--bad); font-size: 13px; }
 .two { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 0 18px; }

@@ -5,7 +5,6 @@
  */
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { csrf } from "hono/csrf";
 import type { Env } from "../env.js";
 import { type Html, pageHeaders } from "./layout.js";
 import { loginPage } from "./login-page.js";
@@ -22,6 +21,21 @@ async function page(c: StatusContext, content: Html, status: 200 | 401 | 503 = 2
 }
 
 const isHttps = (c: StatusContext) => new URL(c.req.url).protocol === "https:";
+
+/**
+ * Form posts must come from this page's own origin (a login or logout posted by another site
+ * is refused). Answered here rather than with hono/csrf, whose HTTPException the app's error
+ * handler would turn into a 500.
+ */
+function fromOwnOrigin(c: StatusContext): boolean {
+  // Browsers say where a request comes from in Sec-Fetch-Site; older ones only in Origin.
+  const site = c.req.header("sec-fetch-site");
+  if (site) return site === "same-origin";
+  return c.req.header("origin") === new URL(c.req.url).origin;
+}
+
+const crossSiteRefusal = (c: StatusContext) =>
+  c.text("Refused: this form must be posted from the status page itself.", 403, pageHeaders);
 
 /** A whole number from the query string, clamped; the fallback when absent or not a number. */
 function queryNumber(c: StatusContext, name: string, fallback: number, min: number, max: number): number {
@@ -58,7 +72,8 @@ statusRoutes.get("/login", async (c) => {
   return page(c, loginPage());
 });
 
-statusRoutes.post("/login", csrf(), async (c) => {
+statusRoutes.post("/login", async (c) => {
+  if (!fromOwnOrigin(c)) return crossSiteRefusal(c);
   const adminToken = c.env.ADMIN_TOKEN ?? "";
   if (!adminToken) {
     return page(c, loginPage({ error: "ADMIN_TOKEN is not configured on this Worker, so nobody can log in." }), 503);
@@ -78,7 +93,8 @@ statusRoutes.post("/login", csrf(), async (c) => {
   return c.redirect("/", 303);
 });
 
-statusRoutes.post("/logout", csrf(), (c) => {
+statusRoutes.post("/logout", (c) => {
+  if (!fromOwnOrigin(c)) return crossSiteRefusal(c);
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c), httpOnly: true, sameSite: "Strict" });
   return c.redirect("/login", 303);
 });

@@ -155,7 +155,7 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
             ? html`<span class="pill bad">Dead</span>`
             : html`<span class="pill warn">Failed, retrying</span>`
         } <span class="muted">${delivery.attempts} ${delivery.attempts === 1 ? "attempt" : "attempts"}</span></td>
-        <td><div class="error-text">${delivery.lastError ?? ""}</div><span class="muted">${localTime(delivery.updatedAt)}</span></td>
+        <td><div class="error-text">${delivery.lastError ?? ""}</div><span class="muted small">${localTime(delivery.updatedAt)}</span></td>
       </tr>`,
       )}</tbody>
     </table>${more(deliveries)}`

@@ -218,18 +218,19 @@ export async function releaseLease(db: D1Database, id: string, owner: string): P
     .run();
 }
 
-/** Active grants whose end has passed and that are not backing off or leased, soonest first (partial index). */
+/** Active grants whose end has passed and that are not backing off or leased, soonest first. */
+export const DUE_GRANTS_SQL = `SELECT * FROM visitor_grants INDEXED BY visitor_grants_due
+  WHERE status = 'active' AND ends_at <= ?1
+    AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
+    AND (lease_until IS NULL OR lease_until < ?1)
+  ORDER BY ends_at LIMIT ?2`;
+
+/**
+ * The sweep's query, pinned to the partial index on (ends_at) of active grants: without table
+ * statistics SQLite would rather use the (status, …) index and read every active grant.
+ */
 export async function dueGrants(db: D1Database, now: number, limit: number): Promise<GrantRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT * FROM visitor_grants
-       WHERE status = 'active' AND ends_at <= ?1
-         AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
-         AND (lease_until IS NULL OR lease_until < ?1)
-       ORDER BY ends_at LIMIT ?2`,
-    )
-    .bind(now, limit)
-    .all<GrantRow>();
+  const { results } = await db.prepare(DUE_GRANTS_SQL).bind(now, limit).all<GrantRow>();
   return results;
 }
 
@@ -237,7 +238,7 @@ export async function dueGrants(db: D1Database, now: number, limit: number): Pro
 export async function stalePendingGrants(db: D1Database, createdBefore: number, now: number, limit: number) {
   const { results } = await db
     .prepare(
-      `SELECT * FROM visitor_grants
+      `SELECT * FROM visitor_grants INDEXED BY visitor_grants_pending
        WHERE status = 'pending' AND created_at < ?1
          AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)
          AND (lease_until IS NULL OR lease_until < ?2)

@@ -1,0 +1,90 @@
+/**
+ * Sizes: the Worker as `wrangler deploy --dry-run` bundles it (scripts/deploy-dry-run.sh, the
+ * size Workers' limits apply to), the same entry minified by esbuild with what dominates it,
+ * the bare Hono baseline bundled the same way (context: Hono's tiny preset is ~14 kB), and the
+ * n8n package as `npm pack` would publish it.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { ROOT } from "./lib/worker.js";
+
+const run = promisify(execFile);
+
+export interface BundleResult {
+  wrangler: { raw: number; gzip: number; line: string } | { error: string };
+  minified: { raw: number; gzip: number; topPackages: Array<{ name: string; bytes: number }> };
+  baseline: { raw: number; gzip: number };
+  n8n: { packed: number; unpacked: number; files: number; distBuilt: boolean } | { error: string };
+}
+
+async function minify(entry: string): Promise<{ raw: number; gzip: number; inputs: Record<string, number> }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser", "import"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    metafile: true,
+    logLevel: "error",
+  });
+  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  const output = Object.values(result.metafile.outputs)[0];
+  const inputs: Record<string, number> = {};
+  for (const [file, info] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+    const name = match ? (match[1] as string) : file.startsWith("workers/") ? "workers/src (ours)" : file.startsWith("shared/") ? "shared/src (ours)" : file;
+    inputs[name] = (inputs[name] ?? 0) + info.bytesInOutput;
+  }
+  return { raw: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, inputs };
+}
+
+export async function runBundleBench(log: (line: string) => void): Promise<BundleResult> {
+  let wrangler: BundleResult["wrangler"];
+  try {
+    const { stdout } = await run("bash", [path.join(ROOT, "scripts/deploy-dry-run.sh")], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const raw = Number(/raw (\d+) bytes/.exec(stdout)?.[1]);
+    const gzip = Number(/gzipped (\d+) bytes/.exec(stdout)?.[1]);
+    wrangler = { raw, gzip, line: stdout.split("\n").find((l) => l.startsWith("wrangler:"))?.replace(/^wrangler: /, "") ?? "" };
+  } catch (error) {
+    wrangler = { error: String((error as Error).message).slice(0, 300) };
+  }
+  log("bundle: wrangler dry run done");
+  const worker = await minify(path.join(ROOT, "workers/src/index.ts"));
+  const baseline = await minify(path.join(ROOT, "bench/baseline-worker.ts"));
+  let n8n: BundleResult["n8n"];
+  try {
+    const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "-w", "n8n-nodes-parkbridge"], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const info = (JSON.parse(stdout) as Array<{ size: number; unpackedSize: number; entryCount: number }>)[0];
+    n8n = {
+      packed: info?.size ?? Number.NaN,
+      unpacked: info?.unpackedSize ?? Number.NaN,
+      files: info?.entryCount ?? Number.NaN,
+      distBuilt: existsSync(path.join(ROOT, "n8n-nodes/dist")),
+    };
+  } catch (error) {
+    n8n = { error: String((error as Error).message).slice(0, 300) };
+  }
+  log("bundle: sizes measured");
+  return {
+    wrangler,
+    minified: {
+      raw: worker.raw,
+      gzip: worker.gzip,
+      topPackages: Object.entries(worker.inputs)
+        .map(([name, bytes]) => ({ name, bytes }))
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 6),
+    },
+    baseline: { raw: baseline.raw, gzip: baseline.gzip },
+    n8n,
+  };
+}

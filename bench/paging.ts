@@ -1,0 +1,120 @@
+/**
+ * Client paging: every authorisation of a 100,000-vehicle lot at pageSize 1000 through the
+ * protocol package's `client.iterate.listVehicles` (validation, token handling, typed results),
+ * against the same requests made with bare fetch + JSON.parse. Timing runs alternate; a separate
+ * run samples the heap after a forced GC at every page boundary to show iteration holds one page
+ * at a time (run node with --expose-gc).
+ */
+import { createPlatformClient, signCallback } from "@parkbridge/shared";
+import { startSimulator } from "@parkbridge/simulator";
+import { median, slope } from "./lib/stats.js";
+
+export interface PagingOptions {
+  vehicles: number;
+  pageSize: number;
+  repetitions: number;
+}
+
+export interface PagingResult {
+  options: PagingOptions;
+  items: number;
+  requests: number;
+  clientMs: number[];
+  bareMs: number[];
+  heap: { pages: number; firstMB: number; lastMB: number; maxMB: number; slopeKBPerPage: number } | undefined;
+}
+
+const ACCOUNT = { appKey: "demo-app-key", appSecret: "demo-app-secret" };
+const LOT = "park1";
+
+/** The bare baseline: a token, then page after page, parse, count. No validation, no retries. */
+async function bare(baseUrl: string, pageSize: number): Promise<{ items: number; requests: number }> {
+  const post = async (path: string, body: unknown, token?: string) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8", ...(token ? { AccessToken: token } : {}) },
+      body: JSON.stringify(body),
+    });
+    return JSON.parse(await response.text()) as { code: number; result: Record<string, unknown> };
+  };
+  const timestamp = Date.now();
+  const tokenAnswer = await post("/getAccessToken", {
+    appKey: ACCOUNT.appKey,
+    timestamp,
+    sign: signCallback(ACCOUNT.appKey, timestamp, ACCOUNT.appSecret),
+  });
+  const token = String(tokenAnswer.result.accessToken);
+  let items = 0;
+  let requests = 1;
+  for (let pageNo = 1; ; pageNo++) {
+    const page = (await post("/listVehicles", { parkingId: LOT, pageNo, pageSize }, token)).result as {
+      hasMore: boolean;
+      data: unknown[];
+    };
+    requests++;
+    items += page.data.length;
+    if (!page.hasMore || page.data.length === 0) return { items, requests };
+  }
+}
+
+async function viaClient(
+  baseUrl: string,
+  pageSize: number,
+  onPage?: (page: number) => void,
+): Promise<{ items: number; requests: number }> {
+  const client = createPlatformClient({ baseUrl, ...ACCOUNT });
+  let items = 0;
+  for await (const _ of client.iterate.listVehicles({ parkingId: LOT, pageSize })) {
+    items++;
+    if (onPage && items % pageSize === 0) onPage(items / pageSize);
+  }
+  return { items, requests: client.stats.requests };
+}
+
+export async function runPagingBench(options: PagingOptions, log: (line: string) => void): Promise<PagingResult> {
+  const simulator = await startSimulator({ port: 0, seed: 5, vehicleCount: 0 });
+  try {
+    simulator.state.addAuthorisations(LOT, options.vehicles);
+    const result: PagingResult = { options, items: 0, requests: 0, clientMs: [], bareMs: [], heap: undefined };
+    // Warm both paths (JIT, sockets) before timing.
+    await bare(simulator.url, options.pageSize);
+    await viaClient(simulator.url, options.pageSize);
+    for (let rep = 0; rep < options.repetitions; rep++) {
+      for (const which of rep % 2 === 0 ? ["bare", "client"] : ["client", "bare"]) {
+        const started = performance.now();
+        const run = which === "bare" ? await bare(simulator.url, options.pageSize) : await viaClient(simulator.url, options.pageSize);
+        const ms = performance.now() - started;
+        if (which === "bare") result.bareMs.push(ms);
+        else {
+          result.clientMs.push(ms);
+          result.items = run.items;
+          result.requests = run.requests;
+        }
+      }
+      log(`paging run ${rep + 1}: client ${result.clientMs.at(-1)?.toFixed(0)} ms, bare ${result.bareMs.at(-1)?.toFixed(0)} ms`);
+    }
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      const samples: number[] = [];
+      gc();
+      samples.push(process.memoryUsage().heapUsed);
+      await viaClient(simulator.url, options.pageSize, () => {
+        gc();
+        samples.push(process.memoryUsage().heapUsed);
+      });
+      const mb = (bytes: number) => bytes / 1024 / 1024;
+      result.heap = {
+        pages: samples.length - 1,
+        firstMB: mb(samples[0] as number),
+        lastMB: mb(samples.at(-1) as number),
+        maxMB: mb(Math.max(...samples)),
+        slopeKBPerPage: slope(samples.map((_, i) => i), samples) / 1024,
+      };
+    } else log("paging: no --expose-gc, heap not sampled");
+    return result;
+  } finally {
+    await simulator.close();
+  }
+}
+
+export const pagingMedians = (r: PagingResult) => ({ client: median(r.clientMs), bare: median(r.bareMs) });

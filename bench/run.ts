@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: every benchmark, then docs/benchmarks.md. Each figure is a median over
+ * repeated runs with its baseline measured in the same run (interleaved), so ratios are the
+ * headline and absolute numbers are context.
+ *   npm run bench                      full sizes (about 5 to 10 minutes on 2 cores)
+ *   npm run bench -- --quick           small sizes, written to the OS temp dir unless --out is given
+ *   npm run bench -- --only=ingest,sweep,paging,bundle   --out=path/to/report.md
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type BundleResult, runBundleBench } from "./bundle.js";
+import { type IngestResult, runIngest, summarise } from "./ingest.js";
+import { ROOT } from "./lib/worker.js";
+import { type PagingResult, pagingMedians, runPagingBench } from "./paging.js";
+import { renderReport } from "./report.js";
+import { runSweepBench, type SweepBenchResult } from "./sweep.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const out =
+  args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ??
+  (quick ? path.join(os.tmpdir(), "parkbridge-benchmarks-quick.md") : path.join(ROOT, "docs/benchmarks.md"));
+const wanted = (name: string) => !only || only.includes(name);
+const started = Date.now();
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+const version = (pkg: string) => {
+  try {
+    return (JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+};
+
+export interface Environment {
+  date: string;
+  commit: string;
+  cpu: string;
+  cores: number;
+  memoryGB: number;
+  os: string;
+  versions: Record<string, string>;
+  quick: boolean;
+  loadAverage: number[];
+}
+
+function environment(): Environment {
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+  } catch {}
+  return {
+    date: new Date().toISOString().slice(0, 16).replace("T", " "),
+    commit,
+    cpu: os.cpus()[0]?.model.trim() ?? "unknown",
+    cores: os.cpus().length,
+    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    versions: {
+      node: process.version,
+      wrangler: version("wrangler"),
+      miniflare: version("miniflare"),
+      workerd: version("workerd"),
+      vitest: version("vitest"),
+      esbuild: version("esbuild"),
+      hono: version("hono"),
+      zod: version("zod"),
+    },
+    quick,
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+const env = environment();
+log(`parkbridge benchmarks (${quick ? "quick" : "full"}), ${env.cpu}, ${env.cores} cores, load ${env.loadAverage.join(" ")}`);
+
+let ingest: IngestResult | undefined;
+let sweep: SweepBenchResult | undefined;
+let paging: PagingResult | undefined;
+let bundle: BundleResult | undefined;
+
+if (wanted("bundle")) bundle = await runBundleBench(log);
+if (wanted("paging")) {
+  paging = await runPagingBench({ vehicles: quick ? 10_000 : 100_000, pageSize: 1000, repetitions: quick ? 3 : 5 }, log);
+  const m = pagingMedians(paging);
+  log(`paging: client ${m.client.toFixed(0)} ms vs bare ${m.bare.toFixed(0)} ms`);
+}
+if (wanted("ingest")) {
+  ingest = await runIngest(
+    { concurrencies: [1, 10, 50], requestsPerRun: quick ? 100 : 600, repetitions: quick ? 3 : 5, warmup: quick ? 50 : 200 },
+    log,
+  );
+  for (const row of ingest.rows) {
+    log(`ingest c=${row.concurrency}: ${(summarise(row.worker).rps / summarise(row.baseline).rps).toFixed(2)}× of the baseline`);
+  }
+}
+if (wanted("sweep")) {
+  sweep = await runSweepBench(
+    quick
+      ? { due: 50, ledgers: [50, 5_000], notYetDue: 500, repetitions: 3 }
+      : { due: 1_000, ledgers: [1_000, 100_000], notYetDue: 5_000, repetitions: 3 },
+    log,
+  );
+}
+
+const env2 = { ...env, loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))), seconds: Math.round((Date.now() - started) / 1000) };
+writeFileSync(out, renderReport({ env: env2, ingest, sweep, paging, bundle }));
+log(`wrote ${path.relative(process.cwd(), out) || out}`);
