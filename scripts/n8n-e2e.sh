@@ -2,8 +2,9 @@
 # End-to-end run of the parkbridge n8n nodes in a real n8n (1.123.81 on Node 22):
 #   1. installs n8n and Node 22 from the npm registry into .e2e-cache/n8n (once; ~5 min, 2 GB),
 #   2. builds and packs n8n-nodes-parkbridge, unpacks the tarball as a custom extension,
-#   3. starts the simulator on a free port, imports credentials and test/n8n/e2e/workflow.json,
-#   4. runs it with `n8n execute --id`, checks its output and the simulator's state,
+#   3. starts the simulator on a free port, imports credentials, test/n8n/e2e/workflow.json and
+#      examples/daily-occupancy-report.json,
+#   4. runs both with `n8n execute --id`, checks their output and the simulator's state,
 #   5. stops everything it started.
 # Standalone: `bash scripts/n8n-e2e.sh` from anywhere. Exits non-zero on any failure.
 set -euo pipefail
@@ -80,7 +81,7 @@ export N8N_USER_FOLDER="$WORK/n8n-home"
 export N8N_CUSTOM_EXTENSIONS="$WORK/extensions/n8n-nodes-parkbridge"
 export N8N_ENCRYPTION_KEY="parkbridge-e2e-only"
 export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false N8N_PERSONALIZATION_ENABLED=false
-# n8n logs to a file; `execute --rawOutput` prints the run as JSON on stdout.
+# n8n 1.x writes the run of `execute --rawOutput` through its logger: to a file, read by the checker.
 export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=false N8N_RUNNERS_ENABLED=false
 export N8N_LOG_LEVEL=info N8N_LOG_OUTPUT=file N8N_LOG_FILE_LOCATION="$WORK/n8n.log"
 export DB_SQLITE_POOL_SIZE=0 GENERIC_TIMEZONE=UTC

@@ -9,6 +9,9 @@ import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from "miniflare";
 
+/** Miniflare's D1 binding type (workers-types), as seen from Node. */
+export type D1Database = Awaited<ReturnType<Miniflare["getD1Database"]>>;
+
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 /** The compatibility date of the root wrangler.toml (kept in step by hand: one line). */
 export const COMPATIBILITY_DATE = "2026-08-22";
@@ -88,7 +91,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Miniflare 5 takes the v4 option shape through its converter.
   const mf = new Miniflare(convertV4MiniflareOptions(miniflareOptions(options)));
   const url = await mf.ready;
-  const db = (await mf.getD1Database("DB")) as unknown as D1Database;
+  const db = await mf.getD1Database("DB");
   if (options.migrate !== false) await applyMigrations(db);
   return { mf, url, db, close: () => mf.dispose() };
 }

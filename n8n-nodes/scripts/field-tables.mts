@@ -7,7 +7,11 @@ import { ParkbridgeEdge } from "../nodes/ParkbridgeEdge/ParkbridgeEdge.node.js";
 import { ParkingEventsTrigger } from "../nodes/ParkingEventsTrigger/ParkingEventsTrigger.node.js";
 import { ParkingOpenPlatform } from "../nodes/ParkingOpenPlatform/ParkingOpenPlatform.node.js";
 
-const cell = (text: unknown) => String(text ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ").replace(/<a [^>]*>|<\/a>/g, "");
+const cell = (text: unknown) =>
+  String(text ?? "")
+    .replace(/\|/g, "\\|")
+    .replace(/\n/g, " ")
+    .replace(/<a [^>]*>|<\/a>/g, "");
 
 function typeOf(p: INodeProperties): string {
   if (p.type === "resourceLocator") return "picker (list or ID)";
@@ -34,13 +38,22 @@ function tables(node: INodeType) {
       out.push("| Field | Parameter | Type | Required | Description |", "|---|---|---|---|---|");
       for (const p of props) {
         const show = p.displayOptions?.show;
-        if (!show || !(show.resource as unknown[])?.includes(rValue) || !(show.operation as unknown[])?.includes(oValue)) continue;
+        if (
+          !show ||
+          !(show.resource as unknown[])?.includes(rValue) ||
+          !(show.operation as unknown[])?.includes(oValue)
+        )
+          continue;
         if (p.type === "collection") {
           for (const inner of (p.options ?? []) as INodeProperties[]) {
-            out.push(`| ${p.displayName} → ${inner.displayName} | \`${inner.name}\` | ${cell(typeOf(inner))} | no | ${cell(inner.description)} |`);
+            out.push(
+              `| ${p.displayName} → ${inner.displayName} | \`${inner.name}\` | ${cell(typeOf(inner))} | no | ${cell(inner.description)} |`,
+            );
           }
         } else {
-          out.push(`| ${p.displayName} | \`${p.name}\` | ${cell(typeOf(p))} | ${p.required ? "yes" : "no"} | ${cell(p.description)} |`);
+          out.push(
+            `| ${p.displayName} | \`${p.name}\` | ${cell(typeOf(p))} | ${p.required ? "yes" : "no"} | ${cell(p.description)} |`,
+          );
         }
       }
       out.push("");
@@ -52,4 +65,5 @@ function tables(node: INodeType) {
 for (const node of [new ParkingOpenPlatform(), new Ebopark(), new ParkbridgeEdge()]) console.log(tables(node));
 const trigger = new ParkingEventsTrigger().description;
 console.log(`### ${trigger.displayName}\n\n| Field | Parameter | Type | Description |\n|---|---|---|---|`);
-for (const p of trigger.properties) console.log(`| ${p.displayName} | \`${p.name}\` | ${cell(typeOf(p))} | ${cell(p.description)} |`);
+for (const p of trigger.properties)
+  console.log(`| ${p.displayName} | \`${p.name}\` | ${cell(typeOf(p))} | ${cell(p.description)} |`);

@@ -12,7 +12,9 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 // `npm exec --package=@n8n/scan-community-package` puts the scanner's bin folder on PATH.
 const bin = (process.env.PATH ?? "").split(delimiter).find((dir) => dir.includes("_npx") && dir.endsWith(".bin"));
 if (!bin) throw new Error("run through `npm run scan` (npm exec provides the scanner)");
-const scanner = await import(pathToFileURL(join(dirname(bin), "@n8n", "scan-community-package", "scanner", "scanner.mjs")).href);
+const scanner = await import(
+  pathToFileURL(join(dirname(bin), "@n8n", "scan-community-package", "scanner", "scanner.mjs")).href
+);
 
 const work = mkdtempSync(join(tmpdir(), "parkbridge-scan-"));
 try {
@@ -26,7 +28,9 @@ try {
   ];
   let failed = false;
   for (const [what, result] of results) {
-    console.log(`${result.passed ? "passed" : "FAILED"}: scanner checks on the ${what}${result.message ? ` (${result.message})` : ""}`);
+    console.log(
+      `${result.passed ? "passed" : "FAILED"}: scanner checks on the ${what}${result.message ? ` (${result.message})` : ""}`,
+    );
     if (!result.passed) {
       failed = true;
       if (result.details) console.log(result.details);

@@ -59,6 +59,8 @@ let worker: RunningWorker;
 let simulator: RunningSimulator;
 let sink: Awaited<ReturnType<typeof startSink>>;
 let subscriptionSecret = "";
+/** The Worker's log lines (kept, not printed: hundreds of expected storage failures). */
+const workerLogs: string[] = [];
 
 beforeAll(async () => {
   const outdir = path.join(os.tmpdir(), `parkbridge-soak-${process.pid}`);
@@ -73,6 +75,7 @@ beforeAll(async () => {
   worker = await startWorker({
     scriptPath: script,
     queueConsumer: true,
+    onLog: (line) => workerLogs.push(line),
     bindings: {
       PLATFORM_BASE_URL: "http://127.0.0.1:9",
       PLATFORM_APP_KEY: account.appKey,
@@ -190,6 +193,7 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
         d1Faults: faults,
         deliveriesReceived: sink.received.length,
         cronRuns,
+        storageFailuresLogged: workerLogs.filter((l) => l.includes("storage failed")).length,
       }),
     );
   }, 300_000);

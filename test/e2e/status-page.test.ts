@@ -17,6 +17,7 @@ import { type RunningWorker, repoRoot, startWorker } from "./helpers/wrangler-de
 const ADMIN_TOKEN = "e2e-status-admin-token-5b1f";
 const APP_SECRET = "demo-app-secret";
 const LOT = "park-e2e";
+const OTHER_LOT = "park-west";
 const MINUTE = 60_000;
 
 let worker: RunningWorker;
@@ -98,6 +99,24 @@ beforeAll(async () => {
       inParkNum: pass.inParkNum,
       totalLot: pass.totalLot,
       tempLot: 10,
+    });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+  }
+  // A second, nearly full lot: the page shows every lot with its own chart.
+  for (const [minutesAgo, inParkNum] of [
+    [300, 44],
+    [200, 47],
+    [60, 48],
+  ] as const) {
+    const sent = await postCallback(worker.url, "PARKING_VEHICLE_ACCESS", {
+      vehicleCode: `苏E0${minutesAgo}8`,
+      accessType: "0",
+      time: formatPlatformTime(now - minutesAgo * MINUTE, "second"),
+      laneNo: "W1",
+      laneName: "西区入口",
+      parkingId: OTHER_LOT,
+      inParkNum,
+      totalLot: 50 - inParkNum,
     });
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
   }
@@ -226,16 +245,26 @@ describe("the status page", { timeout: 120_000 }, () => {
     expect(box?.width).toBeGreaterThan(300);
     expect(box?.height).toBeGreaterThan(100);
 
+    const other = page.locator(`article.lot[data-parking-id="${OTHER_LOT}"]`);
+    await expect(other.locator('[data-field="inside"]').textContent()).resolves.toBe("48");
+    await expect(other.locator("svg.chart").getAttribute("data-points")).resolves.toBe("3");
+    await expect(other.locator(".bar.full").count()).resolves.toBe(1);
+    await expect(page.locator("article.lot").count()).resolves.toBe(2);
+
     // Lanes: the west exit's camera is offline.
     const offlineLane = page.locator(`#lanes tr[data-lane="${LOT}/L2"]`);
     await expect(offlineLane.textContent()).resolves.toMatch(/西门出口[\s\S]*Offline/);
     await expect(page.locator(`#lanes tr[data-lane="${LOT}/L1"]`).textContent()).resolves.toContain("Online");
     await expect(page.locator('[data-field="offline-count"]').textContent()).resolves.toBe("1");
 
-    // Latest passes, newest first (by arrival), with the plates as sent.
-    const rows = await page.locator("#entries tbody tr").allTextContents();
+    // Latest passes of both lots, newest first by when they happened (the west lot's arrived
+    // last but happened earlier), with the plates as sent.
+    const allRows = await page.locator("#entries tbody tr").allTextContents();
+    expect(allRows).toHaveLength(passes.length + 3);
+    expect(allRows[0]).toMatch(/鲁A12345[\s\S]*Out/);
+    expect(allRows.at(-1)).toContain(OTHER_LOT);
+    const rows = allRows.filter((row) => row.includes(LOT));
     expect(rows).toHaveLength(passes.length);
-    expect(rows[0]).toMatch(/鲁A12345[\s\S]*Out/);
     expect(rows.join("\n")).toContain("京AD12345");
     expect(rows.join("\n")).toContain(formatPlatformTime(now - 40 * MINUTE, "second"));
 

@@ -14,14 +14,14 @@ const check = (ok, what) => {
 /** The run n8n logged, and a reader of each node's output items. */
 function readRun(file) {
   const messages = readFileSync(file, "utf8")
-  .split("\n")
-  .map((line) => {
-    try {
-      return JSON.parse(line).message;
-    } catch {
-      return undefined;
-    }
-  })
+    .split("\n")
+    .map((line) => {
+      try {
+        return JSON.parse(line).message;
+      } catch {
+        return undefined;
+      }
+    })
     .filter((message) => typeof message === "string" && message.startsWith("{"));
   if (messages.length === 0) throw new Error(`n8n logged no run in ${file}`);
   const run = JSON.parse(messages.at(-1));

@@ -261,7 +261,9 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
           WHERE e.event = 'vehicleAccess'
           ORDER BY e.received_at DESC, e.id DESC LIMIT ?1`,
       )
-      .bind(LIMITS.accesses),
+      // The newest arrivals (indexed), shown in the order the passes happened: a retried
+      // callback arrives late but sorts where it belongs.
+      .bind(LIMITS.accesses * 3),
     ...perLot,
   ]);
 
@@ -297,14 +299,17 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
       online: row.online === 1,
       since: row.since,
     })),
-    latestAccesses: ((accessResult?.results ?? []) as AccessRow[]).map((row) => ({
-      eventId: row.event_id,
-      parkingId: row.parking_id,
-      vehicleCode: row.vehicle_code,
-      direction: row.direction,
-      laneNo: row.lane_no,
-      laneName: row.lane_name,
-      occurredAt: row.occurred_at,
-    })),
+    latestAccesses: ((accessResult?.results ?? []) as AccessRow[])
+      .sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0))
+      .slice(0, LIMITS.accesses)
+      .map((row) => ({
+        eventId: row.event_id,
+        parkingId: row.parking_id,
+        vehicleCode: row.vehicle_code,
+        direction: row.direction,
+        laneNo: row.lane_no,
+        laneName: row.lane_name,
+        occurredAt: row.occurred_at,
+      })),
   };
 }
