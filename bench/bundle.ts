@@ -41,7 +41,13 @@ async function minify(entry: string): Promise<{ raw: number; gzip: number; input
   const inputs: Record<string, number> = {};
   for (const [file, info] of Object.entries(output?.inputs ?? {})) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
-    const name = match ? (match[1] as string) : file.startsWith("workers/") ? "workers/src (ours)" : file.startsWith("shared/") ? "shared/src (ours)" : file;
+    const name = match
+      ? (match[1] as string)
+      : file.startsWith("workers/")
+        ? "workers/src (ours)"
+        : file.startsWith("shared/")
+          ? "shared/src (ours)"
+          : file;
     inputs[name] = (inputs[name] ?? 0) + info.bytesInOutput;
   }
   return { raw: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, inputs };
@@ -50,10 +56,21 @@ async function minify(entry: string): Promise<{ raw: number; gzip: number; input
 export async function runBundleBench(log: (line: string) => void): Promise<BundleResult> {
   let wrangler: BundleResult["wrangler"];
   try {
-    const { stdout } = await run("bash", [path.join(ROOT, "scripts/deploy-dry-run.sh")], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const { stdout } = await run("bash", [path.join(ROOT, "scripts/deploy-dry-run.sh")], {
+      cwd: ROOT,
+      maxBuffer: 1 << 24,
+    });
     const raw = Number(/raw (\d+) bytes/.exec(stdout)?.[1]);
     const gzip = Number(/gzipped (\d+) bytes/.exec(stdout)?.[1]);
-    wrangler = { raw, gzip, line: stdout.split("\n").find((l) => l.startsWith("wrangler:"))?.replace(/^wrangler: /, "") ?? "" };
+    wrangler = {
+      raw,
+      gzip,
+      line:
+        stdout
+          .split("\n")
+          .find((l) => l.startsWith("wrangler:"))
+          ?.replace(/^wrangler: /, "") ?? "",
+    };
   } catch (error) {
     wrangler = { error: String((error as Error).message).slice(0, 300) };
   }
@@ -62,7 +79,10 @@ export async function runBundleBench(log: (line: string) => void): Promise<Bundl
   const baseline = await minify(path.join(ROOT, "bench/baseline-worker.ts"));
   let n8n: BundleResult["n8n"];
   try {
-    const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "-w", "n8n-nodes-parkbridge"], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "-w", "n8n-nodes-parkbridge"], {
+      cwd: ROOT,
+      maxBuffer: 1 << 24,
+    });
     const info = (JSON.parse(stdout) as Array<{ size: number; unpackedSize: number; entryCount: number }>)[0];
     n8n = {
       packed: info?.size ?? Number.NaN,

@@ -24,6 +24,8 @@ export interface IngestOptions {
   requestsPerRun: number;
   repetitions: number;
   warmup: number;
+  /** Also run, at this concurrency, callbacks without lot counts (no lot_state upsert, no KV refresh). */
+  diagnosticConcurrency?: number;
 }
 
 export interface RunFigures {
@@ -36,6 +38,8 @@ export interface RunFigures {
 
 export interface IngestResult {
   options: IngestOptions;
+  /** The diagnostic: the same Worker fed callbacks without counts, at diagnosticConcurrency. */
+  withoutCounts?: { concurrency: number; runs: RunFigures[]; withCounts: RunFigures[] };
   rows: Array<{
     concurrency: number;
     worker: RunFigures[];
@@ -48,8 +52,10 @@ export interface IngestResult {
 // Unique plates: province + letter + 5 characters from a counter (PLATE_PATTERN-valid).
 let sequence = 0;
 const PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+let withCounts = true;
 function nextCallback(): string {
   const n = sequence++;
+  const counts = withCounts ? { tempLot: 50 + (n % 7), inParkNum: 120 + (n % 11), totalLot: 200 } : {};
   const plate = `${PROVINCES[n % PROVINCES.length]}${"ABCDEFGHJK"[Math.floor(n / 31) % 10]}${String(Math.floor(n / 310)).padStart(5, "0")}`;
   return JSON.stringify({
     callbackType: "PARKING_VEHICLE_ACCESS",
@@ -61,9 +67,7 @@ function nextCallback(): string {
       laneNo: String(1 + (n % 4)),
       laneName: "入口车道1",
       parkingId: `park${1 + (n % 3)}`,
-      tempLot: 50 + (n % 7),
-      inParkNum: 120 + (n % 11),
-      totalLot: 200,
+      ...counts,
     },
   });
 }
@@ -111,7 +115,13 @@ async function load(url: string, concurrency: number, total: number): Promise<Ru
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), ok, failed: total - ok };
+  return {
+    rps: total / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    ok,
+    failed: total - ok,
+  };
 }
 
 async function count(worker: RunningWorker, table: string): Promise<number> {
@@ -157,6 +167,25 @@ export async function runIngest(options: IngestOptions, log: (line: string) => v
         log(`ingest c=${concurrency} run ${rep + 1}: worker ${w.rps.toFixed(0)}/s, baseline ${b.rps.toFixed(0)}/s`);
       }
       result.rows.push(row);
+    }
+    if (options.diagnosticConcurrency) {
+      const diagnostic = {
+        concurrency: options.diagnosticConcurrency,
+        runs: [] as RunFigures[],
+        withCounts: [] as RunFigures[],
+      };
+      for (let rep = 0; rep < options.repetitions; rep++) {
+        for (const counts of rep % 2 === 0 ? [false, true] : [true, false]) {
+          withCounts = counts;
+          const figures = await load(workerUrl, options.diagnosticConcurrency, options.requestsPerRun);
+          (counts ? diagnostic.withCounts : diagnostic.runs).push(figures);
+        }
+        withCounts = true;
+        log(
+          `ingest diagnostic run ${rep + 1}: without counts ${diagnostic.runs.at(-1)?.rps.toFixed(0)}/s, with ${diagnostic.withCounts.at(-1)?.rps.toFixed(0)}/s`,
+        );
+      }
+      result.withoutCounts = diagnostic;
     }
   } finally {
     await worker.close();

@@ -5,7 +5,7 @@
  * run samples the heap after a forced GC at every page boundary to show iteration holds one page
  * at a time (run node with --expose-gc).
  */
-import { createPlatformClient, signCallback } from "@parkbridge/shared";
+import { createPlatformClient, operations, signCallback } from "@parkbridge/shared";
 import { startSimulator } from "@parkbridge/simulator";
 import { median, slope } from "./lib/stats.js";
 
@@ -21,6 +21,8 @@ export interface PagingResult {
   requests: number;
   clientMs: number[];
   bareMs: number[];
+  /** Bare fetch + JSON.parse + the catalogue's result schema (zod) per page: where the client's time goes. */
+  validatedMs: number[];
   heap: { pages: number; firstMB: number; lastMB: number; maxMB: number; slopeKBPerPage: number } | undefined;
 }
 
@@ -28,7 +30,7 @@ const ACCOUNT = { appKey: "demo-app-key", appSecret: "demo-app-secret" };
 const LOT = "park1";
 
 /** The bare baseline: a token, then page after page, parse, count. No validation, no retries. */
-async function bare(baseUrl: string, pageSize: number): Promise<{ items: number; requests: number }> {
+async function bare(baseUrl: string, pageSize: number, validate = false): Promise<{ items: number; requests: number }> {
   const post = async (path: string, body: unknown, token?: string) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method: "POST",
@@ -47,10 +49,9 @@ async function bare(baseUrl: string, pageSize: number): Promise<{ items: number;
   let items = 0;
   let requests = 1;
   for (let pageNo = 1; ; pageNo++) {
-    const page = (await post("/listVehicles", { parkingId: LOT, pageNo, pageSize }, token)).result as {
-      hasMore: boolean;
-      data: unknown[];
-    };
+    const raw = (await post("/listVehicles", { parkingId: LOT, pageNo, pageSize }, token)).result;
+    // The diagnostic variant: what checking each page against the catalogue's schema costs.
+    const page = (validate ? operations.listVehicles.result.parse(raw) : raw) as { hasMore: boolean; data: unknown[] };
     requests++;
     items += page.data.length;
     if (!page.hasMore || page.data.length === 0) return { items, requests };
@@ -75,14 +76,25 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
   const simulator = await startSimulator({ port: 0, seed: 5, vehicleCount: 0 });
   try {
     simulator.state.addAuthorisations(LOT, options.vehicles);
-    const result: PagingResult = { options, items: 0, requests: 0, clientMs: [], bareMs: [], heap: undefined };
+    const result: PagingResult = {
+      options,
+      items: 0,
+      requests: 0,
+      clientMs: [],
+      bareMs: [],
+      validatedMs: [],
+      heap: undefined,
+    };
     // Warm both paths (JIT, sockets) before timing.
     await bare(simulator.url, options.pageSize);
     await viaClient(simulator.url, options.pageSize);
     for (let rep = 0; rep < options.repetitions; rep++) {
       for (const which of rep % 2 === 0 ? ["bare", "client"] : ["client", "bare"]) {
         const started = performance.now();
-        const run = which === "bare" ? await bare(simulator.url, options.pageSize) : await viaClient(simulator.url, options.pageSize);
+        const run =
+          which === "bare"
+            ? await bare(simulator.url, options.pageSize)
+            : await viaClient(simulator.url, options.pageSize);
         const ms = performance.now() - started;
         if (which === "bare") result.bareMs.push(ms);
         else {
@@ -91,7 +103,12 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
           result.requests = run.requests;
         }
       }
-      log(`paging run ${rep + 1}: client ${result.clientMs.at(-1)?.toFixed(0)} ms, bare ${result.bareMs.at(-1)?.toFixed(0)} ms`);
+      const validatedStart = performance.now();
+      await bare(simulator.url, options.pageSize, true);
+      result.validatedMs.push(performance.now() - validatedStart);
+      log(
+        `paging run ${rep + 1}: client ${result.clientMs.at(-1)?.toFixed(0)} ms, bare ${result.bareMs.at(-1)?.toFixed(0)} ms`,
+      );
     }
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) {
@@ -108,7 +125,11 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
         firstMB: mb(samples[0] as number),
         lastMB: mb(samples.at(-1) as number),
         maxMB: mb(Math.max(...samples)),
-        slopeKBPerPage: slope(samples.map((_, i) => i), samples) / 1024,
+        slopeKBPerPage:
+          slope(
+            samples.map((_, i) => i),
+            samples,
+          ) / 1024,
       };
     } else log("paging: no --expose-gc, heap not sampled");
     return result;
@@ -117,4 +138,8 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
   }
 }
 
-export const pagingMedians = (r: PagingResult) => ({ client: median(r.clientMs), bare: median(r.bareMs) });
+export const pagingMedians = (r: PagingResult) => ({
+  client: median(r.clientMs),
+  bare: median(r.bareMs),
+  validated: median(r.validatedMs),
+});

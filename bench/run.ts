@@ -19,7 +19,10 @@ import { runSweepBench, type SweepBenchResult } from "./sweep.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 const out =
   args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ??
   (quick ? path.join(os.tmpdir(), "parkbridge-benchmarks-quick.md") : path.join(ROOT, "docs/benchmarks.md"));
@@ -29,7 +32,9 @@ const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).to
 
 const version = (pkg: string) => {
   try {
-    return (JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }
+    ).version;
   } catch {
     return "?";
   }
@@ -75,7 +80,9 @@ function environment(): Environment {
 }
 
 const env = environment();
-log(`parkbridge benchmarks (${quick ? "quick" : "full"}), ${env.cpu}, ${env.cores} cores, load ${env.loadAverage.join(" ")}`);
+log(
+  `parkbridge benchmarks (${quick ? "quick" : "full"}), ${env.cpu}, ${env.cores} cores, load ${env.loadAverage.join(" ")}`,
+);
 
 let ingest: IngestResult | undefined;
 let sweep: SweepBenchResult | undefined;
@@ -84,17 +91,28 @@ let bundle: BundleResult | undefined;
 
 if (wanted("bundle")) bundle = await runBundleBench(log);
 if (wanted("paging")) {
-  paging = await runPagingBench({ vehicles: quick ? 10_000 : 100_000, pageSize: 1000, repetitions: quick ? 3 : 5 }, log);
+  paging = await runPagingBench(
+    { vehicles: quick ? 10_000 : 100_000, pageSize: 1000, repetitions: quick ? 3 : 5 },
+    log,
+  );
   const m = pagingMedians(paging);
   log(`paging: client ${m.client.toFixed(0)} ms vs bare ${m.bare.toFixed(0)} ms`);
 }
 if (wanted("ingest")) {
   ingest = await runIngest(
-    { concurrencies: [1, 10, 50], requestsPerRun: quick ? 100 : 600, repetitions: quick ? 3 : 5, warmup: quick ? 50 : 200 },
+    {
+      concurrencies: [1, 10, 50],
+      requestsPerRun: quick ? 100 : 600,
+      repetitions: quick ? 3 : 5,
+      warmup: quick ? 50 : 200,
+      diagnosticConcurrency: 10,
+    },
     log,
   );
   for (const row of ingest.rows) {
-    log(`ingest c=${row.concurrency}: ${(summarise(row.worker).rps / summarise(row.baseline).rps).toFixed(2)}× of the baseline`);
+    log(
+      `ingest c=${row.concurrency}: ${(summarise(row.worker).rps / summarise(row.baseline).rps).toFixed(2)}× of the baseline`,
+    );
   }
 }
 if (wanted("sweep")) {
@@ -106,6 +124,10 @@ if (wanted("sweep")) {
   );
 }
 
-const env2 = { ...env, loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))), seconds: Math.round((Date.now() - started) / 1000) };
+const env2 = {
+  ...env,
+  loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))),
+  seconds: Math.round((Date.now() - started) / 1000),
+};
 writeFileSync(out, renderReport({ env: env2, ingest, sweep, paging, bundle }));
 log(`wrote ${path.relative(process.cwd(), out) || out}`);

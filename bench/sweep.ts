@@ -61,7 +61,10 @@ async function buildLedger(worker: RunningWorker, size: number, due: number, not
            'x', 'x', 'x', 'x', 'api', NULL,
            CASE WHEN i <= ?2 THEN 'active' ELSE ('expired', 'revoked', 'superseded', 'failed', 'rejected')[0] END,
            0, ?3 - 86400000 * (1 + i % 400), ?3
-         FROM n`.replace("('expired', 'revoked', 'superseded', 'failed', 'rejected')[0]", "CASE i % 5 WHEN 0 THEN 'expired' WHEN 1 THEN 'revoked' WHEN 2 THEN 'superseded' WHEN 3 THEN 'failed' ELSE 'rejected' END"),
+         FROM n`.replace(
+          "('expired', 'revoked', 'superseded', 'failed', 'rejected')[0]",
+          "CASE i % 5 WHEN 0 THEN 'expired' WHEN 1 THEN 'revoked' WHEN 2 THEN 'superseded' WHEN 3 THEN 'failed' ELSE 'rejected' END",
+        ),
       )
       .bind(filler, future, NOW)
       .run();
@@ -101,7 +104,10 @@ async function resetDue(worker: RunningWorker, simulator: RunningSimulator, due:
   }
 }
 
-export async function runSweepBench(options: SweepBenchOptions, log: (line: string) => void): Promise<SweepBenchResult> {
+export async function runSweepBench(
+  options: SweepBenchOptions,
+  log: (line: string) => void,
+): Promise<SweepBenchResult> {
   const outdir = path.join(os.tmpdir(), `parkbridge-bench-${process.pid}`);
   const script = await bundleWorker(path.join(ROOT, "workers/src/index.ts"), outdir, "parkbridge");
   const simulator = await startSimulator({ port: 0, seed: 3 });
@@ -155,9 +161,11 @@ export async function runSweepBench(options: SweepBenchOptions, log: (line: stri
         const ms = performance.now() - started;
         const calls = simulator.calls.slice(callsBefore);
         const expired =
-          (await ledger.worker.db
-            .prepare("SELECT count(*) AS n FROM visitor_grants WHERE id LIKE 'due-%' AND status = 'expired'")
-            .first<{ n: number }>())?.n ?? 0;
+          (
+            await ledger.worker.db
+              .prepare("SELECT count(*) AS n FROM visitor_grants WHERE id LIKE 'due-%' AND status = 'expired'")
+              .first<{ n: number }>()
+          )?.n ?? 0;
         const byOperation: Record<string, number> = {};
         for (const call of calls) byOperation[call.operationId] = (byOperation[call.operationId] ?? 0) + 1;
         const report = reports.slice(reportsBefore).at(-1);
@@ -168,7 +176,9 @@ export async function runSweepBench(options: SweepBenchOptions, log: (line: stri
           byOperation,
           d1Queries: report?.d1Queries as number | undefined,
         });
-        log(`sweep ledger=${ledger.size} run ${rep + 1}: ${ms.toFixed(0)} ms, ${expired} expired, ${calls.length} platform calls`);
+        log(
+          `sweep ledger=${ledger.size} run ${rep + 1}: ${ms.toFixed(0)} ms, ${expired} expired, ${calls.length} platform calls`,
+        );
       }
     }
     // The due-grants query alone, all due grants active (median of 25, through Miniflare's D1 proxy).
@@ -181,7 +191,10 @@ export async function runSweepBench(options: SweepBenchOptions, log: (line: stri
       }
     }
     const largest = ledgers.at(-1) as (typeof ledgers)[number];
-    const plan = await largest.worker.db.prepare(`EXPLAIN QUERY PLAN ${dueQuery}`).bind(NOW, options.due).all<{ detail: string }>();
+    const plan = await largest.worker.db
+      .prepare(`EXPLAIN QUERY PLAN ${dueQuery}`)
+      .bind(NOW, options.due)
+      .all<{ detail: string }>();
     return {
       options,
       ledgers: ledgers.map(({ size, runs, queryMs }) => ({ size, runs, queryMs })),

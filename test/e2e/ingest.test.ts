@@ -80,6 +80,10 @@ describe("ingestion end to end", () => {
     expect(distinctBodies.size).toBeLessThan(delivered.length);
 
     const events = await allEvents();
+    console.info(
+      `e2e ingest: ${delivered.length} deliveries accepted (${delivered.filter((a) => a.duplicateOf).length} duplicated, ` +
+        `${delivered.filter((a) => a.attempt > 1).length} retries), ${distinctBodies.size} distinct callbacks, ${events.length} events stored`,
+    );
     expect(events).toHaveLength(distinctBodies.size);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
 

@@ -64,8 +64,8 @@ export function constructExecutionMetaData(
 }
 
 /** Resolves `{{$credentials.name}}` templates (all n8n's generic authenticate uses here). */
-function resolveTemplate(value: unknown, credentials: ICredentialDataDecryptedObject): unknown {
-  if (typeof value !== "string") return value;
+function resolveTemplate(value: unknown, credentials: ICredentialDataDecryptedObject): IDataObject[string] {
+  if (typeof value !== "string") return value as IDataObject[string];
   const text = value.startsWith("=") ? value.slice(1) : value;
   return text.replace(/\{\{\s*\$credentials\.([A-Za-z0-9_]+)\s*\}\}/g, (_all, name: string) =>
     String(credentials[name] ?? ""),
@@ -124,12 +124,20 @@ export async function httpRequest(options: IHttpRequestOptions, log?: SentReques
   if (options.returnFullResponse) {
     return {
       body: parsed,
-      headers: Object.fromEntries(response.headers.entries()),
+      headers: headersObject(response.headers),
       statusCode: response.status,
       statusMessage: response.statusText,
     };
   }
   return parsed;
+}
+
+function headersObject(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    out[key] = value;
+  });
+  return out;
 }
 
 type HttpHelper = (options: IHttpRequestOptions) => Promise<unknown>;
@@ -244,7 +252,7 @@ function createBase(nodeType: INodeType, options: HarnessOptions) {
       throw new Error(`Could not get parameter "${name}"`);
     }
     if (extra?.extractValue && value && typeof value === "object" && "__rl" in value) {
-      value = (value as { value: unknown }).value;
+      value = (value as unknown as { value: unknown }).value;
     }
     return value;
   }

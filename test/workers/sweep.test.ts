@@ -264,7 +264,9 @@ describe("bounded work", () => {
   });
 
   it("finds due grants through the partial index of active grants, not by scanning the ledger", async () => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${DUE_GRANTS_SQL}`).bind(0, 10).all<{ detail: string }>();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${DUE_GRANTS_SQL}`)
+      .bind(0, 10)
+      .all<{ detail: string }>();
     const plan = results.map((row) => row.detail).join("; ");
     expect(plan).toMatch(/SEARCH visitor_grants USING INDEX visitor_grants_due \(ends_at<\?\)/);
     expect(plan).not.toMatch(/SCAN visitor_grants/);

@@ -1,6 +1,8 @@
 /**
  * The visitor grants API through the Worker's fetch handler, against the real simulator.
  */
+
+import { env } from "cloudflare:workers";
 import { formatPlatformTime } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
 import type { Grant } from "../../workers/src/visitors/grant.js";
@@ -211,6 +213,21 @@ describe("PATCH /api/visitor-grants/:id", () => {
     expect(((await response.json()) as ErrorAnswer).error).toMatchObject({ code: "platform_changed" });
     expect(await authorisationOf("park1", json.vehicleCode)).toMatchObject({ vehicleType: "1", endTime: "2027-12-31" });
     expect(await callsFor("updateVehicle", json.vehicleCode)).toHaveLength(0);
+  });
+
+  it("waits for the expiry sweep: a grant the sweep holds answers 409 busy and is not touched", async () => {
+    const { json } = await create(visitor());
+    await env.DB.prepare("UPDATE visitor_grants SET lease_owner = 'sweep:run', lease_until = ?2 WHERE id = ?1")
+      .bind(json.id, Date.now() + 60_000)
+      .run();
+    const patched = await api(`/api/visitor-grants/${json.id}`, { method: "PATCH", body: { endsAt: inDays(9) } });
+    expect(patched.status).toBe(409);
+    expect(((await patched.json()) as ErrorAnswer).error.code).toBe("busy");
+    const deleted = await api(`/api/visitor-grants/${json.id}`, { method: "DELETE" });
+    expect(deleted.status).toBe(409);
+    expect(await callsFor("updateVehicle", json.vehicleCode)).toHaveLength(0);
+    expect(await callsFor("deleteVehicle", json.vehicleCode)).toHaveLength(0);
+    expect(await authorisationOf("park1", json.vehicleCode)).toBeDefined();
   });
 
   it("names the field of a bad end", async () => {

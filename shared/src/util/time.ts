@@ -74,7 +74,11 @@ export function endOfPlatformDay(date: string, offsetMinutes = CHINA_STANDARD_OF
 }
 
 /** Re-pads a lenient platform string to its canonical shape (`2021-10-2 5:3:9` → `2021-10-02 05:03:09`). */
+// Already padded: the common case on the hot paths (paging, callbacks) needs no date arithmetic.
+const CANONICAL = /^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$/;
+
 export function normalisePlatformTime(value: string): string {
+  if (CANONICAL.test(value)) return value;
   const parts = parseLocalParts(value);
   if (!parts) return value;
   const date = `${pad(parts.year, 4)}-${pad(parts.month)}-${pad(parts.day)}`;

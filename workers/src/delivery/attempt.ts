@@ -125,11 +125,12 @@ export async function attemptDelivery(
     );
     return { kind: "delivered", status: result.status };
   }
-  // A concurrent duplicate may have delivered meanwhile: never downgrade a delivered row.
+  // Only a row still in play records a failure: a concurrent duplicate may have delivered it, or
+  // the dead-letter consumer or a deleted subscription may have ended it, while this attempt ran.
   if (attempts >= policy.maxAttempts) {
     await record(
       `UPDATE deliveries SET status = 'dead', attempts = ?, last_status = ?, last_error = ?, updated_at = ?
-       WHERE id = ? AND status != 'delivered'`,
+       WHERE id = ? AND status IN ('pending', 'failed')`,
       attempts,
       result.status,
       result.error,
@@ -141,7 +142,7 @@ export async function attemptDelivery(
   const delaySeconds = retryDelaySeconds(policy, attempts);
   await record(
     `UPDATE deliveries SET status = 'failed', attempts = ?, last_status = ?, last_error = ?, updated_at = ?,
-       next_attempt_at = ? WHERE id = ? AND status != 'delivered'`,
+       next_attempt_at = ? WHERE id = ? AND status IN ('pending', 'failed')`,
     attempts,
     result.status,
     result.error,
