@@ -110,6 +110,19 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
           `| ${r.concurrency} | ${n(r.w.rps)} | ${n(r.b.rps)} | **${x(r.ratio)}** | ${n(r.w.p50, 1)} / ${n(r.w.p99, 1)} | ${n(r.b.p50, 1)} / ${n(r.b.p99, 1)} | ${n(r.accepted)} | ${n(r.raw)} / ${n(r.events)} | ${n(r.w.failed)} |`,
       ),
       "",
+      ...(ingest.withoutCounts
+        ? (() => {
+            const d = ingest.withoutCounts;
+            const without = summarise(d.runs);
+            const withCounts = summarise(d.withCounts);
+            return [
+              `Diagnostic, ${d.concurrency} senders, parkbridge only: callbacks **without** the lot counts (tempLot, inParkNum, totalLot: no`,
+              `lot_state upsert, no KV refresh after the answer) ${n(without.rps)} req/s (p50 ${n(without.p50, 1)} ms) against ${n(withCounts.rps)} req/s`,
+              `(p50 ${n(withCounts.p50, 1)} ms) with them, ${d.runs.length} runs each, alternating: ${x(without.rps / withCounts.rps)} the throughput without the live-state work.`,
+              "",
+            ];
+          })()
+        : []),
       'Rows are counted in D1 before and after every parkbridge run; "accepted" is the number of 200 answers with code 0,',
       "summed over the runs. Local D1 executes batches one at a time, so parkbridge's throughput stops growing once the",
       "storage is saturated while the bare Worker keeps scaling: the ratio falls with concurrency.",

@@ -14,8 +14,10 @@ CACHE="$ROOT/.e2e-cache/n8n"
 N8N_VERSION="1.123.81"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/parkbridge-n8n-e2e.XXXXXX")"
 SIM_PID=""
+N8N_PID=""
 
 cleanup() {
+  if [[ -n "$N8N_PID" ]] && kill -0 "$N8N_PID" 2>/dev/null; then kill "$N8N_PID" 2>/dev/null || true; wait "$N8N_PID" 2>/dev/null || true; fi
   if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
   if [[ "${PARKBRIDGE_E2E_KEEP:-}" == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -47,11 +49,17 @@ if [[ ! -f "$CACHE/node_modules/n8n/package.json" ]] || ! grep -q "\"version\": 
   "name": "parkbridge-n8n-e2e",
   "private": true,
   "dependencies": { "n8n": "$N8N_VERSION" },
-  "overrides": { "xlsx": "0.18.5" },
-  "allowScripts": { "sqlite3": true }
+  "overrides": { "xlsx": "0.18.5" }
 }
 JSON
   (cd "$CACHE" && npm install --no-audit --no-fund > "$CACHE/install.log" 2>&1) || { tail -40 "$CACHE/install.log"; exit 1; }
+fi
+# n8n's database driver is native. npm may skip its install script (and its prebuilt download
+# cannot be reached here): compile it against Node 22's headers when the binary is missing.
+if [[ ! -f "$CACHE/node_modules/sqlite3/build/Release/node_sqlite3.node" ]]; then
+  log "compiling sqlite3 for Node 22 (a few minutes)"
+  (cd "$CACHE/node_modules/sqlite3" && npm exec --yes --package=node-gyp@11 -- node-gyp rebuild --nodedir="$NODE22_HOME" >"$CACHE/sqlite3-build.log" 2>&1) ||
+    { tail -40 "$CACHE/sqlite3-build.log"; exit 1; }
 fi
 N8N="$CACHE/node_modules/n8n/bin/n8n"
 
@@ -63,8 +71,10 @@ mkdir -p "$WORK/extensions/n8n-nodes-parkbridge"
 tar -xzf "$WORK"/n8n-nodes-parkbridge-*.tgz -C "$WORK/extensions/n8n-nodes-parkbridge" --strip-components=1
 log "packed $(ls "$WORK"/n8n-nodes-parkbridge-*.tgz | xargs -n1 basename)"
 
-# --- 3. the simulator on a free port -----------------------------------------------------------
-(cd "$ROOT" && exec node_modules/.bin/tsx simulator/src/cli.ts --port 0 --seed 1 >"$WORK/sim.log" 2>&1) &
+# --- 3. the simulator on a free port, its callbacks going to n8n's webhook -----------------------
+N8N_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+WEBHOOK_URL="http://127.0.0.1:$N8N_PORT/webhook/pbe2e-direct/parking-events"
+(cd "$ROOT" && exec node_modules/.bin/tsx simulator/src/cli.ts --port 0 --seed 1 --callback-url "$WEBHOOK_URL" --callback-retries 0 >"$WORK/sim.log" 2>&1) &
 SIM_PID=$!
 SIM_URL=""
 for _ in $(seq 1 100); do
@@ -109,6 +119,8 @@ log "importing credentials and workflows"
 node "$N8N" import:credentials --input="$WORK/credentials.json" >"$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
 node "$N8N" import:workflow --input="$ROOT/test/n8n/e2e/workflow.json" >>"$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
 node "$N8N" import:workflow --input="$WORK/example-report.json" >>"$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
+node "$N8N" import:workflow --input="$ROOT/test/n8n/e2e/trigger-workflow.json" >>"$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
+node "$N8N" update:workflow --id=pbE2eTrigger01 --active=true >>"$WORK/import.log" 2>&1 || { cat "$WORK/import.log"; exit 1; }
 
 # Runs a workflow by id; n8n's log (holding the run as JSON) goes to $WORK/<id>.log.
 execute() {

@@ -1,5 +1,5 @@
 /**
- * `npm run simulator -- --port 8788 --seed 1 --callback-url http://127.0.0.1:8787/callbacks/demo --traffic-rate 2`
+ * `npm run simulator -- --port 8788 --seed 1 --callback-url http://127.0.0.1:8787/callbacks --traffic-rate 2`
  * Starts the simulator and prints where it listens; stops cleanly on SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";

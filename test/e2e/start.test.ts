@@ -98,12 +98,15 @@ beforeAll(async () => {
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- npm start output ---\n${output}`);
   }
+  treeBeforeStop = processTree(child.pid as number);
   adminToken = /^ADMIN_TOKEN=(.+)$/m.exec(readFileSync(path.join(clone, ".dev.vars"), "utf8"))?.[1]?.trim() ?? "";
 }, 300_000);
 
 afterAll(async () => {
+  // After a failure part-way, whatever npm start left running is found the same way.
+  const tree = [...treeBeforeStop, ...(child?.pid && child.exitCode === null ? processTree(child.pid) : [])];
   if (child && child.exitCode === null) await stopGroup(child);
-  for (const survivor of survivors(treeBeforeStop)) {
+  for (const survivor of survivors(tree)) {
     try {
       process.kill(survivor.pid, "SIGKILL");
     } catch {
