@@ -16,12 +16,20 @@ const run = promisify(execFile);
 
 export interface BundleResult {
   wrangler: { raw: number; gzip: number; line: string } | { error: string };
-  minified: { raw: number; gzip: number; topPackages: Array<{ name: string; bytes: number }> };
+  minified: {
+    raw: number;
+    gzip: number;
+    topPackages: Array<{ name: string; bytes: number }>;
+    /** Packages bundled from more than one node_modules folder (duplicate copies). */
+    duplicates: Array<{ name: string; copies: string[] }>;
+  };
   baseline: { raw: number; gzip: number };
   n8n: { packed: number; unpacked: number; files: number; distBuilt: boolean } | { error: string };
 }
 
-async function minify(entry: string): Promise<{ raw: number; gzip: number; inputs: Record<string, number> }> {
+async function minify(
+  entry: string,
+): Promise<{ raw: number; gzip: number; inputs: Record<string, number>; copies: Record<string, Set<string>> }> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -39,18 +47,27 @@ async function minify(entry: string): Promise<{ raw: number; gzip: number; input
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
   const output = Object.values(result.metafile.outputs)[0];
   const inputs: Record<string, number> = {};
+  const copies: Record<string, Set<string>> = {};
   for (const [file, info] of Object.entries(output?.inputs ?? {})) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
-    const name = match
-      ? (match[1] as string)
-      : file.startsWith("workers/")
-        ? "workers/src (ours)"
-        : file.startsWith("shared/")
-          ? "shared/src (ours)"
-          : file;
+    if (match) {
+      const where = copies[match[1] as string] ?? new Set<string>();
+      where.add(file.slice(0, match.index + match[0].length));
+      copies[match[1] as string] = where;
+    }
+    // zod's error-message translations are worth their own line: the Worker never uses them.
+    const name = /node_modules\/zod\/.*\/locales\//.test(file)
+      ? "zod (locales: error messages in other languages)"
+      : match
+        ? (match[1] as string)
+        : file.startsWith("workers/")
+          ? "workers/src (ours)"
+          : file.startsWith("shared/")
+            ? "shared/src (ours)"
+            : file;
     inputs[name] = (inputs[name] ?? 0) + info.bytesInOutput;
   }
-  return { raw: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, inputs };
+  return { raw: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, inputs, copies };
 }
 
 export async function runBundleBench(log: (line: string) => void): Promise<BundleResult> {
@@ -103,6 +120,9 @@ export async function runBundleBench(log: (line: string) => void): Promise<Bundl
         .map(([name, bytes]) => ({ name, bytes }))
         .sort((a, b) => b.bytes - a.bytes)
         .slice(0, 6),
+      duplicates: Object.entries(worker.copies)
+        .filter(([, where]) => where.size > 1)
+        .map(([name, where]) => ({ name, copies: [...where].sort() })),
     },
     baseline: { raw: baseline.raw, gzip: baseline.gzip },
     n8n,

@@ -253,6 +253,13 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
       "|---|---:|",
       ...bundle.minified.topPackages.map((p) => `| ${p.name} | ${n(p.bytes)} |`),
       "",
+      ...(bundle.minified.duplicates.length
+        ? [
+            "Bundled more than once (separate copies in node_modules, usually different versions that npm did not dedupe):",
+            ...bundle.minified.duplicates.map((d) => `- ${d.name}: ${d.copies.map((c) => `\`${c}\``).join(", ")}`),
+            "",
+          ]
+        : []),
     );
   }
 

@@ -25,7 +25,6 @@ import {
   envWith,
   plates,
   putAuthorisation,
-  sim,
 } from "./visitors-support.js";
 
 const nextPlate = plates("浙R");
