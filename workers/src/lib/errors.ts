@@ -5,6 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { toFieldIssues } from "@parkbridge/shared";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "./config.js";
 
@@ -73,6 +74,11 @@ export function validationHook(
 
 export function errorAnswer(error: unknown, c: Context) {
   if (error instanceof ApiError) return c.json(error.toBody(), error.status as ContentfulStatusCode);
+  // Middleware (body limits, CSRF…) signals with HTTPException: keep its status, not a 500.
+  if (error instanceof HTTPException) {
+    const code = error.status === 403 ? "forbidden" : error.status === 413 ? "payload_too_large" : "http_error";
+    return c.json({ error: { code, message: error.message || `HTTP ${error.status}` } } satisfies ErrorBody, error.status);
+  }
   if (error instanceof ConfigError) {
     console.error("configuration error", error.message);
     return c.json({ error: { code: "misconfigured", message: error.message } } satisfies ErrorBody, 500);
