@@ -181,6 +181,12 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
         ...sweep.queryPlan.map((p) => `EXPLAIN QUERY PLAN → ${p}`),
         "```",
         "",
+        "And the statements it runs for each grant (SQL recorded from the repository's own functions), on the large ledger:",
+        "",
+        "```text",
+        ...sweep.perGrantPlans.flatMap((s) => s.plan.map((p) => `${s.what}: ${p}`)),
+        "```",
+        "",
       );
     }
   }

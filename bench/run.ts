@@ -7,7 +7,7 @@
  *   npm run bench -- --only=ingest,sweep,paging,bundle   --out=path/to/report.md
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type BundleResult, runBundleBench } from "./bundle.js";
@@ -130,4 +130,5 @@ const env2 = {
   seconds: Math.round((Date.now() - started) / 1000),
 };
 writeFileSync(out, renderReport({ env: env2, ingest, sweep, paging, bundle }));
+rmSync(path.join(os.tmpdir(), `parkbridge-bench-${process.pid}`), { recursive: true, force: true });
 log(`wrote ${path.relative(process.cwd(), out) || out}`);

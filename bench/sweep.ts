@@ -33,6 +33,50 @@ export interface SweepBenchResult {
   ledgers: Array<{ size: number; runs: SweepRun[]; queryMs: number[] }>;
   queryPlan: string[];
   dueQuery: string;
+  /** Plans of the statements the sweep runs for each grant (lease, transition, audit). */
+  perGrantPlans: Array<{ what: string; plan: string[] }>;
+}
+
+// The sweep's repository, loaded at run time (Worker code: kept out of the Node typecheck).
+interface Repository {
+  DUE_GRANTS_SQL: string;
+  claimLease: (db: unknown, lease: Record<string, unknown>) => Promise<unknown>;
+  transitionStatements: (db: unknown, options: Record<string, unknown>) => unknown[];
+}
+
+/** The SQL and parameters of the per-grant statements, recorded from the repository's own functions. */
+async function perGrantStatements(repository: Repository) {
+  const recorded: Array<{ sql: string; params: unknown[] }> = [];
+  const recorder = {
+    prepare(sql: string) {
+      const statement = {
+        bind(...params: unknown[]) {
+          recorded.push({ sql, params });
+          return statement;
+        },
+        first: async () => null,
+        all: async () => ({ results: [] }),
+        run: async () => ({ meta: { changes: 0 } }),
+      };
+      return statement;
+    },
+  };
+  const lease = { id: "due-00001", status: "active", owner: "sweep:x", now: NOW, until: NOW + 1, dueOnly: true };
+  await repository.claimLease(recorder, lease);
+  repository.transitionStatements(recorder, {
+    id: "due-00001",
+    from: "active",
+    leaseOwner: "sweep:x",
+    set: { status: "expired", closed_reason: "bench", next_attempt_at: null },
+    at: NOW,
+    audit: { actor: "sweep:x", action: "expired", detail: {} },
+  });
+  const names = [
+    "claim the lease (UPDATE … RETURNING)",
+    "close the grant (UPDATE)",
+    "audit row (INSERT … WHERE changes() = 1)",
+  ];
+  return recorded.map((r, i) => ({ what: names[i] ?? `statement ${i + 1}`, sql: r.sql, params: r.params }));
 }
 
 // The sweep's clock: 12:00 UTC+8, grants ended from 10:00 (the same local day, well away from midnight).
@@ -124,8 +168,9 @@ export async function runSweepBench(
     });
   }
   const reports: Array<Record<string, unknown>> = [];
-  const dueQuery = ((await import(path.join(ROOT, "workers/src/visitors/repository.ts"))) as { DUE_GRANTS_SQL: string })
-    .DUE_GRANTS_SQL;
+  const repository = (await import(path.join(ROOT, "workers/src/visitors/repository.ts"))) as Repository;
+  const dueQuery = repository.DUE_GRANTS_SQL;
+  const perGrant = await perGrantStatements(repository);
   const ledgers: Array<{ size: number; worker: RunningWorker; runs: SweepRun[]; queryMs: number[] }> = [];
   try {
     for (const size of options.ledgers) {
@@ -195,10 +240,19 @@ export async function runSweepBench(
       .prepare(`EXPLAIN QUERY PLAN ${dueQuery}`)
       .bind(NOW, options.due)
       .all<{ detail: string }>();
+    const perGrantPlans: SweepBenchResult["perGrantPlans"] = [];
+    for (const { what, sql, params } of perGrant) {
+      const rows = await largest.worker.db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      perGrantPlans.push({ what, plan: rows.results.map((r) => r.detail) });
+    }
     return {
       options,
       ledgers: ledgers.map(({ size, runs, queryMs }) => ({ size, runs, queryMs })),
       queryPlan: plan.results.map((r) => r.detail),
+      perGrantPlans,
       dueQuery: dueQuery.replace(/\s+/g, " ").trim(),
     };
   } finally {

@@ -132,5 +132,17 @@ execute() {
 execute pbE2eWorkflow01
 execute pbE2eExample03
 
-# --- 5. checks ------------------------------------------------------------------------------------
+# --- 5. checks of the executed runs ------------------------------------------------------------------------------------
 node "$ROOT/test/n8n/e2e/check-output.mjs" "$SIM_URL" "$WORK/pbE2eWorkflow01.log" "$WORK/pbE2eExample03.log"
+
+# --- 6. the trigger: n8n serving the active workflow, the simulator's signed callbacks -----------
+log "starting n8n on port $N8N_PORT with the trigger workflow active"
+N8N_PORT="$N8N_PORT" N8N_LISTEN_ADDRESS=127.0.0.1 N8N_LOG_FILE_LOCATION="$WORK/n8n-start.log" \
+  node "$N8N" start >"$WORK/n8n-start.out" 2>&1 &
+N8N_PID=$!
+for _ in $(seq 1 180); do
+  curl -fs "http://127.0.0.1:$N8N_PORT/healthz/readiness" >/dev/null 2>&1 && break
+  kill -0 "$N8N_PID" 2>/dev/null || { tail -40 "$WORK/n8n-start.out"; tail -40 "$WORK/n8n-start.log"; exit 1; }
+  sleep 1
+done
+node "$ROOT/test/n8n/e2e/check-trigger.mjs" "$SIM_URL" "$WEBHOOK_URL" || { tail -40 "$WORK/n8n-start.log"; exit 1; }

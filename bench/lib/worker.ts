@@ -3,6 +3,7 @@
  * into Miniflare with real (in-memory) D1, KV and a queue producer, migrations applied. Shared
  * by the benchmarks and the end-to-end soak test, so both measure the same thing.
  */
+import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
@@ -13,8 +14,14 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOp
 export type D1Database = Awaited<ReturnType<Miniflare["getD1Database"]>>;
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-/** The compatibility date of the root wrangler.toml (kept in step by hand: one line). */
-export const COMPATIBILITY_DATE = "2026-08-22";
+/** The Worker's compatibility date and flags, as the root wrangler.toml sets them (the lines are simple). */
+const wranglerToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+export const COMPATIBILITY_DATE = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-08-22";
+export const COMPATIBILITY_FLAGS = [
+  ...(/^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(wranglerToml)?.[1] ?? "").matchAll(/"([^"]+)"/g),
+].map((m) => m[1] as string);
+/** Bundles are minified when wrangler.toml says so (as `wrangler deploy` would). */
+const MINIFY = /^minify\s*=\s*true/m.test(wranglerToml);
 
 /** Bundles a Worker entry (TypeScript) to one ES module; returns its path. */
 export async function bundleWorker(entry: string, outdir: string, name = "worker"): Promise<string> {
@@ -30,7 +37,7 @@ export async function bundleWorker(entry: string, outdir: string, name = "worker
     conditions: ["workerd", "worker", "browser", "import"],
     mainFields: ["module", "main"],
     external: ["cloudflare:*", "node:*"],
-    minify: false,
+    minify: MINIFY,
     logLevel: "error",
   });
   return outfile;
@@ -66,7 +73,7 @@ export function miniflareOptions(options: WorkerOptions): V4MiniflareOptions {
     // No network: never fetch the `cf` object from Cloudflare.
     cf: false,
     compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: ["nodejs_compat"],
+    compatibilityFlags: COMPATIBILITY_FLAGS,
     host: "127.0.0.1",
     port: options.port ?? 0,
     d1Databases: { DB: "parkbridge-db" },

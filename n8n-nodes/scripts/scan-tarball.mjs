@@ -3,7 +3,7 @@
 // shippable sources. The scanner's CLI needs a published version with npm provenance; these are
 // the same `analyzePackage` checks it then runs. Start it through `npm run scan`.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,6 +16,7 @@ const scanner = await import(
   pathToFileURL(join(dirname(bin), "@n8n", "scan-community-package", "scanner", "scanner.mjs")).href
 );
 
+if (!existsSync(join(root, "dist", "nodes"))) throw new Error("no dist/: run `npm run build` first");
 const work = mkdtempSync(join(tmpdir(), "parkbridge-scan-"));
 try {
   execFileSync("npm", ["pack", "--pack-destination", work], { cwd: root, stdio: "ignore" });

@@ -8,6 +8,7 @@
  * at least once, signed.
  */
 import { createHmac } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -63,8 +64,9 @@ let subscriptionSecret = "";
 /** The Worker's log lines (kept, not printed: hundreds of expected storage failures). */
 const workerLogs: string[] = [];
 
+const outdir = path.join(os.tmpdir(), `parkbridge-soak-${process.pid}`);
+
 beforeAll(async () => {
-  const outdir = path.join(os.tmpdir(), `parkbridge-soak-${process.pid}`);
   const script = await bundleWorker(
     path.join(ROOT, "test/workers/fixtures/faulty-d1-worker.ts"),
     outdir,
@@ -109,6 +111,7 @@ afterAll(async () => {
   await simulator?.close();
   await worker?.close();
   await new Promise((resolve) => sink?.server.close(resolve));
+  await rm(outdir, { recursive: true, force: true });
 });
 
 describe("soak: callbacks under duplicates, retries, reordering and D1 failures", () => {
@@ -200,6 +203,13 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
             sent.filter((a) => a.status === status).length,
           ]),
         ),
+        // The sign covers appKey + timestamp only: two deliveries sent in the same millisecond share a
+        // (timestamp, sign) pair, and the second is refused as reused (then retried with a new one).
+        refusedSharingTheirMillisecond: sent.filter(
+          (a) =>
+            a.status === 401 &&
+            sent.some((b) => b !== a && b.headers.timestamp === a.headers.timestamp && b.body !== a.body),
+        ).length,
         storageFailuresLogged: workerLogs.filter((l) => l.includes("storage failed")).length,
         // A retried batch after a commit that "failed": the event row's id is taken (see the report).
         retryConflicts: workerLogs.filter((l) => l.includes("UNIQUE constraint failed: events.id")).length,
