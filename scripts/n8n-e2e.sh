@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end run of the parkbridge n8n nodes in a real n8n (1.123.81 on Node 22):
-#   1. installs n8n and Node 22 from the npm registry into .e2e-cache/n8n (once; ~5 min, 2 GB),
+#   1. installs n8n and Node 22 from the npm registry into ~/.cache/parkbridge/n8n-e2e (once; ~5 min, 2 GB),
 #   2. builds and packs n8n-nodes-parkbridge, unpacks the tarball as a custom extension,
 #   3. starts the simulator on a free port, imports credentials, test/n8n/e2e/workflow.json and
 #      examples/daily-occupancy-report.json,
@@ -10,7 +10,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="$ROOT/.e2e-cache/n8n"
+# Outside the clone, so a fresh clone on the same machine (CI) reuses it; override with PARKBRIDGE_N8N_CACHE.
+CACHE="${PARKBRIDGE_N8N_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/parkbridge/n8n-e2e}"
 N8N_VERSION="1.123.81"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/parkbridge-n8n-e2e.XXXXXX")"
 SIM_PID=""

@@ -1,6 +1,6 @@
 /**
  * The Parkbridge Edge node against a loopback stand-in of the Worker's HTTP contract
- * (.tmp/EDGE_API.md): what it sends (auth, bodies, UTC+8 times, cursors) and how it reads the
+ * (docs/edge-api.md): what it sends (auth, bodies, UTC+8 times, cursors) and how it reads the
  * answers and the error envelope. The real Worker is tested in test/workers.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";

@@ -30,7 +30,7 @@ interface DeliveryJoinRow {
   raw_body: string;
 }
 
-/** The body a subscriber receives (EDGE_API.md). */
+/** The body a subscriber receives (docs/edge-api.md). */
 export function deliveryPayload(row: DeliveryJoinRow): string {
   let raw: unknown;
   try {

@@ -1,6 +1,6 @@
 /**
  * Error answers of the edge API: `{ error: { code, message, field?, platformMsg? } }` (see
- * .tmp/EDGE_API.md). Handlers throw ApiError; app.onError turns it (and anything else) into JSON.
+ * docs/edge-api.md). Handlers throw ApiError; app.onError turns it (and anything else) into JSON.
  */
 import { z } from "@hono/zod-openapi";
 import { toFieldIssues } from "@parkbridge/shared";

@@ -37,7 +37,7 @@ export interface GrantRow {
   updated_at: number;
 }
 
-/** The API's view of a grant (docs: .tmp/EDGE_API.md, "Visitor grants"). */
+/** The API's view of a grant (docs: docs/edge-api.md, "Visitor grants"). */
 export interface Grant {
   id: string;
   parkingId: string;

@@ -1,4 +1,4 @@
-/** An error the API answers as `{ error: { code, message, field?, platformMsg? } }` (.tmp/EDGE_API.md). */
+/** An error the API answers as `{ error: { code, message, field?, platformMsg? } }` (docs/edge-api.md). */
 export type ApiErrorStatus = 400 | 404 | 409 | 502 | 503;
 
 export interface ApiErrorBody {
