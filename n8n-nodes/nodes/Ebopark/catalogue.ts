@@ -5,6 +5,7 @@
  */
 import { type EboparkOperationId, eboparkOperations } from "@parkbridge/shared";
 import type { INodeProperties, INodePropertyOptions } from "n8n-workflow";
+import { additionalFieldsProperty } from "../common/properties";
 import { isOptional, plainProperty, type SchemaLike, shapeOf } from "../common/schema";
 
 export type EboparkResource = "vehicleLocation" | "partnerService";
@@ -63,17 +64,12 @@ export function describeEboparkResource(resource: EboparkResource): INodePropert
     }
     const optional = fields.filter((candidate) => candidate.optional);
     if (optional.length > 0) {
-      properties.push({
-        displayName: "Additional Fields",
-        name: "additionalFields",
-        type: "collection",
-        placeholder: "Add Field",
-        default: {},
-        displayOptions: { show },
-        options: optional
-          .map((field) => plainProperty(field.name, field.schema))
-          .sort((a, b) => a.displayName.localeCompare(b.displayName)),
-      });
+      properties.push(
+        additionalFieldsProperty(
+          show,
+          optional.map((field) => plainProperty(field.name, field.schema)),
+        ),
+      );
     }
   }
   if (resource === "partnerService") {

@@ -12,6 +12,7 @@ import {
   resources,
 } from "@parkbridge/shared";
 import type { INodeProperties } from "n8n-workflow";
+import { additionalFieldsProperty, listOrIdProperty, pagingProperties } from "../common/properties";
 import { isOptional, metaOf, plainProperty, type SchemaLike, shapeOf } from "../common/schema";
 
 export type PlatformResourceId = Exclude<ResourceId, "auth">;
@@ -52,38 +53,8 @@ export function fieldTitle(id: CallableOperationId, name: string): string | unde
 /** The parameter for one field, with the pickers where the platform can list the values. */
 function propertyFor(id: CallableOperationId, field: CatalogueField): INodeProperties {
   const plain = plainProperty(field.name, field.schema);
-  if (field.name === "parkingId") {
-    return {
-      ...plain,
-      type: "resourceLocator",
-      default: { mode: "list", value: "" },
-      modes: [
-        {
-          displayName: "From List",
-          name: "list",
-          type: "list",
-          typeOptions: { searchListMethod: "searchParkingLots", searchable: true },
-        },
-        { displayName: "ID", name: "id", type: "string", placeholder: "e.g. park1" },
-      ],
-    };
-  }
-  if (field.name === "laneId") {
-    return {
-      ...plain,
-      type: "resourceLocator",
-      default: { mode: "list", value: "" },
-      modes: [
-        {
-          displayName: "From List",
-          name: "list",
-          type: "list",
-          typeOptions: { searchListMethod: "searchLanes", searchable: true },
-        },
-        { displayName: "ID", name: "id", type: "string", placeholder: "e.g. park1-1" },
-      ],
-    };
-  }
+  if (field.name === "parkingId") return listOrIdProperty(plain, "searchParkingLots", "e.g. park1");
+  if (field.name === "laneId") return listOrIdProperty(plain, "searchLanes", "e.g. park1-1");
   if (field.name === "laneNos") {
     return {
       ...plain,
@@ -135,40 +106,15 @@ export function describeResource(resource: PlatformResourceId): INodeProperties[
     for (const field of fields.filter((candidate) => !candidate.optional)) {
       properties.push({ ...propertyFor(id, field), required: true, displayOptions: { show } });
     }
-    if (isPaged(id)) {
-      properties.push(
-        {
-          displayName: "Return All",
-          name: "returnAll",
-          type: "boolean",
-          default: false,
-          description: "Whether to return all results or only up to a given limit",
-          displayOptions: { show },
-        },
-        {
-          displayName: "Limit",
-          name: "limit",
-          type: "number",
-          typeOptions: { minValue: 1 },
-          default: 50,
-          description: "Max number of results to return",
-          displayOptions: { show: { ...show, returnAll: [false] } },
-        },
-      );
-    }
+    if (isPaged(id)) properties.push(...pagingProperties(show));
     const optional = fields.filter((candidate) => candidate.optional);
     if (optional.length > 0) {
-      properties.push({
-        displayName: "Additional Fields",
-        name: "additionalFields",
-        type: "collection",
-        placeholder: "Add Field",
-        default: {},
-        displayOptions: { show },
-        options: optional
-          .map((field) => propertyFor(id, field))
-          .sort((a, b) => a.displayName.localeCompare(b.displayName)),
-      });
+      properties.push(
+        additionalFieldsProperty(
+          show,
+          optional.map((field) => propertyFor(id, field)),
+        ),
+      );
     }
   }
   return properties;
