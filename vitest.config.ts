@@ -9,7 +9,12 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/shared/**/*.test.ts", "test/simulator/**/*.test.ts", "test/n8n/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          include: [
+            "test/shared/**/*.test.ts",
+            "test/simulator/**/*.test.ts",
+            "test/n8n/**/*.test.ts",
+            "test/e2e/**/*.test.ts",
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -77,7 +77,10 @@ export function errorAnswer(error: unknown, c: Context) {
   // Middleware (body limits, CSRF…) signals with HTTPException: keep its status, not a 500.
   if (error instanceof HTTPException) {
     const code = error.status === 403 ? "forbidden" : error.status === 413 ? "payload_too_large" : "http_error";
-    return c.json({ error: { code, message: error.message || `HTTP ${error.status}` } } satisfies ErrorBody, error.status);
+    return c.json(
+      { error: { code, message: error.message || `HTTP ${error.status}` } } satisfies ErrorBody,
+      error.status,
+    );
   }
   if (error instanceof ConfigError) {
     console.error("configuration error", error.message);
