@@ -105,12 +105,7 @@ export async function storeCallback(db: D1Database, input: StoreInput): Promise<
   const lane = laneUpdateOf(verified.event);
 
   const statements: D1PreparedStatement[] = [
-    db
-      .prepare(
-        `INSERT INTO callback_signatures (app_key, timestamp, sign, body_digest, first_seen_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING`,
-      )
-      .bind(verified.appKey, verified.timestamp, verified.sign, verified.bodyDigest, receivedIso),
+    bindPair(db, verified, receivedIso),
     // Only when the pair is bound to this very body; ON CONFLICT: this content is already stored.
     db
       .prepare(
@@ -223,7 +218,10 @@ export async function storeCallback(db: D1Database, input: StoreInput): Promise<
     results = await db.batch(statements);
   } catch (error) {
     if (!String(error).includes("ingest_guard")) throw error;
-    // The guard aborted the batch: nothing was stored, say why.
+    // The guard aborted the batch: nothing was stored. The abort also rolled back the pair's
+    // binding, so bind it on its own: a redelivery's (timestamp, sign) must stay tied to its
+    // body, or it could be replayed with another body inside the window.
+    await bindPair(db, verified, receivedIso).run();
     return classify(verified, await whyNotStored(db, verified, contentKey).first<WhyRow>(), eventId);
   }
   const changed = (index: number) => index >= 0 && (results[index]?.meta.changes ?? 0) > 0;
@@ -239,6 +237,16 @@ export async function storeCallback(db: D1Database, input: StoreInput): Promise<
     };
   }
   return classify(verified, results[results.length - 1]?.results?.[0] as WhyRow | undefined, eventId);
+}
+
+/** Binds a (timestamp, sign) pair to the body it first came with; later bodies cannot reuse it. */
+function bindPair(db: D1Database, verified: VerifiedCallback, receivedIso: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO callback_signatures (app_key, timestamp, sign, body_digest, first_seen_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    )
+    .bind(verified.appKey, verified.timestamp, verified.sign, verified.bodyDigest, receivedIso);
 }
 
 interface WhyRow {
