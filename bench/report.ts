@@ -59,7 +59,7 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
     "```sh",
     "npm run bench                                  # everything, full sizes; rewrites docs/benchmarks.md",
     "npm run bench -- --quick                       # small sizes, report in the OS temp dir (a smoke test)",
-    "npm run bench -- --only=ingest,sweep,paging,bundle --out=/tmp/b.md",
+    "npm run bench -- --only=ingest,sweep,paging,bundle --out=report.md",
     "```",
     "",
     "Scripts: `bench/run.ts` (driver), `bench/ingest.ts`, `bench/sweep.ts`, `bench/paging.ts`, `bench/bundle.ts`,",
@@ -124,8 +124,9 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
           })()
         : []),
       'Rows are counted in D1 before and after every parkbridge run; "accepted" is the number of 200 answers with code 0,',
-      "summed over the runs. Local D1 executes batches one at a time, so parkbridge's throughput stops growing once the",
-      "storage is saturated while the bare Worker keeps scaling: the ratio falls with concurrency.",
+      "summed over the runs. Each accepted callback is one D1 batch (the used pair, the raw callback, the event, its typed",
+      "row, the live state, the outbox) and local D1 runs one batch at a time, so parkbridge's throughput stops growing",
+      "once its storage is saturated, while the bare Worker does no I/O at all.",
       "",
     );
   }
@@ -239,7 +240,7 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
       push(`| Worker, \`wrangler deploy --dry-run\` | failed: ${bundle.wrangler.error} | |`);
     else
       push(
-        `| Worker as deployed (\`scripts/deploy-dry-run.sh\`: wrangler deploy --dry-run, not minified; gzip -9) | ${kib(bundle.wrangler.raw)} | ${kib(bundle.wrangler.gzip)} |`,
+        `| Worker as deployed (\`scripts/deploy-dry-run.sh\`: wrangler deploy --dry-run with wrangler.toml's settings; gzip -9) | ${kib(bundle.wrangler.raw)} | ${kib(bundle.wrangler.gzip)} |`,
       );
     push(
       `| Worker, same entry minified by esbuild | ${kib(bundle.minified.raw)} | ${kib(bundle.minified.gzip)} |`,

@@ -102,7 +102,7 @@ if (wanted("ingest")) {
   ingest = await runIngest(
     {
       concurrencies: [1, 10, 50],
-      requestsPerRun: quick ? 100 : 600,
+      requestsPerRun: quick ? 100 : 1000,
       repetitions: quick ? 3 : 5,
       warmup: quick ? 50 : 200,
       diagnosticConcurrency: 10,
@@ -119,7 +119,7 @@ if (wanted("sweep")) {
   sweep = await runSweepBench(
     quick
       ? { due: 50, ledgers: [50, 5_000], notYetDue: 500, repetitions: 3 }
-      : { due: 1_000, ledgers: [1_000, 100_000], notYetDue: 5_000, repetitions: 3 },
+      : { due: 1_000, ledgers: [1_000, 100_000], notYetDue: 5_000, repetitions: 5 },
     log,
   );
 }
