@@ -20,7 +20,7 @@ import {
   PLATFORM_OK,
 } from "./answers.js";
 import { refreshLane, refreshLot } from "./live-state.js";
-import { type StoreOutcome, storeCallback } from "./store.js";
+import { isStored, type StoreOutcome, storeCallback } from "./store.js";
 
 /** Larger bodies are not callbacks (the biggest seed example is under 1 KB). */
 export const MAX_CALLBACK_BYTES = 64 * 1024;
@@ -100,7 +100,8 @@ callbackRoutes.post("/callbacks", async (c) => {
 
   const receivedAt = new Date();
   const body = await c.req.text();
-  if (body.length > MAX_CALLBACK_BYTES) {
+  // Bytes, not characters: Chinese text is 3 bytes a character in UTF-8.
+  if (new TextEncoder().encode(body).byteLength > MAX_CALLBACK_BYTES) {
     return fail(400, "malformed_body", `body is larger than ${MAX_CALLBACK_BYTES} bytes`, "(body)");
   }
   let accounts: Map<string, string>;
@@ -139,8 +140,14 @@ callbackRoutes.post("/callbacks", async (c) => {
           ? recordGrantFromVisitorCallback(c.env.DB, { eventId, data: event.data, receivedAt: receivedAt.getTime() })
           : undefined,
     };
-    // Safe to retry: the batch is idempotent (its ids are fixed, the content key dedups).
-    outcome = await withD1Retry(() => storeCallback(c.env.DB, input));
+    // A transient error can arrive after the batch committed: before a retry, ask whether this
+    // very event is stored (then it is answered as stored; the cron reconciliation sends its
+    // deliveries), so a committed callback is never answered 503 nor run twice.
+    outcome = await withD1Retry(async (attempt) =>
+      attempt > 1 && (await isStored(c.env.DB, eventId))
+        ? { kind: "duplicate" as const, eventId }
+        : storeCallback(c.env.DB, input),
+    );
   } catch (error) {
     console.error("callbacks: storage failed, nothing stored", String(error));
     return fail(503, "storage_unavailable", "storage is unavailable; nothing was stored, retry later");

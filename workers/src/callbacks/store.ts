@@ -239,6 +239,11 @@ export async function storeCallback(db: D1Database, input: StoreInput): Promise<
   return classify(verified, results[results.length - 1]?.results?.[0] as WhyRow | undefined, eventId);
 }
 
+/** Whether the callback stored under this event id is in D1 (one primary-key read). */
+export async function isStored(db: D1Database, eventId: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 FROM raw_callbacks WHERE id = ?").bind(eventId).first()) !== null;
+}
+
 /** Binds a (timestamp, sign) pair to the body it first came with; later bodies cannot reuse it. */
 function bindPair(db: D1Database, verified: VerifiedCallback, receivedIso: string): D1PreparedStatement {
   return db

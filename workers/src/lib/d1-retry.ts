@@ -20,13 +20,14 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-export async function withD1Retry<T>(work: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+/** Runs `work(attempt)` (attempt counts from 1) and retries it on transient errors. */
+export async function withD1Retry<T>(work: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 3;
   const base = options.baseDelayMs ?? 50;
   const max = options.maxDelayMs ?? 1000;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await work();
+      return await work(attempt);
     } catch (error) {
       if (attempt >= attempts || !isTransientD1Error(error)) throw error;
       const delay = Math.min(max, base * 2 ** (attempt - 1));
