@@ -10,7 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { ROOT } from "./lib/worker.js";
+import { ROOT, WORKER_BUILD } from "./lib/worker.js";
 
 const run = promisify(execFile);
 
@@ -32,17 +32,10 @@ async function minify(
 ): Promise<{ raw: number; gzip: number; inputs: Record<string, number>; copies: Record<string, Set<string>> }> {
   const result = await build({
     entryPoints: [entry],
-    bundle: true,
+    ...WORKER_BUILD,
     write: false,
     minify: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser", "import"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
     metafile: true,
-    logLevel: "error",
   });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
   const output = Object.values(result.metafile.outputs)[0];

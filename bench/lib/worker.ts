@@ -14,6 +14,18 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOp
 export type D1Database = Awaited<ReturnType<Miniflare["getD1Database"]>>;
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** How a Worker is bundled for workerd (as wrangler does): shared by the harness and the bundle benchmark. */
+export const WORKER_BUILD = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser", "import"],
+  mainFields: ["module", "main"],
+  external: ["cloudflare:*", "node:*"],
+  logLevel: "error",
+} as const satisfies import("esbuild").BuildOptions;
 /** The Worker's compatibility date and flags, as the root wrangler.toml sets them (the lines are simple). */
 const wranglerToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
 export const COMPATIBILITY_DATE = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-08-22";
@@ -30,15 +42,8 @@ export async function bundleWorker(entry: string, outdir: string, name = "worker
   await build({
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser", "import"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
+    ...WORKER_BUILD,
     minify: MINIFY,
-    logLevel: "error",
   });
   return outfile;
 }
