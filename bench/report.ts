@@ -5,20 +5,21 @@ import { median } from "./lib/stats.js";
 import { type PagingResult, pagingMedians } from "./paging.js";
 import { type SweepBenchResult, sweepMedian } from "./sweep.js";
 
+/** The machine and versions a run measured on (bench/run.ts fills it in). */
+export interface Environment {
+  date: string;
+  commit: string;
+  cpu: string;
+  cores: number;
+  memoryGB: number;
+  os: string;
+  versions: Record<string, string>;
+  quick: boolean;
+  loadAverage: number[];
+}
+
 export interface ReportInput {
-  env: {
-    date: string;
-    commit: string;
-    cpu: string;
-    cores: number;
-    memoryGB: number;
-    os: string;
-    versions: Record<string, string>;
-    quick: boolean;
-    loadAverage: number[];
-    loadAverageAfter: number[];
-    seconds: number;
-  };
+  env: Environment & { loadAverageAfter: number[]; seconds: number };
   ingest?: IngestResult;
   sweep?: SweepBenchResult;
   paging?: PagingResult;

@@ -14,7 +14,7 @@ import { type BundleResult, runBundleBench } from "./bundle.js";
 import { type IngestResult, runIngest, summarise } from "./ingest.js";
 import { ROOT } from "./lib/worker.js";
 import { type PagingResult, pagingMedians, runPagingBench } from "./paging.js";
-import { renderReport } from "./report.js";
+import { type Environment, renderReport } from "./report.js";
 import { runSweepBench, type SweepBenchResult } from "./sweep.js";
 
 const args = process.argv.slice(2);
@@ -39,18 +39,6 @@ const version = (pkg: string) => {
     return "?";
   }
 };
-
-export interface Environment {
-  date: string;
-  commit: string;
-  cpu: string;
-  cores: number;
-  memoryGB: number;
-  os: string;
-  versions: Record<string, string>;
-  quick: boolean;
-  loadAverage: number[];
-}
 
 function environment(): Environment {
   let commit = "unknown";

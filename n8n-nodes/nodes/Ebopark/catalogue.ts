@@ -5,7 +5,7 @@
  */
 import { type EboparkOperationId, eboparkOperations } from "@parkbridge/shared";
 import type { INodeProperties, INodePropertyOptions } from "n8n-workflow";
-import { additionalFieldsProperty } from "../common/properties";
+import { additionalFieldsProperty, operationProperty } from "../common/properties";
 import { isOptional, plainProperty, type SchemaLike, shapeOf } from "../common/schema";
 
 export type EboparkResource = "vehicleLocation" | "partnerService";
@@ -44,18 +44,7 @@ export function describeEboparkResource(resource: EboparkResource): INodePropert
       action: "Call a partner service endpoint",
     });
   }
-  const defaultOperation: string = ids[0] ?? "";
-  const properties: INodeProperties[] = [
-    {
-      displayName: "Operation",
-      name: "operation",
-      type: "options",
-      noDataExpression: true,
-      displayOptions: { show: { resource: [resource] } },
-      options,
-      default: defaultOperation,
-    },
-  ];
+  const properties: INodeProperties[] = [operationProperty(resource, options, ids[0] ?? "")];
   for (const id of ids) {
     const show = { resource: [resource], operation: [id] };
     const fields = eboparkFields(id);

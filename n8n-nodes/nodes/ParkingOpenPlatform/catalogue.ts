@@ -12,7 +12,7 @@ import {
   resources,
 } from "@parkbridge/shared";
 import type { INodeProperties } from "n8n-workflow";
-import { additionalFieldsProperty, listOrIdProperty, pagingProperties } from "../common/properties";
+import { additionalFieldsProperty, listOrIdProperty, operationProperty, pagingProperties } from "../common/properties";
 import { isOptional, metaOf, plainProperty, type SchemaLike, shapeOf } from "../common/schema";
 
 export type PlatformResourceId = Exclude<ResourceId, "auth">;
@@ -80,25 +80,15 @@ function propertyFor(id: CallableOperationId, field: CatalogueField): INodePrope
 /** Operation selector, fields, Additional Fields and paging for one resource. */
 export function describeResource(resource: PlatformResourceId): INodeProperties[] {
   const ids = callableOperationIds.filter((id) => definitionOf(id).resource === resource);
-  const defaultOperation: string = ids[0] ?? "";
   const properties: INodeProperties[] = [
-    {
-      displayName: "Operation",
-      name: "operation",
-      type: "options",
-      noDataExpression: true,
-      displayOptions: { show: { resource: [resource] } },
-      options: ids.map((id) => {
+    operationProperty(
+      resource,
+      ids.map((id) => {
         const definition = definitionOf(id);
-        return {
-          name: definition.title,
-          value: id,
-          description: definition.description,
-          action: definition.title,
-        };
+        return { name: definition.title, value: id, description: definition.description, action: definition.title };
       }),
-      default: defaultOperation,
-    },
+      ids[0] ?? "",
+    ),
   ];
   for (const id of ids) {
     const show = { resource: [resource], operation: [id] };

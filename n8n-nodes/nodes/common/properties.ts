@@ -2,6 +2,23 @@ import type { INodeProperties } from "n8n-workflow";
 
 type Show = NonNullable<NonNullable<INodeProperties["displayOptions"]>["show"]>;
 
+/** The Operation selector of one resource. */
+export function operationProperty(
+  resource: string,
+  options: NonNullable<INodeProperties["options"]>,
+  defaultOperation: string,
+): INodeProperties {
+  return {
+    displayName: "Operation",
+    name: "operation",
+    type: "options",
+    noDataExpression: true,
+    displayOptions: { show: { resource: [resource] } },
+    options,
+    default: defaultOperation,
+  };
+}
+
 /** Return All + Limit, as n8n's own list operations offer them. */
 export function pagingProperties(show: Show): INodeProperties[] {
   return [
