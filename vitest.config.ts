@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// Two kinds of test: plain Node (protocol package, simulator, n8n nodes, end-to-end) and
-// the Workers runtime (workerd with real D1/KV, see test/workers/vitest.config.ts).
+// Two kinds of test: plain Node (protocol package, simulator, n8n nodes, end-to-end, what the
+// bundles ship) and the Workers runtime (workerd with real D1/KV, see test/workers/vitest.config.ts).
 export default defineConfig({
   test: {
     projects: [
@@ -14,6 +14,7 @@ export default defineConfig({
             "test/simulator/**/*.test.ts",
             "test/n8n/**/*.test.ts",
             "test/e2e/**/*.test.ts",
+            "test/build/**/*.test.ts",
           ],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -48,9 +48,10 @@ async function minify(
       where.add(file.slice(0, match.index + match[0].length));
       copies[match[1] as string] = where;
     }
-    // zod's error-message translations are worth their own line: the Worker never uses them.
+    // zod's error-message translations get their own line: English only since wrangler.toml's
+    // [alias] (shared/src/util/zod-locales-en.ts); the others would show here if they came back.
     const name = /node_modules\/zod\/.*\/locales\//.test(file)
-      ? "zod (locales: error messages in other languages)"
+      ? "zod (locales: error messages)"
       : match
         ? (match[1] as string)
         : file.startsWith("workers/")

@@ -5,15 +5,45 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from "miniflare";
 
 /** Miniflare's D1 binding type (workers-types), as seen from Node. */
 export type D1Database = Awaited<ReturnType<Miniflare["getD1Database"]>>;
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+const wranglerToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+
+/**
+ * wrangler.toml's `[alias]` table ("import path" = "replacement", one a line), applied the way
+ * wrangler applies it: an import whose path is exactly a key resolves to the replacement, resolved
+ * from the project root. It keeps zod's locales to English (shared/src/util/zod-locales-en.ts).
+ */
+function wranglerAliases(): Plugin {
+  const aliases = new Map<string, string>();
+  let inAlias = false;
+  for (const line of wranglerToml.split("\n")) {
+    if (/^\s*\[/.test(line)) inAlias = /^\s*\[alias\]\s*(#.*)?$/.test(line);
+    const entry = inAlias ? /^\s*"([^"]+)"\s*=\s*"([^"]+)"/.exec(line) : null;
+    if (entry) aliases.set(entry[1] as string, entry[2] as string);
+  }
+  const resolveFromRoot = createRequire(path.join(ROOT, "package.json")).resolve;
+  const escaped = [...aliases.keys()].map((key) => `^${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  return {
+    name: "wrangler-alias",
+    setup(b) {
+      if (aliases.size === 0) return;
+      b.onResolve({ filter: new RegExp(escaped.join("|")) }, (args) => {
+        const to = aliases.get(args.path);
+        return to ? { path: resolveFromRoot(to) } : undefined;
+      });
+    },
+  };
+}
 
 /** How a Worker is bundled for workerd (as wrangler does): shared by the harness and the bundle benchmark. */
 export const WORKER_BUILD = {
@@ -24,10 +54,10 @@ export const WORKER_BUILD = {
   conditions: ["workerd", "worker", "browser", "import"],
   mainFields: ["module", "main"],
   external: ["cloudflare:*", "node:*"],
+  plugins: [wranglerAliases()],
   logLevel: "error",
 } as const satisfies import("esbuild").BuildOptions;
 /** The Worker's compatibility date and flags, as the root wrangler.toml sets them (the lines are simple). */
-const wranglerToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
 export const COMPATIBILITY_DATE = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml)?.[1] ?? "2026-08-22";
 export const COMPATIBILITY_FLAGS = [
   ...(/^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(wranglerToml)?.[1] ?? "").matchAll(/"([^"]+)"/g),
