@@ -9,6 +9,7 @@ import { enqueueDeliveries } from "../delivery/outbox.js";
 import type { Env } from "../env.js";
 import { accountsOf, ConfigError, callbackWindowMs } from "../lib/config.js";
 import { withD1Retry } from "../lib/d1-retry.js";
+import { createGroupCommit, RUN_ALONE } from "../lib/group-commit.js";
 import { newId } from "../lib/ids.js";
 import { createRouter } from "../lib/openapi-app.js";
 import { recordGrantFromVisitorCallback } from "../visitors/from-callback.js";
@@ -20,14 +21,56 @@ import {
   PLATFORM_OK,
 } from "./answers.js";
 import { refreshLane, refreshLot } from "./live-state.js";
-import { isStored, type StoreOutcome, storeCallback } from "./store.js";
+import { isStored, planStore, type StoreInput, type StoreOutcome, type StorePlan, storeCallbacks } from "./store.js";
 
 /** Larger bodies are not callbacks (the biggest seed example is under 1 KB). */
 export const MAX_CALLBACK_BYTES = 64 * 1024;
+/** Callbacks one D1 batch may carry (its statements stay the same few whatever the count). */
+export const MAX_GROUP_CALLBACKS = 50;
 // Headers not worth keeping with the raw callback (credentials, if any proxy adds them).
 const UNSTORED_HEADERS = new Set(["authorization", "cookie"]);
 
 export const callbackRoutes = createRouter();
+
+// Callbacks arriving together share one D1 batch: one round trip and the same few statements
+// for all (store.ts). A group that fails for any reason is stored again callback by callback,
+// so one bad callback cannot fail the others. Per isolate: every request of this Worker has the
+// same D1 binding, and each group runs on its leader's.
+const ingestGroup = createGroupCommit<{ plan: StorePlan; db: D1Database }, StoreOutcome | typeof RUN_ALONE>({
+  run: async (members) => {
+    try {
+      return await storeCallbacks(
+        (members[0] as { db: D1Database }).db,
+        members.map((member) => member.plan),
+      );
+    } catch (error) {
+      if (members.length > 1) console.warn("callbacks: a grouped batch failed, storing one by one", String(error));
+      return members.map(() => RUN_ALONE);
+    }
+  },
+  // The batch's JSON parameter carries every body: bound it well under D1's 2 MB per value.
+  weight: (member) => member.plan.row.body.length + member.plan.row.headers.length,
+  maxWeight: 512 * 1024,
+  maxInputs: MAX_GROUP_CALLBACKS,
+  maxWaitMs: 5_000,
+});
+
+/** How callbacks were grouped in this isolate so far (diagnostics, tests). */
+export const ingestStats = () => ({ ...ingestGroup.stats });
+
+/**
+ * Stores a callback alone, retrying transient errors. Before a retry (or when a group it was in
+ * failed) it asks whether this very event is stored: a transient error can arrive after the
+ * batch committed, and then the callback is answered as stored (the cron reconciliation sends
+ * its deliveries), so a committed callback is never answered 503 nor run twice.
+ */
+function storeAlone(db: D1Database, input: StoreInput, checkFirst: boolean): Promise<StoreOutcome> {
+  return withD1Retry(async (attempt) =>
+    (attempt > 1 || checkFirst) && (await isStored(db, input.eventId))
+      ? { kind: "duplicate" as const, eventId: input.eventId }
+      : ((await storeCallbacks(db, [planStore(input)]))[0] as StoreOutcome),
+  );
+}
 
 const CallbackBodySchema = z
   .union(
@@ -128,7 +171,7 @@ callbackRoutes.post("/callbacks", async (c) => {
   try {
     const eventId = newId("evt", receivedAt.getTime());
     const { event } = verified;
-    const input = {
+    const input: StoreInput = {
       verified,
       body,
       headers: headersToRecord(c.req.raw.headers),
@@ -140,14 +183,14 @@ callbackRoutes.post("/callbacks", async (c) => {
           ? recordGrantFromVisitorCallback(c.env.DB, { eventId, data: event.data, receivedAt: receivedAt.getTime() })
           : undefined,
     };
-    // A transient error can arrive after the batch committed: before a retry, ask whether this
-    // very event is stored (then it is answered as stored; the cron reconciliation sends its
-    // deliveries), so a committed callback is never answered 503 nor run twice.
-    outcome = await withD1Retry(async (attempt) =>
-      attempt > 1 && (await isStored(c.env.DB, eventId))
-        ? { kind: "duplicate" as const, eventId }
-        : storeCallback(c.env.DB, input),
-    );
+    // Statements with a guard (extra) abort their whole transaction when the callback is not
+    // new, so they never share one.
+    const grouped = input.extra
+      ? RUN_ALONE
+      : await ingestGroup.submit({ plan: planStore(input), db: c.env.DB }, (promise) =>
+          c.executionCtx.waitUntil(promise),
+        );
+    outcome = grouped === RUN_ALONE ? await storeAlone(c.env.DB, input, !input.extra) : grouped;
   } catch (error) {
     console.error("callbacks: storage failed, nothing stored", String(error));
     return fail(503, "storage_unavailable", "storage is unavailable; nothing was stored, retry later");
@@ -156,6 +199,7 @@ callbackRoutes.post("/callbacks", async (c) => {
   if (outcome.kind === "reused_signature") {
     return fail(401, "reused_signature", "this timestamp and sign were already used with another body", "sign");
   }
+
   if (outcome.kind === "stored") c.executionCtx.waitUntil(afterStored(c.env, outcome));
   return c.json(PLATFORM_OK, 200);
 });

@@ -1,9 +1,15 @@
 /**
- * Stores a verified callback in one D1 batch (a transaction: all or nothing): the used
- * (timestamp, sign) pair, the raw callback, its event row, its typed row, the live state it
- * advances and its outbox rows. Every statement after the raw insert only acts when that insert
- * did, so a redelivery (same content key) or a reused pair (same timestamp and sign, another
- * body) stores nothing new. The batch is idempotent (fixed ids, content key), hence safe to retry.
+ * Stores verified callbacks in one D1 batch (a transaction: all or nothing): the used
+ * (timestamp, sign) pairs, the raw callbacks, their event rows, their typed rows, the live state
+ * they advance and their outbox rows. Every statement after the raw insert only acts on the
+ * callbacks that insert stored, so a redelivery (same content key) or a reused pair (same
+ * timestamp and sign, another body) stores nothing new. The batch is idempotent (fixed ids,
+ * content keys), hence safe to retry.
+ *
+ * One batch carries any number of callbacks in the same handful of statements: each statement
+ * reads the callbacks as rows of one JSON parameter (`json_each`), in order, so callbacks that
+ * arrive together cost one round trip and no more statements than one (see route.ts). Row by
+ * row in arrival order, a later callback sees an earlier one exactly as in separate batches.
  */
 import type { VerifiedCallback } from "@parkbridge/shared";
 import { outboxInsert } from "../delivery/outbox.js";
@@ -17,7 +23,8 @@ export interface StoreInput {
   eventId: string;
   /**
    * Statements other modules add to the batch (e.g. the visitor grant of a PARKING_VISITOR
-   * callback). They run only if this batch stored the callback: a guard aborts it otherwise.
+   * callback). They run only if this batch stored the callback: a guard aborts it otherwise,
+   * so a callback with extra statements is always stored alone.
    */
   extra?: D1PreparedStatement[];
 }
@@ -38,205 +45,255 @@ export type StoreOutcome =
 export const contentKeyOf = (v: Pick<VerifiedCallback, "appKey" | "event" | "bodyDigest">) =>
   `${v.appKey}:${v.event.callbackType}:${v.bodyDigest}`;
 
-const IF_STORED = "WHERE EXISTS (SELECT 1 FROM raw_callbacks WHERE id = ?)";
+/** One callback as a JSON row of the batch: its columns, named as in the tables. */
+export interface CallbackRow {
+  id: string;
+  content_key: string;
+  app_key: string;
+  callback_type: string;
+  body: string;
+  body_digest: string;
+  headers: string;
+  received_at: string;
+  timestamp: number;
+  sign: string;
+  event: EventRow["event"];
+  parking_id: string;
+  vehicle_code: string | null;
+  lane_no: string | null;
+  occurred_at_local: string;
+  occurred_at: string;
+  data: string;
+  /** The typed table's own columns (vehicle_accesses, camera_statuses or visitor_registrations). */
+  typed: Record<string, string | number | null>;
+  lot: {
+    parking_id: string;
+    total_lot: number | null;
+    temp_lot: number | null;
+    in_park_num: number | null;
+    occurred_at: string;
+  } | null;
+  lane: { parking_id: string; lane_no: string; lane_name: string | null; online: 0 | 1; occurred_at: string } | null;
+}
 
-export function typedInsert(db: D1Database, eventId: string, row: EventRow): D1PreparedStatement {
+/** A callback ready for a batch: its row, and what the outcome needs to report. */
+export interface StorePlan {
+  input: StoreInput;
+  row: CallbackRow;
+  event: EventRow;
+}
+
+export function planStore(input: StoreInput): StorePlan {
+  const { verified, body, headers, receivedAt, eventId } = input;
+  const receivedIso = receivedAt.toISOString();
+  const event = toEventRow(verified.event, receivedAt);
+  const lot = lotUpdateOf(verified.event);
+  const lane = laneUpdateOf(verified.event);
+  return {
+    input,
+    event,
+    row: {
+      id: eventId,
+      content_key: contentKeyOf(verified),
+      app_key: verified.appKey,
+      callback_type: verified.event.callbackType,
+      body,
+      body_digest: verified.bodyDigest,
+      headers: JSON.stringify(headers),
+      received_at: receivedIso,
+      timestamp: verified.timestamp,
+      sign: verified.sign,
+      event: event.event,
+      parking_id: event.parkingId,
+      vehicle_code: event.vehicleCode,
+      lane_no: event.laneNo,
+      occurred_at_local: event.occurredAtLocal,
+      occurred_at: event.occurredAt,
+      data: JSON.stringify(event.data),
+      typed: typedColumns(event),
+      lot: lot
+        ? {
+            parking_id: lot.parkingId,
+            total_lot: lot.totalLot,
+            temp_lot: lot.tempLot,
+            in_park_num: lot.inParkNum,
+            occurred_at: lot.occurredAt,
+          }
+        : null,
+      lane: lane
+        ? {
+            parking_id: lane.parkingId,
+            lane_no: lane.laneNo,
+            lane_name: lane.laneName,
+            online: lane.online ? 1 : 0,
+            occurred_at: lane.occurredAt,
+          }
+        : null,
+    },
+  };
+}
+
+function typedColumns(row: EventRow): CallbackRow["typed"] {
   switch (row.event) {
     case "vehicleAccess": {
       const d = row.data as Extract<VerifiedCallback["event"], { event: "vehicleAccess" }>["data"];
-      return db
-        .prepare(
-          `INSERT INTO vehicle_accesses (event_id, parking_id, vehicle_code, vehicle_type, direction, lane_no, lane_name,
-             occurred_at, temp_lot, in_park_num, total_lot)
-           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? ${IF_STORED}`,
-        )
-        .bind(
-          eventId,
-          d.parkingId,
-          d.vehicleCode,
-          d.vehicleType ?? null,
-          d.direction,
-          d.laneNo,
-          d.laneName ?? null,
-          row.occurredAt,
-          d.tempLot ?? null,
-          d.inParkNum ?? null,
-          d.totalLot ?? null,
-          eventId,
-        );
+      return {
+        vehicle_code: d.vehicleCode,
+        vehicle_type: d.vehicleType ?? null,
+        direction: d.direction,
+        lane_name: d.laneName ?? null,
+        temp_lot: d.tempLot ?? null,
+        in_park_num: d.inParkNum ?? null,
+        total_lot: d.totalLot ?? null,
+      };
     }
     case "cameraStatus": {
       const d = row.data as Extract<VerifiedCallback["event"], { event: "cameraStatus" }>["data"];
-      return db
-        .prepare(
-          `INSERT INTO camera_statuses (event_id, parking_id, lane_no, lane_name, online, occurred_at)
-           SELECT ?, ?, ?, ?, ?, ? ${IF_STORED}`,
-        )
-        .bind(eventId, d.parkingId, d.laneNo, d.laneName ?? null, d.online ? 1 : 0, row.occurredAt, eventId);
+      return { lane_name: d.laneName ?? null, online: d.online ? 1 : 0 };
     }
     case "visitorRegistered": {
       const d = row.data as Extract<VerifiedCallback["event"], { event: "visitorRegistered" }>["data"];
-      return db
-        .prepare(
-          `INSERT INTO visitor_registrations (event_id, parking_id, vehicle_code, user_name, user_phone, start_date, end_date, memo)
-           SELECT ?, ?, ?, ?, ?, ?, ?, ? ${IF_STORED}`,
-        )
-        .bind(
-          eventId,
-          d.parkingId,
-          d.vehicleCode,
-          d.userName ?? null,
-          d.userPhoneNumber ?? null,
-          d.startTime,
-          d.endTime,
-          d.memo ?? null,
-          eventId,
-        );
+      return {
+        vehicle_code: d.vehicleCode,
+        user_name: d.userName ?? null,
+        user_phone: d.userPhoneNumber ?? null,
+        start_date: d.startTime,
+        end_date: d.endTime,
+        memo: d.memo ?? null,
+      };
     }
   }
 }
 
-export async function storeCallback(db: D1Database, input: StoreInput): Promise<StoreOutcome> {
-  const { verified, body, headers, receivedAt, eventId } = input;
-  const receivedIso = receivedAt.toISOString();
-  const row = toEventRow(verified.event, receivedAt);
-  const contentKey = contentKeyOf(verified);
-  const lot = lotUpdateOf(verified.event);
-  const lane = laneUpdateOf(verified.event);
+// Every statement reads the batch's callbacks from ?1, a JSON array of CallbackRow, in order.
+const ROWS = "(SELECT value AS r FROM json_each(?1))";
+/** Only the callbacks this batch stored (the raw insert's rows). */
+const STORED = "EXISTS (SELECT 1 FROM raw_callbacks WHERE id = r ->> 'id')";
 
-  const statements: D1PreparedStatement[] = [
-    bindPair(db, verified, receivedIso),
-    // Only when the pair is bound to this very body; ON CONFLICT: this content is already stored.
-    db
-      .prepare(
-        `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-         WHERE (SELECT body_digest FROM callback_signatures WHERE app_key = ?3 AND timestamp = ?9 AND sign = ?10) = ?6
-         ON CONFLICT (content_key) DO NOTHING`,
-      )
-      .bind(
-        eventId,
-        contentKey,
-        verified.appKey,
-        verified.event.callbackType,
-        body,
-        verified.bodyDigest,
-        JSON.stringify(headers),
-        receivedIso,
-        verified.timestamp,
-        verified.sign,
-      ),
-    db
-      .prepare(
-        `INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no, occurred_at_local,
-           occurred_at, received_at, data)
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? ${IF_STORED}`,
-      )
-      .bind(
-        eventId,
-        row.event,
-        row.callbackType,
-        verified.appKey,
-        row.parkingId,
-        row.vehicleCode,
-        row.laneNo,
-        row.occurredAtLocal,
-        row.occurredAt,
-        receivedIso,
-        JSON.stringify(row.data),
-        eventId,
-      ),
-    typedInsert(db, eventId, row),
-  ];
-  if (input.extra?.length) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO ingest_guard (must_be_stored) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM raw_callbacks WHERE id = ?)`,
-        )
-        .bind(eventId),
-      ...input.extra,
-    );
-  }
-  const lotIndex = lot ? statements.length : -1;
-  if (lot) {
-    // Out-of-order events: only a report at least as recent as the stored one wins.
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO lot_state (parking_id, app_key, total_lot, temp_lot, in_park_num, occurred_at, event_id)
-           SELECT ?, ?, ?, ?, ?, ?, ? ${IF_STORED}
-           ON CONFLICT (parking_id) DO UPDATE SET
-             app_key = excluded.app_key,
-             total_lot = coalesce(excluded.total_lot, total_lot),
-             temp_lot = coalesce(excluded.temp_lot, temp_lot),
-             in_park_num = coalesce(excluded.in_park_num, in_park_num),
-             occurred_at = excluded.occurred_at,
-             event_id = excluded.event_id
-           WHERE excluded.occurred_at >= lot_state.occurred_at`,
-        )
-        .bind(
-          lot.parkingId,
-          verified.appKey,
-          lot.totalLot,
-          lot.tempLot,
-          lot.inParkNum,
-          lot.occurredAt,
-          eventId,
-          eventId,
-        ),
-    );
-  }
-  const laneIndex = lane ? statements.length : -1;
-  if (lane) {
-    // `since` moves only when the status changes (SET expressions read the old row).
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO lane_state (parking_id, lane_no, lane_name, online, since, occurred_at, event_id)
-           SELECT ?1, ?2, ?3, ?4, ?5, ?5, ?6 WHERE EXISTS (SELECT 1 FROM raw_callbacks WHERE id = ?6)
-           ON CONFLICT (parking_id, lane_no) DO UPDATE SET
-             lane_name = coalesce(excluded.lane_name, lane_name),
-             since = CASE WHEN online = excluded.online THEN since ELSE excluded.since END,
-             online = excluded.online,
-             occurred_at = excluded.occurred_at,
-             event_id = excluded.event_id
-           WHERE excluded.occurred_at >= lane_state.occurred_at`,
-        )
-        .bind(lane.parkingId, lane.laneNo, lane.laneName, lane.online ? 1 : 0, lane.occurredAt, eventId),
-    );
-  }
-  const outboxIndex = statements.length;
-  statements.push(
-    outboxInsert(db, { eventId, event: row.event, parkingId: row.parkingId, now: receivedIso }),
-    // Why nothing was stored, read inside the same transaction.
-    whyNotStored(db, verified, contentKey),
-  );
+const SQL = {
+  // The sign does not cover the body: the first body a (timestamp, sign) pair came with is its own.
+  bindPairs: `INSERT INTO callback_signatures (app_key, timestamp, sign, body_digest, first_seen_at)
+    SELECT r ->> 'app_key', r ->> 'timestamp', r ->> 'sign', r ->> 'body_digest', r ->> 'received_at' FROM ${ROWS} WHERE true
+    ON CONFLICT DO NOTHING`,
+  // Only when the pair is bound to this very body; ON CONFLICT: this content is already stored.
+  raw: `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at)
+    SELECT r ->> 'id', r ->> 'content_key', r ->> 'app_key', r ->> 'callback_type', r ->> 'body', r ->> 'body_digest',
+      r ->> 'headers', r ->> 'received_at'
+    FROM ${ROWS}
+    WHERE (SELECT s.body_digest FROM callback_signatures s
+           WHERE s.app_key = r ->> 'app_key' AND s.timestamp = r ->> 'timestamp' AND s.sign = r ->> 'sign') = r ->> 'body_digest'
+    ON CONFLICT (content_key) DO NOTHING
+    RETURNING id`,
+  events: `INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no, occurred_at_local,
+      occurred_at, received_at, data)
+    SELECT r ->> 'id', r ->> 'event', r ->> 'callback_type', r ->> 'app_key', r ->> 'parking_id', r ->> 'vehicle_code',
+      r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at', r ->> 'data'
+    FROM ${ROWS} WHERE ${STORED}`,
+  vehicleAccess: `INSERT INTO vehicle_accesses (event_id, parking_id, vehicle_code, vehicle_type, direction, lane_no,
+      lane_name, occurred_at, temp_lot, in_park_num, total_lot)
+    SELECT r ->> 'id', r ->> 'parking_id', r ->> '$.typed.vehicle_code', r ->> '$.typed.vehicle_type',
+      r ->> '$.typed.direction', r ->> 'lane_no', r ->> '$.typed.lane_name', r ->> 'occurred_at',
+      r ->> '$.typed.temp_lot', r ->> '$.typed.in_park_num', r ->> '$.typed.total_lot'
+    FROM ${ROWS} WHERE r ->> 'event' = 'vehicleAccess' AND ${STORED}`,
+  cameraStatus: `INSERT INTO camera_statuses (event_id, parking_id, lane_no, lane_name, online, occurred_at)
+    SELECT r ->> 'id', r ->> 'parking_id', r ->> 'lane_no', r ->> '$.typed.lane_name', r ->> '$.typed.online',
+      r ->> 'occurred_at'
+    FROM ${ROWS} WHERE r ->> 'event' = 'cameraStatus' AND ${STORED}`,
+  visitorRegistered: `INSERT INTO visitor_registrations (event_id, parking_id, vehicle_code, user_name, user_phone,
+      start_date, end_date, memo)
+    SELECT r ->> 'id', r ->> 'parking_id', r ->> '$.typed.vehicle_code', r ->> '$.typed.user_name',
+      r ->> '$.typed.user_phone', r ->> '$.typed.start_date', r ->> '$.typed.end_date', r ->> '$.typed.memo'
+    FROM ${ROWS} WHERE r ->> 'event' = 'visitorRegistered' AND ${STORED}`,
+  // Out-of-order events: only a report at least as recent as the stored one wins.
+  lotState: `INSERT INTO lot_state (parking_id, app_key, total_lot, temp_lot, in_park_num, occurred_at, event_id)
+    SELECT r ->> '$.lot.parking_id', r ->> 'app_key', r ->> '$.lot.total_lot', r ->> '$.lot.temp_lot',
+      r ->> '$.lot.in_park_num', r ->> '$.lot.occurred_at', r ->> 'id'
+    FROM ${ROWS} WHERE r ->> '$.lot.parking_id' IS NOT NULL AND ${STORED}
+    ON CONFLICT (parking_id) DO UPDATE SET
+      app_key = excluded.app_key,
+      total_lot = coalesce(excluded.total_lot, total_lot),
+      temp_lot = coalesce(excluded.temp_lot, temp_lot),
+      in_park_num = coalesce(excluded.in_park_num, in_park_num),
+      occurred_at = excluded.occurred_at,
+      event_id = excluded.event_id
+    WHERE excluded.occurred_at >= lot_state.occurred_at
+    RETURNING event_id`,
+  // `since` moves only when the status changes (SET expressions read the old row).
+  laneState: `INSERT INTO lane_state (parking_id, lane_no, lane_name, online, since, occurred_at, event_id)
+    SELECT r ->> '$.lane.parking_id', r ->> '$.lane.lane_no', r ->> '$.lane.lane_name', r ->> '$.lane.online',
+      r ->> '$.lane.occurred_at', r ->> '$.lane.occurred_at', r ->> 'id'
+    FROM ${ROWS} WHERE r ->> '$.lane.parking_id' IS NOT NULL AND ${STORED}
+    ON CONFLICT (parking_id, lane_no) DO UPDATE SET
+      lane_name = coalesce(excluded.lane_name, lane_name),
+      since = CASE WHEN online = excluded.online THEN since ELSE excluded.since END,
+      online = excluded.online,
+      occurred_at = excluded.occurred_at,
+      event_id = excluded.event_id
+    WHERE excluded.occurred_at >= lane_state.occurred_at
+    RETURNING event_id`,
+  /** Aborts the transaction (NOT NULL) unless the callback was stored: guards `extra` statements. */
+  guard: `INSERT INTO ingest_guard (must_be_stored) SELECT NULL FROM ${ROWS} WHERE NOT ${STORED}`,
+} as const;
+
+const TYPED_SQL: Record<EventRow["event"], string> = {
+  vehicleAccess: SQL.vehicleAccess,
+  cameraStatus: SQL.cameraStatus,
+  visitorRegistered: SQL.visitorRegistered,
+};
+
+/**
+ * Stores callbacks in one batch; answers one outcome per plan, in order. Plans with `extra`
+ * statements must come alone (their guard aborts the whole transaction when the callback is not
+ * new: then nothing of the batch is stored, and the pair is bound on its own).
+ */
+export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promise<StoreOutcome[]> {
+  const extra = plans.flatMap((plan) => plan.input.extra ?? []);
+  if (extra.length && plans.length > 1) throw new Error("a callback with extra statements must be stored alone");
+  const rows = JSON.stringify(plans.map((plan) => plan.row));
+  const statement = (sql: string) => db.prepare(sql).bind(rows);
+
+  const statements = [statement(SQL.bindPairs), statement(SQL.raw), statement(SQL.events)];
+  for (const kind of new Set(plans.map((plan) => plan.event.event))) statements.push(statement(TYPED_SQL[kind]));
+  if (extra.length) statements.push(statement(SQL.guard), ...extra);
+  const lotIndex = plans.some((plan) => plan.row.lot) ? statements.push(statement(SQL.lotState)) - 1 : -1;
+  const laneIndex = plans.some((plan) => plan.row.lane) ? statements.push(statement(SQL.laneState)) - 1 : -1;
+  const outboxIndex = statements.push(outboxInsert(db, rows)) - 1;
 
   let results: D1Result[];
   try {
     results = await db.batch(statements);
   } catch (error) {
-    if (!String(error).includes("ingest_guard")) throw error;
+    if (!extra.length || !String(error).includes("ingest_guard")) throw error;
     // The guard aborted the batch: nothing was stored. The abort also rolled back the pair's
     // binding, so bind it on its own: a redelivery's (timestamp, sign) must stay tied to its
     // body, or it could be replayed with another body inside the window.
-    await bindPair(db, verified, receivedIso).run();
-    return classify(verified, await whyNotStored(db, verified, contentKey).first<WhyRow>(), eventId);
+    await statement(SQL.bindPairs).run();
+    return Promise.all(plans.map((plan) => whyNotStored(db, plan)));
   }
-  const changed = (index: number) => index >= 0 && (results[index]?.meta.changes ?? 0) > 0;
-  if (changed(1)) {
-    const deliveryIds = ((results[outboxIndex]?.results ?? []) as { id: string }[]).map((r) => r.id);
-    return {
-      kind: "stored",
-      eventId,
-      row,
-      deliveryIds,
-      lotChanged: changed(lotIndex),
-      laneChanged: changed(laneIndex),
-    };
+
+  const idsOf = (index: number, column = "id") =>
+    new Set(index < 0 ? [] : ((results[index]?.results ?? []) as Record<string, string>[]).map((r) => r[column]));
+  const stored = idsOf(1);
+  const lotChanged = idsOf(lotIndex, "event_id");
+  const laneChanged = idsOf(laneIndex, "event_id");
+  const deliveries = new Map<string, string[]>();
+  for (const { id, event_id } of (results[outboxIndex]?.results ?? []) as { id: string; event_id: string }[]) {
+    deliveries.set(event_id, [...(deliveries.get(event_id) ?? []), id]);
   }
-  return classify(verified, results[results.length - 1]?.results?.[0] as WhyRow | undefined, eventId);
+  return Promise.all(
+    plans.map((plan): StoreOutcome | Promise<StoreOutcome> => {
+      const eventId = plan.row.id;
+      if (!stored.has(eventId)) return whyNotStored(db, plan);
+      return {
+        kind: "stored",
+        eventId,
+        row: plan.event,
+        deliveryIds: deliveries.get(eventId) ?? [],
+        lotChanged: lotChanged.has(eventId),
+        laneChanged: laneChanged.has(eventId),
+      };
+    }),
+  );
 }
 
 /** Whether the callback stored under this event id is in D1 (one primary-key read). */
@@ -244,32 +301,20 @@ export async function isStored(db: D1Database, eventId: string): Promise<boolean
   return (await db.prepare("SELECT 1 FROM raw_callbacks WHERE id = ?").bind(eventId).first()) !== null;
 }
 
-/** Binds a (timestamp, sign) pair to the body it first came with; later bodies cannot reuse it. */
-function bindPair(db: D1Database, verified: VerifiedCallback, receivedIso: string): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO callback_signatures (app_key, timestamp, sign, body_digest, first_seen_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-    )
-    .bind(verified.appKey, verified.timestamp, verified.sign, verified.bodyDigest, receivedIso);
-}
-
-interface WhyRow {
-  pair_digest: string | null;
-  stored_id: string | null;
-}
-
-function whyNotStored(db: D1Database, verified: VerifiedCallback, contentKey: string): D1PreparedStatement {
-  return db
+/**
+ * Why a callback was not stored: its pair is bound to another body (a reuse, refused), or its
+ * content is stored already (a redelivery). Read after the batch: both facts only ever get set.
+ */
+async function whyNotStored(db: D1Database, plan: StorePlan): Promise<StoreOutcome> {
+  const { row } = plan;
+  const why = await db
     .prepare(
       `SELECT (SELECT body_digest FROM callback_signatures WHERE app_key = ? AND timestamp = ? AND sign = ?) AS pair_digest,
               (SELECT id FROM raw_callbacks WHERE content_key = ?) AS stored_id`,
     )
-    .bind(verified.appKey, verified.timestamp, verified.sign, contentKey);
-}
-
-function classify(verified: VerifiedCallback, why: WhyRow | null | undefined, eventId: string): StoreOutcome {
+    .bind(row.app_key, row.timestamp, row.sign, row.content_key)
+    .first<{ pair_digest: string | null; stored_id: string | null }>();
   // A pair bound to another body; or (guard path) a pair not recorded yet but content stored: a duplicate.
-  if (why?.pair_digest && why.pair_digest !== verified.bodyDigest) return { kind: "reused_signature" };
-  return { kind: "duplicate", eventId: why?.stored_id ?? eventId };
+  if (why?.pair_digest && why.pair_digest !== row.body_digest) return { kind: "reused_signature" };
+  return { kind: "duplicate", eventId: why?.stored_id ?? row.id };
 }

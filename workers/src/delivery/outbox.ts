@@ -3,30 +3,32 @@
  * batch, and the queue messages that carry each row to the consumer. A lost send costs only
  * latency: the reconciliation re-enqueues rows left due (see reconcile.ts).
  */
-import type { CallbackEventId } from "@parkbridge/shared";
 
 /** A queue message names one delivery; the consumer reads the rest from D1. */
 export interface DeliveryMessage {
   deliveryId: string;
 }
 
-/** Inserts the outbox rows of a just-stored event (no-op unless raw_callbacks has it), RETURNING their ids. */
-export function outboxInsert(
-  db: D1Database,
-  input: { eventId: string; event: CallbackEventId; parkingId: string; now: string },
-): D1PreparedStatement {
+/**
+ * Inserts the outbox rows of just-stored events (only those raw_callbacks has), RETURNING their
+ * ids and events. `eventsJson` is the ingestion batch's JSON array of callback rows; this reads
+ * their `id`, `event`, `parking_id` and `received_at`.
+ */
+export function outboxInsert(db: D1Database, eventsJson: string): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO deliveries (id, subscription_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
-       SELECT 'dlv_' || lower(hex(randomblob(12))), s.id, ?1, 'pending', 0, ?4, ?4, ?4
-       FROM subscriptions s
-       WHERE s.deleted_at IS NULL
-         AND (s.parking_id IS NULL OR s.parking_id = ?3)
-         AND (s.events IS NULL OR EXISTS (SELECT 1 FROM json_each(s.events) WHERE json_each.value = ?2))
-         AND EXISTS (SELECT 1 FROM raw_callbacks WHERE id = ?1)
-       RETURNING id`,
+       SELECT 'dlv_' || lower(hex(randomblob(12))), s.id, r ->> 'id', 'pending', 0,
+         r ->> 'received_at', r ->> 'received_at', r ->> 'received_at'
+       FROM (SELECT value AS r FROM json_each(?1))
+       JOIN subscriptions s
+         ON s.deleted_at IS NULL
+         AND (s.parking_id IS NULL OR s.parking_id = r ->> 'parking_id')
+         AND (s.events IS NULL OR EXISTS (SELECT 1 FROM json_each(s.events) e WHERE e.value = r ->> 'event'))
+       WHERE EXISTS (SELECT 1 FROM raw_callbacks WHERE id = r ->> 'id')
+       RETURNING id, event_id`,
     )
-    .bind(input.eventId, input.event, input.parkingId, input.now);
+    .bind(eventsJson);
 }
 
 /** Sends one message per delivery (Queues takes at most 100 per sendBatch). */
