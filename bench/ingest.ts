@@ -1,9 +1,10 @@
 /**
  * Ingestion: signed callbacks per second and latency at 1, 10 and 50 concurrent senders,
- * parkbridge's Worker against the bare Hono baseline, both bundled with esbuild and run in
- * Miniflare (workerd) with the same options, driven by the same client over real HTTP on
- * loopback. Every callback is unique (its own plate, time and timestamp) so deduplication never
- * short-circuits; after each run the D1 rows are counted against the accepted answers.
+ * parkbridge's Worker against the bare Hono baseline and against the D1 floor (the bare Worker
+ * plus one D1 insert per callback), all bundled with esbuild and run in Miniflare (workerd)
+ * with the same options, driven by the same client over real HTTP on loopback. Every callback
+ * is unique (its own plate, time and timestamp) so deduplication never short-circuits; after
+ * each run the D1 rows are counted against the accepted answers.
  */
 import os from "node:os";
 import path from "node:path";
@@ -24,8 +25,6 @@ export interface IngestOptions {
   requestsPerRun: number;
   repetitions: number;
   warmup: number;
-  /** Also run, at this concurrency, callbacks without lot counts (no lot_state upsert, no KV refresh). */
-  diagnosticConcurrency?: number;
 }
 
 export interface RunFigures {
@@ -38,12 +37,12 @@ export interface RunFigures {
 
 export interface IngestResult {
   options: IngestOptions;
-  /** The diagnostic: the same Worker fed callbacks without counts, at diagnosticConcurrency. */
-  withoutCounts?: { concurrency: number; runs: RunFigures[]; withCounts: RunFigures[] };
   rows: Array<{
     concurrency: number;
     worker: RunFigures[];
     baseline: RunFigures[];
+    /** bench/d1-floor-worker.ts: the bare Worker plus one D1 insert per callback. */
+    floor: RunFigures[];
     /** Per parkbridge run: accepted answers vs new raw_callbacks and events rows. */
     stored: Array<{ accepted: number; rawRows: number; eventRows: number }>;
   }>;
@@ -52,10 +51,9 @@ export interface IngestResult {
 // Unique plates: province + letter + 5 characters from a counter (PLATE_PATTERN-valid).
 let sequence = 0;
 const PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
-let withCounts = true;
 function nextCallback(): string {
   const n = sequence++;
-  const counts = withCounts ? { tempLot: 50 + (n % 7), inParkNum: 120 + (n % 11), totalLot: 200 } : {};
+  const counts = { tempLot: 50 + (n % 7), inParkNum: 120 + (n % 11), totalLot: 200 };
   const plate = `${PROVINCES[n % PROVINCES.length]}${"ABCDEFGHJK"[Math.floor(n / 31) % 10]}${String(Math.floor(n / 310)).padStart(5, "0")}`;
   return JSON.stringify({
     callbackType: "PARKING_VEHICLE_ACCESS",
@@ -128,33 +126,41 @@ async function count(worker: RunningWorker, table: string): Promise<number> {
   return ((await worker.db.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())?.n ?? 0) as number;
 }
 
+type Contender = "worker" | "baseline" | "floor";
+
 export async function runIngest(options: IngestOptions, log: (line: string) => void): Promise<IngestResult> {
   const outdir = path.join(os.tmpdir(), `parkbridge-bench-${process.pid}`);
-  const [workerScript, baselineScript] = await Promise.all([
+  const [workerScript, baselineScript, floorScript] = await Promise.all([
     bundleWorker(path.join(ROOT, "workers/src/index.ts"), outdir, "parkbridge"),
     bundleWorker(path.join(ROOT, "bench/baseline-worker.ts"), outdir, "baseline"),
+    bundleWorker(path.join(ROOT, "bench/d1-floor-worker.ts"), outdir, "d1-floor"),
   ]);
-  // Identical Miniflare options; the baseline simply ignores its bindings.
+  // Identical Miniflare options; the baselines simply ignore the bindings they do not use.
   const worker = await startWorker({ scriptPath: workerScript, bindings: BINDINGS });
   const baseline = await startWorker({ scriptPath: baselineScript, bindings: BINDINGS });
-  const workerUrl = new URL("/callbacks", worker.url).href;
-  const baselineUrl = new URL("/callbacks", baseline.url).href;
+  const floor = await startWorker({ scriptPath: floorScript, bindings: BINDINGS });
+  await floor.db.exec("CREATE TABLE floor_callbacks (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+  const urls: Record<Contender, string> = {
+    worker: new URL("/callbacks", worker.url).href,
+    baseline: new URL("/callbacks", baseline.url).href,
+    floor: new URL("/callbacks", floor.url).href,
+  };
   const result: IngestResult = { options, rows: [] };
   try {
-    await load(workerUrl, 4, options.warmup);
-    await load(baselineUrl, 4, options.warmup);
+    for (const url of Object.values(urls)) await load(url, 4, options.warmup);
     for (const concurrency of options.concurrencies) {
-      const row: IngestResult["rows"][number] = { concurrency, worker: [], baseline: [], stored: [] };
+      const row: IngestResult["rows"][number] = { concurrency, worker: [], baseline: [], floor: [], stored: [] };
       for (let rep = 0; rep < options.repetitions; rep++) {
-        // Alternate which goes first, so drift in the machine's load favours neither.
-        const order = rep % 2 === 0 ? ["baseline", "worker"] : ["worker", "baseline"];
+        // Rotate which goes first, so drift in the machine's load favours none.
+        const order: Contender[] = ["baseline", "floor", "worker"];
+        for (let i = 0; i < rep % 3; i++) order.push(order.shift() as Contender);
         for (const which of order) {
-          if (which === "baseline") {
-            row.baseline.push(await load(baselineUrl, concurrency, options.requestsPerRun));
+          if (which !== "worker") {
+            row[which].push(await load(urls[which], concurrency, options.requestsPerRun));
             continue;
           }
           const [rawBefore, eventsBefore] = [await count(worker, "raw_callbacks"), await count(worker, "events")];
-          const figures = await load(workerUrl, concurrency, options.requestsPerRun);
+          const figures = await load(urls.worker, concurrency, options.requestsPerRun);
           row.worker.push(figures);
           row.stored.push({
             accepted: figures.ok,
@@ -162,34 +168,17 @@ export async function runIngest(options: IngestOptions, log: (line: string) => v
             eventRows: (await count(worker, "events")) - eventsBefore,
           });
         }
-        const w = row.worker.at(-1) as RunFigures;
-        const b = row.baseline.at(-1) as RunFigures;
-        log(`ingest c=${concurrency} run ${rep + 1}: worker ${w.rps.toFixed(0)}/s, baseline ${b.rps.toFixed(0)}/s`);
-      }
-      result.rows.push(row);
-    }
-    if (options.diagnosticConcurrency) {
-      const diagnostic = {
-        concurrency: options.diagnosticConcurrency,
-        runs: [] as RunFigures[],
-        withCounts: [] as RunFigures[],
-      };
-      for (let rep = 0; rep < options.repetitions; rep++) {
-        for (const counts of rep % 2 === 0 ? [false, true] : [true, false]) {
-          withCounts = counts;
-          const figures = await load(workerUrl, options.diagnosticConcurrency, options.requestsPerRun);
-          (counts ? diagnostic.withCounts : diagnostic.runs).push(figures);
-        }
-        withCounts = true;
+        const [w, b, f] = [row.worker.at(-1), row.baseline.at(-1), row.floor.at(-1)] as RunFigures[];
         log(
-          `ingest diagnostic run ${rep + 1}: without counts ${diagnostic.runs.at(-1)?.rps.toFixed(0)}/s, with ${diagnostic.withCounts.at(-1)?.rps.toFixed(0)}/s`,
+          `ingest c=${concurrency} run ${rep + 1}: worker ${w?.rps.toFixed(0)}/s, baseline ${b?.rps.toFixed(0)}/s, D1 floor ${f?.rps.toFixed(0)}/s`,
         );
       }
-      result.withoutCounts = diagnostic;
+      result.rows.push(row);
     }
   } finally {
     await worker.close();
     await baseline.close();
+    await floor.close();
   }
   return result;
 }

@@ -83,15 +83,19 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
     const rows = ingest.rows.map((row) => {
       const w = summarise(row.worker);
       const b = summarise(row.baseline);
+      const f = summarise(row.floor);
       const accepted = row.stored.reduce((s, r) => s + r.accepted, 0);
       const raw = row.stored.reduce((s, r) => s + r.rawRows, 0);
       const events = row.stored.reduce((s, r) => s + r.eventRows, 0);
-      return { concurrency: row.concurrency, w, b, ratio: w.rps / b.rps, accepted, raw, events };
+      return { concurrency: row.concurrency, w, b, f, ratio: w.rps / b.rps, accepted, raw, events };
     });
-    const worst = Math.min(...rows.map((r) => r.ratio));
     const allStored = rows.every((r) => r.accepted === r.raw && r.raw === r.events);
+    for (const r of rows) {
+      headline.push(
+        `| Ingestion throughput vs bare Hono Worker, ${r.concurrency} sender${r.concurrency > 1 ? "s" : ""} (the D1 floor reaches ${x(r.f.rps / r.b.rps)}) | ≥ 0.50× | ${x(r.ratio)} | ${verdict(r.ratio >= 0.5)} |`,
+      );
+    }
     headline.push(
-      `| Ingestion throughput vs bare Hono Worker (worst of 1/10/50 senders) | ≥ 0.50× | ${x(worst)} | ${verdict(worst >= 0.5)} |`,
       `| Accepted callbacks found in D1 (raw + event rows) | all | ${n(rows.reduce((s, r) => s + r.raw, 0))} of ${n(rows.reduce((s, r) => s + r.accepted, 0))} | ${verdict(allStored)} |`,
     );
     push(
@@ -100,34 +104,28 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
       `POST /callbacks with a signed PARKING_VEHICLE_ACCESS callback, each unique (own plate, time and timestamp), from 1, 10`,
       `and 50 concurrent senders (each waits for its answer), ${n(ingest.options.requestsPerRun)} requests per run,`,
       `${ingest.options.repetitions} runs per level after ${ingest.options.warmup} warm-up requests. Client: Node's fetch over real HTTP`,
-      "on loopback to Miniflare's listening port (`host: 127.0.0.1`, `port: 0`), not `dispatchFetch`. The baseline is",
-      '`bench/baseline-worker.ts` (Hono tiny preset: read the body, JSON.parse, answer `{"code":0}`), in its own',
-      "Miniflare instance with the same options and bindings.",
+      "on loopback to Miniflare's listening port (`host: 127.0.0.1`, `port: 0`), not `dispatchFetch`. Two baselines, each in",
+      "its own Miniflare instance with the same options and bindings, run in rotation with parkbridge:",
       "",
-      "| Senders | parkbridge req/s | baseline req/s | ratio | parkbridge p50 / p99 ms | baseline p50 / p99 ms | accepted | rows in raw_callbacks / events | failed |",
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      '- **bare**: `bench/baseline-worker.ts` (Hono tiny preset: read the body, JSON.parse, answer `{"code":0}`): the target\'s',
+      "  reference, a Worker that does no I/O at all;",
+      "- **D1 floor**: `bench/d1-floor-worker.ts`, the same plus one D1 insert of the body per callback: the least a Worker",
+      "  that has every callback in D1 before it answers can do, with no verification and no grouping.",
+      "",
+      "| Senders | parkbridge req/s | bare req/s | D1 floor req/s | parkbridge / bare | D1 floor / bare | parkbridge p50 / p99 ms | bare p50 / p99 ms | D1 floor p50 / p99 ms | accepted | rows in raw_callbacks / events | failed |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...rows.map(
         (r) =>
-          `| ${r.concurrency} | ${n(r.w.rps)} | ${n(r.b.rps)} | **${x(r.ratio)}** | ${n(r.w.p50, 1)} / ${n(r.w.p99, 1)} | ${n(r.b.p50, 1)} / ${n(r.b.p99, 1)} | ${n(r.accepted)} | ${n(r.raw)} / ${n(r.events)} | ${n(r.w.failed)} |`,
+          `| ${r.concurrency} | ${n(r.w.rps)} | ${n(r.b.rps)} | ${n(r.f.rps)} | **${x(r.ratio)}** | ${x(r.f.rps / r.b.rps)} | ${n(r.w.p50, 1)} / ${n(r.w.p99, 1)} | ${n(r.b.p50, 1)} / ${n(r.b.p99, 1)} | ${n(r.f.p50, 1)} / ${n(r.f.p99, 1)} | ${n(r.accepted)} | ${n(r.raw)} / ${n(r.events)} | ${n(r.w.failed)} |`,
       ),
       "",
-      ...(ingest.withoutCounts
-        ? (() => {
-            const d = ingest.withoutCounts;
-            const without = summarise(d.runs);
-            const withCounts = summarise(d.withCounts);
-            return [
-              `Diagnostic, ${d.concurrency} senders, parkbridge only: callbacks **without** the lot counts (tempLot, inParkNum, totalLot: no`,
-              `lot_state upsert, no KV refresh after the answer) ${n(without.rps)} req/s (p50 ${n(without.p50, 1)} ms) against ${n(withCounts.rps)} req/s`,
-              `(p50 ${n(withCounts.p50, 1)} ms) with them, ${d.runs.length} runs each, alternating: ${x(without.rps / withCounts.rps)} the throughput without the live-state work.`,
-              "",
-            ];
-          })()
-        : []),
       'Rows are counted in D1 before and after every parkbridge run; "accepted" is the number of 200 answers with code 0,',
-      "summed over the runs. Each accepted callback is one D1 batch (the used pair, the raw callback, the event, its typed",
-      "row, the live state, the outbox) and local D1 runs one batch at a time, so parkbridge's throughput stops growing",
-      "once its storage is saturated, while the bare Worker does no I/O at all.",
+      "summed over the runs. Callbacks that arrive while a D1 batch is in flight share the next one (group commit,",
+      "`workers/src/lib/group-commit.ts`): one round trip and the same seven statements for up to 50 callbacks, each",
+      "statement reading them as rows of one JSON parameter (`workers/src/callbacks/store.ts`). A lone sender gets no",
+      "grouping: each of its callbacks pays a whole D1 round trip, which in local D1 costs more than the bare Worker's",
+      "entire request, so at 1 sender even the D1 floor stays far under half the bare Worker. With more senders the round",
+      "trip is shared and parkbridge overtakes the floor, which pays one per callback.",
       "",
     );
   }

@@ -93,7 +93,6 @@ if (wanted("ingest")) {
       requestsPerRun: quick ? 100 : 1000,
       repetitions: quick ? 3 : 5,
       warmup: quick ? 50 : 200,
-      diagnosticConcurrency: 10,
     },
     log,
   );

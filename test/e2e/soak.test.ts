@@ -144,6 +144,11 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
     expect(faults.beforeCommit).toBeGreaterThan(0);
     expect(faults.afterCommit).toBeGreaterThan(0);
     expect(accepted.size).toBeGreaterThan(CALLBACKS * 0.9);
+    // Deliveries in flight together shared D1 batches, woken by their leader as in production.
+    const ingest = (await (await fetch(new URL("/__ingest", worker.url))).json()) as Record<string, number | boolean>;
+    expect(ingest.wakesAcrossRequests).toBe(true);
+    expect(ingest.largest).toBeGreaterThan(1);
+    expect(ingest.groups).toBeLessThan(Number(ingest.inputs));
 
     // Stored exactly once, and only what was sent.
     const rows = (
@@ -195,6 +200,7 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
         duplicated,
         stored: rows.length,
         d1Faults: faults,
+        ingestGroups: ingest,
         deliveriesReceived: sink.received.length,
         cronRuns,
         answers: Object.fromEntries(

@@ -142,8 +142,8 @@ describe("a group of callbacks in one batch", () => {
   });
 });
 
-// vitest-pool-workers turns off cross-request promise resolution: grouping must work without it
-// (waiters poll their own slot), as it does in production where it is on.
+// vitest-pool-workers turns off cross-request promise resolution, so here waiters poll their own
+// slot; test/e2e/ingest.test.ts shows grouping in Miniflare, where leaders wake them as in production.
 describe("concurrent callbacks through the Worker", () => {
   it("share batches, and every callback gets its own answer and is stored once", async () => {
     const lot = uniqueLot("burst");
@@ -163,5 +163,6 @@ describe("concurrent callbacks through the Worker", () => {
     expect(stats.groups - groupsBefore.groups).toBeLessThan(40);
     expect(stats.largest).toBeGreaterThan(1);
     expect(stats.ranAlone).toBe(0);
+    expect(stats.wakesAcrossRequests).toBe(false);
   });
 });

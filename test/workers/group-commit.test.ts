@@ -18,7 +18,7 @@ function manualCommits() {
 // Waiters look at their slot every millisecond: give them a few.
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
-describe("group commit", () => {
+describe.each([true, false])("group commit (waiters woken by the leader: %s)", (canWakeAcrossRequests) => {
   it("runs a lone caller at once, then commits everyone who arrived meanwhile in one group, in order", async () => {
     const { calls, run } = manualCommits();
     const group = createGroupCommit<number, string>({
@@ -27,6 +27,7 @@ describe("group commit", () => {
       maxWeight: 100,
       maxInputs: 10,
       maxWaitMs: 5000,
+      canWakeAcrossRequests,
     });
     const first = group.submit(1);
     await tick();
@@ -57,6 +58,7 @@ describe("group commit", () => {
       maxWeight: 10,
       maxInputs: 3,
       maxWaitMs: 5000,
+      canWakeAcrossRequests,
     });
     const all = [group.submit(1)];
     await tick();
@@ -84,6 +86,7 @@ describe("group commit", () => {
       maxWeight: 100,
       maxInputs: 10,
       maxWaitMs: 5000,
+      canWakeAcrossRequests,
     });
     const first = group.submit(1);
     await tick();
@@ -108,6 +111,7 @@ describe("group commit", () => {
       maxWeight: 100,
       maxInputs: 10,
       maxWaitMs: 50,
+      canWakeAcrossRequests,
     });
     void group.submit(1); // its commit never ends (a cancelled request)
     await tick();

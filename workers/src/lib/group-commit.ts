@@ -5,12 +5,14 @@
  * the next commit for every waiter that fits. Each commit runs in its leader's own request (its
  * I/O belongs to that request, kept alive by `waitUntil`), so at most one commit is in flight.
  *
- * Waiters poll their slot on their own timer instead of awaiting a promise the leader
- * resolves: a continuation woken from another request runs in that request's context unless
- * `handle_cross_request_promise_resolution` is on (vitest-pool-workers turns it off), and then
- * the waiter's own I/O, its answer included, would fail. The timer also keeps the waiter's
- * request alive (workerd cancels a request that waits on nothing of its own as hung) and bounds
- * the wait: when it runs out the waiter is told to run alone, so callers' work must be idempotent.
+ * The leader wakes its waiters by resolving promises they created. workerd runs each woken
+ * continuation in its own request only when `handle_cross_request_promise_resolution` is on
+ * (the default since 2024-10-14; vitest-pool-workers turns it off for its runner); otherwise it
+ * would run in the leader's request and the waiter's own I/O, its answer included, would fail.
+ * So where the flag is off, waiters poll their slot on their own timer instead. Either way a
+ * waiter holds a timer of its own: it keeps its request alive (workerd cancels a request that
+ * waits on nothing of its own as hung) and bounds the wait; when it runs out the waiter is told
+ * to run alone, so callers' work must be idempotent.
  */
 
 /** What `submit` answers when the caller must do its work alone (see `maxWaitMs`). */
@@ -27,8 +29,10 @@ export interface GroupCommitOptions<I, O> {
   maxInputs: number;
   /** The longest a caller waits for a group before running alone, ms. */
   maxWaitMs: number;
-  /** How often a waiter looks at its slot, ms (default 1). */
+  /** How often a waiter looks at its slot where it cannot be woken, ms (default 1). */
   pollMs?: number;
+  /** Whether a leader may wake waiters of other requests (default: what the runtime says). */
+  canWakeAcrossRequests?: boolean;
 }
 
 type Turn<O> = { kind: "done"; value: O } | { kind: "failed"; error: unknown } | { kind: "lead" };
@@ -39,6 +43,8 @@ interface Waiter<I, O> {
   turn?: Turn<O>;
   /** The waiter stopped waiting (ran alone): nobody may hand over to it. */
   gone?: boolean;
+  /** Resolves the waiter's own promise (only where that is allowed across requests). */
+  wake?: () => void;
 }
 
 export interface GroupCommit<I, O> {
@@ -49,17 +55,45 @@ export interface GroupCommit<I, O> {
    */
   submit(input: I, waitUntil?: (promise: Promise<unknown>) => void): Promise<O | typeof RUN_ALONE>;
   /** How many groups and inputs were committed so far (diagnostics, tests). */
-  readonly stats: { groups: number; inputs: number; largest: number; ranAlone: number };
+  readonly stats: { groups: number; inputs: number; largest: number; ranAlone: number; wakesAcrossRequests: boolean };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether this isolate runs woken continuations in their own request (a compatibility flag). */
+export function runtimeWakesAcrossRequests(): boolean {
+  const flags = (globalThis as { Cloudflare?: { compatibilityFlags?: Record<string, boolean> } }).Cloudflare
+    ?.compatibilityFlags;
+  return flags?.handle_cross_request_promise_resolution === true;
+}
+
 export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): GroupCommit<I, O> {
   const pollMs = options.pollMs ?? 1;
+  const canWake = options.canWakeAcrossRequests ?? runtimeWakesAcrossRequests();
   const waiting: Waiter<I, O>[] = [];
   /** When the commit in flight (or the handover to the next leader) started; undefined when idle. */
   let busySince: number | undefined;
-  const stats = { groups: 0, inputs: 0, largest: 0, ranAlone: 0 };
+  const stats = { groups: 0, inputs: 0, largest: 0, ranAlone: 0, wakesAcrossRequests: canWake };
+
+  function give(waiter: Waiter<I, O>, turn: Turn<O>): void {
+    waiter.turn = turn;
+    waiter.wake?.();
+  }
+
+  /** Waits until the waiter has its turn or the wait runs out, on the waiter's own timers. */
+  async function wait(self: Waiter<I, O>): Promise<void> {
+    if (self.turn) return;
+    if (!canWake) {
+      for (let waited = 0; !self.turn && waited < options.maxWaitMs; waited += pollMs) await sleep(pollMs);
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      self.wake = resolve;
+      timer = setTimeout(resolve, options.maxWaitMs);
+    });
+    clearTimeout(timer);
+  }
 
   /** The leader and the waiters behind it that fit the budget. */
   function takeGroup(leader: Waiter<I, O>): Waiter<I, O>[] {
@@ -81,7 +115,7 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
     for (let next = waiting.shift(); next; next = waiting.shift()) {
       if (next.gone) continue;
       busySince = Date.now();
-      next.turn = { kind: "lead" };
+      give(next, { kind: "lead" });
       return;
     }
     busySince = undefined;
@@ -97,10 +131,10 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
     waitUntil?.(commit.catch(() => undefined));
     try {
       const outputs = await commit;
-      for (const [index, member] of group.entries()) member.turn = { kind: "done", value: outputs[index] as O };
+      for (const [index, member] of group.entries()) give(member, { kind: "done", value: outputs[index] as O });
       return outputs[0] as O;
     } catch (error) {
-      for (const member of group) member.turn = { kind: "failed", error };
+      for (const member of group) give(member, { kind: "failed", error });
       throw error;
     } finally {
       handOver();
@@ -116,7 +150,7 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
 
     waiting.push(self);
     if (busySince === undefined) handOver(); // idle but others waiting: only after a lost leader
-    for (let waited = 0; !self.turn && waited < options.maxWaitMs; waited += pollMs) await sleep(pollMs);
+    await wait(self);
     const turn = self.turn;
     if (!turn) {
       self.gone = true;
