@@ -82,7 +82,7 @@ export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
 // Utilities shared by every part
 export { md5Hex } from "./util/md5.js";
-export { hmacSha256, sha256Hex } from "./util/sha256.js";
+export { hmacSha256, sha256Hex, toHex } from "./util/sha256.js";
 export {
   CHINA_STANDARD_OFFSET_MINUTES,
   endOfPlatformDay,

@@ -49,7 +49,7 @@ const ingestGroup = createGroupCommit<{ plan: StorePlan; db: D1Database }, Store
     }
   },
   // The batch's JSON parameter carries every body: bound it well under D1's 2 MB per value.
-  weight: (member) => member.plan.row.body.length + member.plan.row.headers.length,
+  weight: ({ plan }) => plan.content.body.length + plan.content.headers.length + plan.content.data.length,
   maxWeight: 512 * 1024,
   maxInputs: MAX_GROUP_CALLBACKS,
   maxWaitMs: 5_000,

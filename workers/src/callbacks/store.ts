@@ -45,15 +45,17 @@ export type StoreOutcome =
 export const contentKeyOf = (v: Pick<VerifiedCallback, "appKey" | "event" | "bodyDigest">) =>
   `${v.appKey}:${v.event.callbackType}:${v.bodyDigest}`;
 
-/** One callback as a JSON row of the batch: its columns, named as in the tables. */
+/**
+ * One callback as a JSON row of the batch: its columns, named as in the tables. Its bulky text
+ * (body, headers, data) travels apart, in CallbackContent, to only the two statements that store
+ * it: every statement's parameters are serialised into the D1 request on their own.
+ */
 export interface CallbackRow {
   id: string;
   content_key: string;
   app_key: string;
   callback_type: string;
-  body: string;
   body_digest: string;
-  headers: string;
   received_at: string;
   timestamp: number;
   sign: string;
@@ -63,7 +65,6 @@ export interface CallbackRow {
   lane_no: string | null;
   occurred_at_local: string;
   occurred_at: string;
-  data: string;
   /** The typed table's own columns (vehicle_accesses, camera_statuses or visitor_registrations). */
   typed: Record<string, string | number | null>;
   lot: {
@@ -76,10 +77,18 @@ export interface CallbackRow {
   lane: { parking_id: string; lane_no: string; lane_name: string | null; online: 0 | 1; occurred_at: string } | null;
 }
 
-/** A callback ready for a batch: its row, and what the outcome needs to report. */
+/** The callback's text as stored: the raw body and headers, and the normalised data (JSON). */
+export interface CallbackContent {
+  body: string;
+  headers: string;
+  data: string;
+}
+
+/** A callback ready for a batch: its row and content, and what the outcome needs to report. */
 export interface StorePlan {
   input: StoreInput;
   row: CallbackRow;
+  content: CallbackContent;
   event: EventRow;
 }
 
@@ -92,14 +101,13 @@ export function planStore(input: StoreInput): StorePlan {
   return {
     input,
     event,
+    content: { body, headers: JSON.stringify(headers), data: JSON.stringify(event.data) },
     row: {
       id: eventId,
       content_key: contentKeyOf(verified),
       app_key: verified.appKey,
       callback_type: verified.event.callbackType,
-      body,
       body_digest: verified.bodyDigest,
-      headers: JSON.stringify(headers),
       received_at: receivedIso,
       timestamp: verified.timestamp,
       sign: verified.sign,
@@ -109,7 +117,6 @@ export function planStore(input: StoreInput): StorePlan {
       lane_no: event.laneNo,
       occurred_at_local: event.occurredAtLocal,
       occurred_at: event.occurredAt,
-      data: JSON.stringify(event.data),
       typed: typedColumns(event),
       lot: lot
         ? {
@@ -165,8 +172,11 @@ function typedColumns(row: EventRow): CallbackRow["typed"] {
   }
 }
 
-// Every statement reads the batch's callbacks from ?1, a JSON array of CallbackRow, in order.
+// Every statement reads the batch's callbacks from ?1, a JSON array of CallbackRow, in order;
+// the two that store text also read ?2, the CallbackContent array, item by item alongside.
 const ROWS = "(SELECT value AS r FROM json_each(?1))";
+const ROWS_WITH_CONTENT =
+  "(SELECT row.value AS r, content.value AS c FROM json_each(?1) AS row JOIN json_each(?2) AS content ON content.key = row.key)";
 /** Only the callbacks this batch stored (the raw insert's rows). */
 const STORED = "EXISTS (SELECT 1 FROM raw_callbacks WHERE id = r ->> 'id')";
 
@@ -177,9 +187,9 @@ const SQL = {
     ON CONFLICT DO NOTHING`,
   // Only when the pair is bound to this very body; ON CONFLICT: this content is already stored.
   raw: `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at)
-    SELECT r ->> 'id', r ->> 'content_key', r ->> 'app_key', r ->> 'callback_type', r ->> 'body', r ->> 'body_digest',
-      r ->> 'headers', r ->> 'received_at'
-    FROM ${ROWS}
+    SELECT r ->> 'id', r ->> 'content_key', r ->> 'app_key', r ->> 'callback_type', c ->> 'body', r ->> 'body_digest',
+      c ->> 'headers', r ->> 'received_at'
+    FROM ${ROWS_WITH_CONTENT}
     WHERE (SELECT s.body_digest FROM callback_signatures s
            WHERE s.app_key = r ->> 'app_key' AND s.timestamp = r ->> 'timestamp' AND s.sign = r ->> 'sign') = r ->> 'body_digest'
     ON CONFLICT (content_key) DO NOTHING
@@ -187,8 +197,8 @@ const SQL = {
   events: `INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no, occurred_at_local,
       occurred_at, received_at, data)
     SELECT r ->> 'id', r ->> 'event', r ->> 'callback_type', r ->> 'app_key', r ->> 'parking_id', r ->> 'vehicle_code',
-      r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at', r ->> 'data'
-    FROM ${ROWS} WHERE ${STORED}`,
+      r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at', c ->> 'data'
+    FROM ${ROWS_WITH_CONTENT} WHERE ${STORED}`,
   vehicleAccess: `INSERT INTO vehicle_accesses (event_id, parking_id, vehicle_code, vehicle_type, direction, lane_no,
       lane_name, occurred_at, temp_lot, in_park_num, total_lot)
     SELECT r ->> 'id', r ->> 'parking_id', r ->> '$.typed.vehicle_code', r ->> '$.typed.vehicle_type',
@@ -250,9 +260,11 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
   const extra = plans.flatMap((plan) => plan.input.extra ?? []);
   if (extra.length && plans.length > 1) throw new Error("a callback with extra statements must be stored alone");
   const rows = JSON.stringify(plans.map((plan) => plan.row));
+  const contents = JSON.stringify(plans.map((plan) => plan.content));
   const statement = (sql: string) => db.prepare(sql).bind(rows);
+  const withContent = (sql: string) => db.prepare(sql).bind(rows, contents);
 
-  const statements = [statement(SQL.bindPairs), statement(SQL.raw), statement(SQL.events)];
+  const statements = [statement(SQL.bindPairs), withContent(SQL.raw), withContent(SQL.events)];
   for (const kind of new Set(plans.map((plan) => plan.event.event))) statements.push(statement(TYPED_SQL[kind]));
   if (extra.length) statements.push(statement(SQL.guard), ...extra);
   const lotIndex = plans.some((plan) => plan.row.lot) ? statements.push(statement(SQL.lotState)) - 1 : -1;

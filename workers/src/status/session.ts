@@ -3,7 +3,7 @@
  * expiry and an HMAC of it keyed by the token, so it proves the holder once knew the token,
  * lapses on its own, and stops working the moment the token is rotated.
  */
-import { hmacSha256, timingSafeEqual } from "@parkbridge/shared";
+import { hmacSha256, timingSafeEqual, toHex } from "@parkbridge/shared";
 
 export const SESSION_COOKIE = "parkbridge_status";
 export const SESSION_TTL_SECONDS = 12 * 60 * 60;
@@ -13,10 +13,8 @@ const SESSION_PURPOSE = "parkbridge status session v1";
 // reveals neither the token's characters nor its length.
 const LOGIN_COMPARE_KEY = "parkbridge status login v1";
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-
 async function sessionMac(adminToken: string, expiresAt: number): Promise<string> {
-  return hex(await hmacSha256(adminToken, `${SESSION_PURPOSE}:${expiresAt}`));
+  return toHex(await hmacSha256(adminToken, `${SESSION_PURPOSE}:${expiresAt}`));
 }
 
 /** Whether a submitted token is the admin token, in time that does not depend on either. */
@@ -26,7 +24,7 @@ export async function tokenMatches(adminToken: string, submitted: string): Promi
     hmacSha256(LOGIN_COMPARE_KEY, adminToken),
     hmacSha256(LOGIN_COMPARE_KEY, submitted),
   ]);
-  return timingSafeEqual(hex(expected), hex(actual));
+  return timingSafeEqual(toHex(expected), toHex(actual));
 }
 
 /** A new session value `<expiry unix s>.<hmac hex>`, valid for SESSION_TTL_SECONDS. */
