@@ -121,7 +121,7 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
       "",
       'Rows are counted in D1 before and after every parkbridge run; "accepted" is the number of 200 answers with code 0,',
       "summed over the runs. Callbacks that arrive while a D1 batch is in flight share the next one (group commit,",
-      "`workers/src/lib/group-commit.ts`): one round trip and the same seven statements for up to 50 callbacks, each",
+      "`workers/src/lib/group-commit.ts`): one round trip and the same six to nine statements for up to 50 callbacks, each",
       "statement reading them as rows of one JSON parameter (`workers/src/callbacks/store.ts`). A lone sender gets no",
       "grouping: each of its callbacks pays a whole D1 round trip, which in local D1 costs more than the bare Worker's",
       "entire request, so at 1 sender even the D1 floor stays far under half the bare Worker. With more senders the round",
