@@ -8,6 +8,7 @@ import { signCallback } from "../callbacks/sign.js";
 import { formatPlatformTime, parsePlatformTime } from "../util/time.js";
 import { abortAfter, sleep } from "../util/timers.js";
 import { PlatformError, TransportError, toFieldIssues, ValidationError } from "./errors.js";
+import { FAIL, fastParser } from "./fast-parse.js";
 import {
   type CallableOperationId,
   defaultPaths,
@@ -21,6 +22,7 @@ import {
   type PagedOperationId,
   pagedOperationIds,
 } from "./operations.js";
+import { concatSources, PageIterator, type PageSource, pagesFrom } from "./page-iterator.js";
 import { validateRequest } from "./validate.js";
 
 export interface PlatformClientOptions {
@@ -218,6 +220,9 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     }
     // Two operations answer under `data`, the rest under `result`: accept either.
     const payload = envelope[definition.resultKey] ?? envelope.result ?? envelope.data;
+    // The compiled fast path gives zod's answer for a valid payload; zod itself explains an invalid one.
+    const fast = fastParser(definition.result as z.ZodType)(payload);
+    if (fast !== FAIL) return fast as OperationResult<K>;
     const parsed = (definition.result as z.ZodType).safeParse(payload);
     if (!parsed.success) {
       const issue = toFieldIssues(parsed.error, undefined, payload)[0];
@@ -261,19 +266,22 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     return windows;
   }
 
-  async function* pages<K extends PagedOperationId>(id: K, input: PagedInput<K>): AsyncGenerator<PagedItem<K>> {
+  /** Every page of one paged call, from `input.pageNo` (default 1). */
+  function pages<K extends PagedOperationId>(id: K, input: PagedInput<K>): PageSource<PagedItem<K>> {
     const pageSize = input.pageSize ?? 1000;
-    for (let pageNo = input.pageNo ?? 1; ; pageNo++) {
-      const page = (await call(id, { ...input, pageNo, pageSize } as OperationInput<K>)) as {
-        hasMore: boolean;
-        data: PagedItem<K>[];
-      };
-      yield* page.data;
-      if (!page.hasMore || page.data.length === 0) return;
-    }
+    return pagesFrom(
+      input.pageNo ?? 1,
+      (pageNo) =>
+        call(id, { ...input, pageNo, pageSize } as OperationInput<K>) as Promise<{
+          hasMore: boolean;
+          data: PagedItem<K>[];
+        }>,
+    );
   }
 
-  function iterateAccessRecords(input: PagedInput<"listAccessRecords">) {
+  function iterateAccessRecords(
+    input: PagedInput<"listAccessRecords">,
+  ): AsyncIterableIterator<PagedItem<"listAccessRecords">> {
     // Validate the whole range first so a bad date is reported as the caller wrote it.
     const probeInput = { ...input, pageNo: input.pageNo ?? 1, pageSize: input.pageSize ?? 1 };
     const probe = operations.listAccessRecords.request.safeParse(probeInput);
@@ -283,13 +291,15 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
         toFieldIssues(probe.error, operations.listAccessRecords.request, probeInput),
       );
     }
-    return (async function* () {
-      const windows = accessRecordWindows(input.startTime, input.endTime);
-      for (const [index, [startTime, endTime]] of windows.entries()) {
-        // A start page applies to the first window only; every later window starts at page 1.
-        yield* pages("listAccessRecords", { ...input, startTime, endTime, pageNo: index === 0 ? input.pageNo : 1 });
-      }
-    })();
+    return new PageIterator(
+      concatSources(function* () {
+        const windows = accessRecordWindows(input.startTime, input.endTime);
+        for (const [index, [startTime, endTime]] of windows.entries()) {
+          // A start page applies to the first window only; every later window starts at page 1.
+          yield pages("listAccessRecords", { ...input, startTime, endTime, pageNo: index === 0 ? input.pageNo : 1 });
+        }
+      }),
+    );
   }
 
   const methods: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -315,7 +325,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       id,
       id === "listAccessRecords"
         ? (input: PagedInput<"listAccessRecords">) => iterateAccessRecords(input)
-        : (input: PagedInput<typeof id>) => pages(id, input),
+        : (input: PagedInput<typeof id>) => new PageIterator(pages(id, input)),
     ]),
   ) as unknown as PlatformClient["iterate"];
 
