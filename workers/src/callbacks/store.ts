@@ -175,8 +175,8 @@ function typedColumns(row: EventRow): CallbackRow["typed"] {
 // Every statement reads the batch's callbacks from ?1, a JSON array of CallbackRow, in order;
 // the two that store text also read ?2, the CallbackContent array, item by item alongside.
 const ROWS = "(SELECT value AS r FROM json_each(?1))";
-const ROWS_WITH_CONTENT =
-  "(SELECT row.value AS r, content.value AS c FROM json_each(?1) AS row JOIN json_each(?2) AS content ON content.key = row.key)";
+// ?2's item for a row: looked up by index (a join of the two json_each would scan ?2 per row).
+const ROWS_WITH_CONTENT = "(SELECT value AS r, json_extract(?2, '$[' || key || ']') AS c FROM json_each(?1))";
 /** Only the callbacks this batch stored (the raw insert's rows). */
 const STORED = "EXISTS (SELECT 1 FROM raw_callbacks WHERE id = r ->> 'id')";
 
