@@ -7,6 +7,7 @@
  */
 import { createPlatformClient, operations, signCallback } from "@parkbridge/shared";
 import { startSimulator } from "@parkbridge/simulator";
+import { FAIL, fastParser } from "../shared/src/platform/fast-parse.js";
 import { median, slope } from "./lib/stats.js";
 
 export interface PagingOptions {
@@ -21,8 +22,10 @@ export interface PagingResult {
   requests: number;
   clientMs: number[];
   bareMs: number[];
-  /** Bare fetch + JSON.parse + the catalogue's result schema (zod) per page: where the client's time goes. */
+  /** Bare fetch + JSON.parse + the catalogue's result schema (zod) per page: what plain zod would cost. */
   validatedMs: number[];
+  /** Bare fetch + JSON.parse + the compiled fast path of that schema per page: what the client pays for it. */
+  fastMs: number[];
   heap: { pages: number; firstMB: number; lastMB: number; maxMB: number; slopeKBPerPage: number } | undefined;
 }
 
@@ -30,7 +33,12 @@ const ACCOUNT = { appKey: "demo-app-key", appSecret: "demo-app-secret" };
 const LOT = "park1";
 
 /** The bare baseline: a token, then page after page, parse, count. No validation, no retries. */
-async function bare(baseUrl: string, pageSize: number, validate = false): Promise<{ items: number; requests: number }> {
+async function bare(
+  baseUrl: string,
+  pageSize: number,
+  validate: "none" | "zod" | "fast" = "none",
+): Promise<{ items: number; requests: number }> {
+  const fast = fastParser(operations.listVehicles.result);
   const post = async (path: string, body: unknown, token?: string) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method: "POST",
@@ -50,8 +58,11 @@ async function bare(baseUrl: string, pageSize: number, validate = false): Promis
   let requests = 1;
   for (let pageNo = 1; ; pageNo++) {
     const raw = (await post("/listVehicles", { parkingId: LOT, pageNo, pageSize }, token)).result;
-    // The diagnostic variant: what checking each page against the catalogue's schema costs.
-    const page = (validate ? operations.listVehicles.result.parse(raw) : raw) as { hasMore: boolean; data: unknown[] };
+    // The diagnostic variants: what checking each page against the catalogue's schema costs.
+    const checked =
+      validate === "zod" ? operations.listVehicles.result.parse(raw) : validate === "fast" ? fast(raw) : raw;
+    if (checked === FAIL) throw new Error("the fast path refused a page zod accepts");
+    const page = checked as { hasMore: boolean; data: unknown[] };
     requests++;
     items += page.data.length;
     if (!page.hasMore || page.data.length === 0) return { items, requests };
@@ -83,6 +94,7 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
       clientMs: [],
       bareMs: [],
       validatedMs: [],
+      fastMs: [],
       heap: undefined,
     };
     // Warm both paths (JIT, sockets) before timing.
@@ -104,8 +116,11 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
         }
       }
       const validatedStart = performance.now();
-      await bare(simulator.url, options.pageSize, true);
+      await bare(simulator.url, options.pageSize, "zod");
       result.validatedMs.push(performance.now() - validatedStart);
+      const fastStart = performance.now();
+      await bare(simulator.url, options.pageSize, "fast");
+      result.fastMs.push(performance.now() - fastStart);
       log(
         `paging run ${rep + 1}: client ${result.clientMs.at(-1)?.toFixed(0)} ms, bare ${result.bareMs.at(-1)?.toFixed(0)} ms`,
       );
@@ -142,4 +157,5 @@ export const pagingMedians = (r: PagingResult) => ({
   client: median(r.clientMs),
   bare: median(r.bareMs),
   validated: median(r.validatedMs),
+  fast: median(r.fastMs),
 });
