@@ -80,7 +80,7 @@ let bundle: BundleResult | undefined;
 if (wanted("bundle")) bundle = await runBundleBench(log);
 if (wanted("paging")) {
   paging = await runPagingBench(
-    { vehicles: quick ? 10_000 : 100_000, pageSize: 1000, repetitions: quick ? 3 : 5 },
+    { vehicles: quick ? 10_000 : 100_000, pageSize: 1000, repetitions: quick ? 3 : 9 },
     log,
   );
   const m = pagingMedians(paging);
