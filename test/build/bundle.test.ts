@@ -126,6 +126,22 @@ describe("n8n package bundle (n8n-nodes/scripts/bundle.mjs)", () => {
     for (const importer of stubImporters(result.metafile)) expect(importer).toMatch(/node_modules\/zod\//);
   });
 
+  it("evaluates no code: the Function constructor is nowhere (the community scanner refuses it)", async () => {
+    const result = await build({
+      ...(await n8nOptions()),
+      outdir: path.join(tmp, "n8n-eval"),
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    expect(result.outputFiles.length).toBeGreaterThan(0);
+    for (const output of result.outputFiles) expect(output.text, output.path).not.toMatch(/new Function\s*\(/);
+    // shared's one code-evaluating module is swapped for its no-op twin (the parser uses closures).
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((input) => input.endsWith("shared/src/util/compile-function.none.ts"))).toHaveLength(1);
+    expect(inputs.filter((input) => input.endsWith("compile-function.ts"))).toEqual([]);
+  });
+
   it("keeps zod's English messages", async () => {
     const outdir = path.join(tmp, "n8n-fixture");
     await build({ ...(await n8nOptions()), entryPoints: [FIXTURE], outdir, outbase: undefined, logLevel: "silent" });

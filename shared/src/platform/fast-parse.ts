@@ -12,6 +12,7 @@
  * (`_zod.def`), so it is pinned by the tests in test/shared/fast-parse.test.ts.
  */
 import { z } from "zod";
+import { compileFunction } from "../util/compile-function.js";
 
 /** What a fast parser returns when the value is invalid, or when it cannot tell. */
 export const FAIL: unique symbol = Symbol("fast-parse: fail");
@@ -86,7 +87,7 @@ export function fastParser<S extends z.ZodType>(
   options: { codegen?: boolean } = {},
 ): FastParser<z.output<S>> {
   const node = schema as unknown as Node;
-  const generate = options.codegen !== false && evalAllowed();
+  const generate = options.codegen !== false && canCompile();
   const cache = generate ? generatedCache : closureCache;
   let entry = cache.get(node);
   if (!entry) {
@@ -115,21 +116,11 @@ export function fastParser<S extends z.ZodType>(
   return entry.parse as FastParser<z.output<S>>;
 }
 
-let evalAllowedCache: boolean | undefined;
+let canCompileCache: boolean | undefined;
 /** Whether generated code may be used: as zod decides for its own (not under jitless, not on workerd). */
-function evalAllowed(): boolean {
-  if (evalAllowedCache === undefined) {
-    const agent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent;
-    if (z.config().jitless || agent?.includes("Cloudflare")) evalAllowedCache = false;
-    else {
-      try {
-        evalAllowedCache = new Function("return true")() === true;
-      } catch {
-        evalAllowedCache = false;
-      }
-    }
-  }
-  return evalAllowedCache;
+function canCompile(): boolean {
+  canCompileCache ??= compileFunction([], "return true") !== undefined;
+  return canCompileCache;
 }
 
 /** zod parses the node on its own: always right, no faster. */
@@ -482,7 +473,7 @@ return function parseObject(input) {
   ${build.join("\n  ")}
   return out;
 };`;
-  const factory = new Function("FAIL", "parsers", "extra", source) as (
+  const factory = compileFunction(["FAIL", "parsers", "extra"], source) as (
     fail: typeof FAIL,
     parsers: Parse[],
     extra: Extra,
