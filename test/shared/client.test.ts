@@ -5,30 +5,13 @@ import {
   PlatformError,
   TransportError,
 } from "@parkbridge/shared";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { operationExamples } from "./fixtures/seed-examples.js";
 import { validInputs } from "./fixtures/valid-inputs.js";
-import {
-  type FakeServer,
-  type Handler,
-  ok,
-  type ReceivedRequest,
-  refused,
-  startFakeServer,
-  tokenAnswer,
-} from "./helpers/fake-server.js";
+import { fakePlatforms, ok, type ReceivedRequest, refused, tokenAnswer } from "./helpers/fake-server.js";
 
 const lanes = [{ laneNo: "1", laneName: "入口车道1" }];
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function platform(handler: Handler) {
-  const server = await startFakeServer(handler);
-  servers.push(server);
-  return server;
-}
+const platform = fakePlatforms();
 
 const fast = { appKey: "app-1", appSecret: "secret-1", retryDelayMs: 5, timeoutMs: 2000 } as const;
 const client = (server: FakeServer, options: Partial<PlatformClientOptions> = {}) =>

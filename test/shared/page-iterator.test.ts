@@ -4,9 +4,9 @@
  * compiled fast path (fast-parse.ts) rather than zod alone.
  */
 import { createPlatformClient, operations, PlatformError, ValidationError } from "@parkbridge/shared";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { concatSources, PageIterator, pagesFrom } from "../../shared/src/platform/page-iterator.js";
-import { type FakeServer, type Handler, ok, refused, startFakeServer, tokenAnswer } from "./helpers/fake-server.js";
+import { fakePlatforms, ok, refused, tokenAnswer } from "./helpers/fake-server.js";
 
 // Spy on the client's fast parser: same behaviour, calls and answers recorded.
 const fastAnswers = vi.hoisted(() => [] as Array<{ schema: unknown; failed: boolean; out: unknown }>);
@@ -171,15 +171,7 @@ describe("pagesFrom and concatSources", () => {
 
 // ---- through the client -------------------------------------------------------------------------
 
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function platform(handler: Handler) {
-  const server = await startFakeServer(handler);
-  servers.push(server);
-  return server;
-}
+const platform = fakePlatforms();
 const options = { appKey: "k", appSecret: "s", retryDelayMs: 5, timeoutMs: 2000 } as const;
 const vehicle = (n: number) => ({ vehicleCode: `鲁A${10000 + n}`, vehicleType: "1", startTime: "2026-1-1" });
 

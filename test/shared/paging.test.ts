@@ -1,16 +1,8 @@
 import { createPlatformClient, formatPlatformTime, parsePlatformTime } from "@parkbridge/shared";
-import { afterEach, describe, expect, it } from "vitest";
-import { type FakeServer, type Handler, ok, startFakeServer, tokenAnswer } from "./helpers/fake-server.js";
+import { describe, expect, it } from "vitest";
+import { fakePlatforms, ok, tokenAnswer } from "./helpers/fake-server.js";
 
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function platform(handler: Handler) {
-  const server = await startFakeServer(handler);
-  servers.push(server);
-  return server;
-}
+const platform = fakePlatforms();
 const options = { appKey: "k", appSecret: "s", retryDelayMs: 5, timeoutMs: 2000 } as const;
 
 const vehicle = (n: number) => ({

@@ -19,16 +19,19 @@ function manualCommits() {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe.each([true, false])("group commit (waiters woken by the leader: %s)", (canWakeAcrossRequests) => {
-  it("runs a lone caller at once, then commits everyone who arrived meanwhile in one group, in order", async () => {
-    const { calls, run } = manualCommits();
-    const group = createGroupCommit<number, string>({
+  const groupOf = (run: (inputs: number[]) => Promise<string[]>, options: { maxWaitMs?: number } = {}) =>
+    createGroupCommit<number, string>({
       run,
       weight: () => 1,
       maxWeight: 100,
       maxInputs: 10,
-      maxWaitMs: 5000,
+      maxWaitMs: options.maxWaitMs ?? 5000,
       canWakeAcrossRequests,
     });
+
+  it("runs a lone caller at once, then commits everyone who arrived meanwhile in one group, in order", async () => {
+    const { calls, run } = manualCommits();
+    const group = groupOf(run);
     const first = group.submit(1);
     await tick();
     expect(calls.map((c) => c.inputs)).toEqual([[1]]);
@@ -80,14 +83,7 @@ describe.each([true, false])("group commit (waiters woken by the leader: %s)", (
 
   it("fails every member of a failed group, and the next group still runs", async () => {
     const { calls, run } = manualCommits();
-    const group = createGroupCommit<number, string>({
-      run,
-      weight: () => 1,
-      maxWeight: 100,
-      maxInputs: 10,
-      maxWaitMs: 5000,
-      canWakeAcrossRequests,
-    });
+    const group = groupOf(run);
     const first = group.submit(1);
     await tick();
     const failing = [group.submit(2), group.submit(3)];
@@ -105,14 +101,7 @@ describe.each([true, false])("group commit (waiters woken by the leader: %s)", (
 
   it("tells waiters to run alone when the leader never comes back, and does not stay blocked", async () => {
     const { calls, run } = manualCommits();
-    const group = createGroupCommit<number, string>({
-      run,
-      weight: () => 1,
-      maxWeight: 100,
-      maxInputs: 10,
-      maxWaitMs: 50,
-      canWakeAcrossRequests,
-    });
+    const group = groupOf(run, { maxWaitMs: 50 });
     void group.submit(1); // its commit never ends (a cancelled request)
     await tick();
     const started = Date.now();

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 
 export interface ReceivedRequest {
   method: string;
@@ -123,3 +124,19 @@ export const refused = (msg: string, code = 1) => ({ json: { code, msg } });
 
 /** A token answer as the documented assumption describes it. */
 export const tokenAnswer = (accessToken: string, expiresIn = 7200) => ok({ accessToken, expiresIn });
+
+/**
+ * A fake platform per test, closed after it: call once at the top of a test file, then
+ * `await platform(handler)` in each test.
+ */
+export function fakePlatforms(): (handler: Handler) => Promise<FakeServer> {
+  const servers: FakeServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (handler) => {
+    const server = await startFakeServer(handler);
+    servers.push(server);
+    return server;
+  };
+}
