@@ -1,6 +1,6 @@
 import { createPlatformClient, formatPlatformTime, parsePlatformTime } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
-import { fakePlatforms, ok, tokenAnswer } from "./helpers/fake-server.js";
+import { type FakeServer, fakePlatforms, type Handler, ok, tokenAnswer } from "./helpers/fake-server.js";
 
 const platform = fakePlatforms();
 const options = { appKey: "k", appSecret: "s", retryDelayMs: 5, timeoutMs: 2000 } as const;
