@@ -8,7 +8,14 @@ import {
 import { describe, expect, it } from "vitest";
 import { operationExamples } from "./fixtures/seed-examples.js";
 import { validInputs } from "./fixtures/valid-inputs.js";
-import { type FakeServer, fakePlatforms, ok, type ReceivedRequest, refused, tokenAnswer } from "./helpers/fake-server.js";
+import {
+  type FakeServer,
+  fakePlatforms,
+  ok,
+  type ReceivedRequest,
+  refused,
+  tokenAnswer,
+} from "./helpers/fake-server.js";
 
 const lanes = [{ laneNo: "1", laneName: "入口车道1" }];
 const platform = fakePlatforms();
