@@ -35,7 +35,9 @@ if [[ ! -x "$NODE22_HOME/bin/node" ]]; then
   cat > "$NODE22_DIR/package.json" <<'JSON'
 { "name": "parkbridge-e2e-node22", "private": true, "dependencies": { "node": "22" }, "allowScripts": { "node": true } }
 JSON
-  (cd "$NODE22_DIR" && npm install --no-audit --no-fund --allow-scripts=node >/dev/null)
+  # package.json's allowScripts lets the node package run its install script (npm 11 refuses
+  # --allow-scripts on the command line in a project-scoped install).
+  (cd "$NODE22_DIR" && npm install --no-audit --no-fund >/dev/null)
 fi
 export PATH="$NODE22_HOME/bin:$PATH"
 # Native modules (sqlite3) are compiled against Node 22's own headers.
