@@ -122,10 +122,14 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
       'Rows are counted in D1 before and after every parkbridge run; "accepted" is the number of 200 answers with code 0,',
       "summed over the runs. Callbacks that arrive while a D1 batch is in flight share the next one (group commit,",
       "`workers/src/lib/group-commit.ts`): one round trip and the same six to nine statements for up to 50 callbacks, each",
-      "statement reading them as rows of one JSON parameter (`workers/src/callbacks/store.ts`). A lone sender gets no",
-      "grouping: each of its callbacks pays a whole D1 round trip, which in local D1 costs more than the bare Worker's",
-      "entire request, so at 1 sender even the D1 floor stays far under half the bare Worker. With more senders the round",
-      "trip is shared and parkbridge overtakes the floor, which pays one per callback.",
+      "statement reading them as rows of one JSON parameter (`workers/src/callbacks/store.ts`).",
+      "",
+      "Read the D1 floor column first. In local D1 one round trip costs more CPU than the bare Worker's whole request",
+      "(workerd runs the Worker, D1's service and its SQLite on one thread here), so a Worker that keeps each callback in",
+      `D1 before answering is bounded under the bare Worker: the floor reaches ${rows.map((r) => `${x(r.f.rps / r.b.rps)} at ${r.concurrency}`).join(", ")} sender(s).`,
+      "A lone sender gets no grouping: each of its callbacks pays a round trip plus parkbridge's own work (verification,",
+      "six to nine statements instead of one). The more senders, the more callbacks share a round trip: where parkbridge",
+      "is above the floor it is the grouping that put it there.",
       "",
     );
   }
