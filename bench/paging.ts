@@ -26,11 +26,75 @@ export interface PagingResult {
   validatedMs: number[];
   /** Bare fetch + JSON.parse + the compiled fast path of that schema per page: what the client pays for it. */
   fastMs: number[];
+  /**
+   * The same listing both ways at once, page by page: a client page (its next pageSize items)
+   * then a bare page, in turn (who goes first alternates), each timed on its own and summed. Both
+   * see the machine in the same state, so drift in its speed (±15 % between whole runs here)
+   * cancels out. One entry per run: the two sums.
+   */
+  interleaved: Array<{ clientMs: number; bareMs: number }>;
   heap: { pages: number; firstMB: number; lastMB: number; maxMB: number; slopeKBPerPage: number } | undefined;
 }
 
 const ACCOUNT = { appKey: "demo-app-key", appSecret: "demo-app-secret" };
 const LOT = "park1";
+
+/** Bare fetch + JSON.parse of one request. */
+async function bareRequest(baseUrl: string, path: string, body: unknown, token?: string) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json; charset=utf-8", ...(token ? { AccessToken: token } : {}) },
+    body: JSON.stringify(body),
+  });
+  return JSON.parse(await response.text()) as { code: number; result: Record<string, unknown> };
+}
+
+async function bareToken(baseUrl: string): Promise<string> {
+  const timestamp = Date.now();
+  const answer = await bareRequest(baseUrl, "/getAccessToken", {
+    appKey: ACCOUNT.appKey,
+    timestamp,
+    sign: signCallback(ACCOUNT.appKey, timestamp, ACCOUNT.appSecret),
+  });
+  return String(answer.result.accessToken);
+}
+
+/** See PagingResult.interleaved. */
+async function interleaved(baseUrl: string, pageSize: number): Promise<{ clientMs: number; bareMs: number }> {
+  const client = createPlatformClient({ baseUrl, ...ACCOUNT });
+  const items = client.iterate.listVehicles({ parkingId: LOT, pageSize });
+  let token = "";
+  const sums = { clientMs: 0, bareMs: 0 };
+  let clientDone = false;
+  let bareDone = false;
+  const clientPage = async () => {
+    const started = performance.now();
+    for (let n = 0; n < pageSize; n++) {
+      if ((await items.next()).done) {
+        clientDone = true;
+        break;
+      }
+    }
+    sums.clientMs += performance.now() - started;
+  };
+  const barePage = async (pageNo: number) => {
+    const started = performance.now();
+    token ||= await bareToken(baseUrl);
+    const page = (await bareRequest(baseUrl, "/listVehicles", { parkingId: LOT, pageNo, pageSize }, token)).result as {
+      hasMore: boolean;
+      data: unknown[];
+    };
+    if (!page.hasMore || page.data.length === 0) bareDone = true;
+    sums.bareMs += performance.now() - started;
+  };
+  for (let pageNo = 1; !(clientDone && bareDone); pageNo++) {
+    for (const side of pageNo % 2 === 0 ? ["client", "bare"] : ["bare", "client"]) {
+      if (side === "client" && !clientDone) await clientPage();
+      if (side === "bare" && !bareDone) await barePage(pageNo);
+    }
+  }
+  return sums;
+}
 
 /** The bare baseline: a token, then page after page, parse, count. No validation, no retries. */
 async function bare(
@@ -39,25 +103,11 @@ async function bare(
   validate: "none" | "zod" | "fast" = "none",
 ): Promise<{ items: number; requests: number }> {
   const fast = fastParser(operations.listVehicles.result);
-  const post = async (path: string, body: unknown, token?: string) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json; charset=utf-8", ...(token ? { AccessToken: token } : {}) },
-      body: JSON.stringify(body),
-    });
-    return JSON.parse(await response.text()) as { code: number; result: Record<string, unknown> };
-  };
-  const timestamp = Date.now();
-  const tokenAnswer = await post("/getAccessToken", {
-    appKey: ACCOUNT.appKey,
-    timestamp,
-    sign: signCallback(ACCOUNT.appKey, timestamp, ACCOUNT.appSecret),
-  });
-  const token = String(tokenAnswer.result.accessToken);
+  const token = await bareToken(baseUrl);
   let items = 0;
   let requests = 1;
   for (let pageNo = 1; ; pageNo++) {
-    const raw = (await post("/listVehicles", { parkingId: LOT, pageNo, pageSize }, token)).result;
+    const raw = (await bareRequest(baseUrl, "/listVehicles", { parkingId: LOT, pageNo, pageSize }, token)).result;
     // The diagnostic variants: what checking each page against the catalogue's schema costs.
     const checked =
       validate === "zod" ? operations.listVehicles.result.parse(raw) : validate === "fast" ? fast(raw) : raw;
@@ -95,6 +145,7 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
       bareMs: [],
       validatedMs: [],
       fastMs: [],
+      interleaved: [],
       heap: undefined,
     };
     // Warm both paths (JIT, sockets) before timing.
@@ -127,8 +178,11 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
       }
       result.validatedMs.push(await timed(() => bare(simulator.url, options.pageSize, "zod")));
       result.fastMs.push(await timed(() => bare(simulator.url, options.pageSize, "fast")));
+      collect();
+      result.interleaved.push(await interleaved(simulator.url, options.pageSize));
+      const pair = result.interleaved.at(-1);
       log(
-        `paging run ${rep + 1}: client ${result.clientMs.at(-1)?.toFixed(0)} ms, bare ${result.bareMs.at(-1)?.toFixed(0)} ms`,
+        `paging run ${rep + 1}: client ${result.clientMs.at(-1)?.toFixed(0)} ms, bare ${result.bareMs.at(-1)?.toFixed(0)} ms; interleaved ${pair?.clientMs.toFixed(0)} / ${pair?.bareMs.toFixed(0)} ms`,
       );
     }
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -164,4 +218,8 @@ export const pagingMedians = (r: PagingResult) => ({
   bare: median(r.bareMs),
   validated: median(r.validatedMs),
   fast: median(r.fastMs),
+  /** Median over runs of each run's interleaved client / bare ratio. */
+  interleavedRatio: median(r.interleaved.map((pair) => pair.clientMs / pair.bareMs)),
+  interleavedClient: median(r.interleaved.map((pair) => pair.clientMs)),
+  interleavedBare: median(r.interleaved.map((pair) => pair.bareMs)),
 });

@@ -199,7 +199,8 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
     const m = pagingMedians(paging);
     const r = m.client / m.bare;
     headline.push(
-      `| Client paging of ${n(paging.items)} authorisations vs bare fetch + JSON.parse | ≤ 1.10× | ${x(r)} | ${verdict(r <= 1.1)} |`,
+      `| Client paging of ${n(paging.items)} authorisations vs bare fetch + JSON.parse, interleaved page by page | ≤ 1.10× | ${x(m.interleavedRatio)} | ${verdict(m.interleavedRatio <= 1.1)} |`,
+      `| Same, whole runs in turn (median of each) | ≤ 1.10× | ${x(r)} | ${verdict(r <= 1.1)} |`,
     );
     if (paging.heap) {
       const flat = Math.abs(paging.heap.slopeKBPerPage) < 64;
@@ -221,7 +222,14 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
       `| bare fetch + JSON.parse | ${n(m.bare)} | ${n(paging.items)} |`,
       `| diagnostic: bare + the catalogue's result schema, compiled (\`shared/src/platform/fast-parse.ts\`), per page | ${n(m.fast)} | ${n(paging.items)} |`,
       `| diagnostic: bare + the same schema through zod per page | ${n(m.validated)} | ${n(paging.items)} |`,
-      `| ratio client / bare | **${x(r)}** | |`,
+      `| ratio client / bare, whole runs | **${x(r)}** | |`,
+      `| interleaved page by page: client pages / bare pages (medians of the sums) | ${n(m.interleavedClient)} / ${n(m.interleavedBare)} | ${n(paging.items)} each |`,
+      `| ratio client / bare, interleaved (median of the runs' ratios) | **${x(m.interleavedRatio)}** | |`,
+      "",
+      "Whole runs of the same work vary by about 15 % from one to the next on this machine (its speed drifts), as much as",
+      "the difference measured. The interleaved measure cancels that: in one run the client's iterator gives its next",
+      "page of items, then bare fetch gets the same page, in turn (who goes first alternates), each timed on its own, so",
+      "both see the machine in the same state; the headline is that one.",
       "",
       `The client checks every answer against the catalogue through a compiled fast path that returns exactly what zod would`,
       `(property-tested against zod on every answer schema) and falls back to zod to explain a failure: ${n(m.fast - m.bare)} ms here,`,
