@@ -104,14 +104,24 @@ describe("n8n package bundle (n8n-nodes/scripts/bundle.mjs)", () => {
     return ((await import(options)) as { bundleOptions: BuildOptions }).bundleOptions;
   }
 
-  it("ships zod's English locale only, in every node and credential", async () => {
-    const result = await build({
+  // The package as bundle.mjs builds it, in memory with its metafile: built once, read by the tests below.
+  let packageBuild: ReturnType<typeof buildPackage> | undefined;
+  async function buildPackage() {
+    return build({
       ...(await n8nOptions()),
       outdir: path.join(tmp, "n8n"),
       write: false,
       metafile: true,
       logLevel: "silent",
     });
+  }
+  const builtPackage = () => {
+    packageBuild ??= buildPackage();
+    return packageBuild;
+  };
+
+  it("ships zod's English locale only, in every node and credential", async () => {
+    const result = await builtPackage();
     expect(result.warnings).toEqual([]);
     const outputs = Object.entries(result.metafile.outputs);
     expect(outputs.length).toBeGreaterThan(0);
@@ -127,13 +137,7 @@ describe("n8n package bundle (n8n-nodes/scripts/bundle.mjs)", () => {
   });
 
   it("evaluates no code: the Function constructor is nowhere (the community scanner refuses it)", async () => {
-    const result = await build({
-      ...(await n8nOptions()),
-      outdir: path.join(tmp, "n8n-eval"),
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
+    const result = await builtPackage();
     expect(result.outputFiles.length).toBeGreaterThan(0);
     for (const output of result.outputFiles) expect(output.text, output.path).not.toMatch(/new Function\s*\(/);
     // shared's one code-evaluating module is swapped for its no-op twin (the parser uses closures).
