@@ -168,8 +168,9 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
 
     // Every stored event reaches the subscriber at least once (retries after its failures). An
     // event whose commit "failed" after it happened was answered 503 and never enqueued: the
-    // cron's reconciliation finds its outbox row. The cron runs here every few seconds with its
-    // clock 6 minutes ahead (past the reconciliation's 5-minute grace), standing in for time.
+    // cron's reconciliation finds its outbox row. The cron runs here every few seconds standing in
+    // for time: each run's clock is 6 minutes past the last one's (past the 5-minute grace), so a
+    // row claimed by a run that died before sending it is due again at the next run, as it would be.
     const eventIds = (await worker.db.prepare("SELECT id FROM events").all<{ id: string }>()).results.map((r) => r.id);
     const scheduled = await worker.mf.getWorker();
     const deadline = Date.now() + 120_000;
@@ -180,8 +181,8 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
       undelivered = eventIds.filter((id) => !seen.has(id));
       if (undelivered.length === 0) break;
       if (tick % 6 === 5) {
-        await scheduled.scheduled({ scheduledTime: new Date(Date.now() + 6 * 60_000), cron: "* * * * *" });
         cronRuns++;
+        await scheduled.scheduled({ scheduledTime: new Date(Date.now() + cronRuns * 6 * 60_000), cron: "* * * * *" });
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

@@ -12,6 +12,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { RECONCILE_GRACE_MS, reconcileDeliveries } from "../../workers/src/delivery/reconcile.js";
 import type { Env } from "../../workers/src/env.js";
 import worker from "../../workers/src/index.js";
 import {
@@ -239,6 +240,44 @@ describe("recovery", () => {
     await waitOnExecutionContext(ctx);
     await eventually(async () => expect(await deliveriesOf(subscription.id, "delivered")).toHaveLength(1));
     expect((await sinkRequests(name)).map((r) => bodyOf(r).eventId)).toEqual([event?.id]);
+  });
+
+  it("overlapping cron runs claim a lost row once, and it is not due again until a grace period later", async () => {
+    const parkingId = uniqueLot("claim");
+    await sendCallback(vehicleAccess({ parkingId }));
+    const subscription = await subscribe(hookName("claim"), { parkingId });
+    const event = await env.DB.prepare("SELECT id FROM events WHERE parking_id = ?")
+      .bind(parkingId)
+      .first<{ id: string }>();
+    const id = `dlv_claim_${event?.id}`;
+    const due = new Date().toISOString();
+    await env.DB.prepare(
+      `INSERT INTO deliveries (id, subscription_id, event_id, status, next_attempt_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, 'failed', ?4, ?4, ?4)`,
+    )
+      .bind(id, subscription.id, event?.id, due)
+      .run();
+    // The queue binding records what is sent (its consumer would deliver the row and end the test's
+    // story); D1 is the real one.
+    const sent: string[] = [];
+    const recording = {
+      ...workerEnv,
+      DELIVERIES: {
+        sendBatch: async (messages: Iterable<{ body: { deliveryId: string } }>) => {
+          for (const message of messages) sent.push(message.body.deliveryId);
+        },
+      },
+    } as unknown as Env;
+
+    // Two runs at the same instant (a slow run overlapping the next minute's): one claims it.
+    const at = Date.now() + 10 * 60_000;
+    const [first, second] = await Promise.all([reconcileDeliveries(recording, at), reconcileDeliveries(recording, at)]);
+    expect([...(first ?? []), ...(second ?? [])].filter((claimed) => claimed === id)).toEqual([id]);
+    expect(sent.filter((deliveryId) => deliveryId === id)).toEqual([id]);
+    // A minute later it is not due again (its message is on its way); a grace period later it is.
+    expect(await reconcileDeliveries(recording, at + 60_000)).not.toContain(id);
+    expect(await reconcileDeliveries(recording, at + RECONCILE_GRACE_MS)).toContain(id);
+    expect(sent.filter((deliveryId) => deliveryId === id)).toEqual([id, id]);
   });
 
   it("a message on the dead-letter queue marks its delivery dead", async () => {
