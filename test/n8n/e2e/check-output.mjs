@@ -1,5 +1,5 @@
 // Checks the run of test/n8n/e2e/workflow.json by `n8n execute --rawOutput` and the simulator's state.
-// n8n 1.x writes the run through its logger: with N8N_LOG_OUTPUT=file that is one JSON line whose
+// n8n writes the run through its logger: with N8N_LOG_OUTPUT=file that is one JSON line whose
 // message is the run itself.
 // Usage: node check-output.mjs <simulator url> <log of workflow.json's run> <log of the daily-report example's run>
 import { readFileSync } from "node:fs";
