@@ -10,6 +10,7 @@ import type { CallRecord } from "./server.js";
 import { createRequestListener } from "./server.js";
 import { Simulator } from "./simulator.js";
 import type { SimulatorState } from "./state.js";
+import type { Account } from "./tokens.js";
 import type { Traffic } from "./traffic.js";
 
 export type { CallbackBody, SentCallback } from "./delivery.js";
@@ -17,7 +18,7 @@ export { type FaultKind, type FaultRule, faultKinds, type StoredFault } from "./
 export type * from "./model.js";
 export type { CallRecord } from "./server.js";
 export { SimulatorState, type StateSnapshot } from "./state.js";
-export { TOKEN_FAILURE_MSG } from "./tokens.js";
+export { type Account, TOKEN_FAILURE_MSG } from "./tokens.js";
 
 export interface SimulatorOptions {
   /** Default 8788; 0 = ephemeral. */
@@ -26,8 +27,8 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 1. */
   seed?: number;
-  /** Default [{ appKey: "demo-app-key", appSecret: "demo-app-secret" }]. */
-  accounts?: Array<{ appKey: string; appSecret: string }>;
+  /** Default [{ appKey: "demo-app-key", appSecret: "demo-app-secret" }] (every lot). `parkingIds` limits an account to its lots. */
+  accounts?: Account[];
   /** Default 7200. */
   tokenTtlSeconds?: number;
   /** Where signed callbacks go (none if absent). */

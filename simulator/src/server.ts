@@ -30,6 +30,8 @@ export interface CallRecord {
   code: number;
   /** The platform's msg when code ≠ 0. */
   msg?: string;
+  /** The account whose AccessToken the call carried (platform operations with a valid token). */
+  appKey?: string;
 }
 
 const SUCCESS_MSG = "操作成功";
@@ -161,9 +163,9 @@ async function answerPlatform(
   });
   if (faulted) return;
 
-  if (operationId !== "getAccessToken" && !sim.tokens.check(token ?? undefined, Date.now())) {
-    return refuse(TOKEN_FAILURE_MSG);
-  }
+  const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, Date.now());
+  if (operationId !== "getAccessToken" && !caller) return refuse(TOKEN_FAILURE_MSG);
+  if (caller) record.appKey = caller;
   if (!parsedBody.ok) return refuse("参数错误:请求体不是有效的JSON");
   const definition = operations[operationId] as OperationDefinition;
   const schema = definition.request as unknown as CatalogueSchema;
@@ -172,13 +174,18 @@ async function answerPlatform(
   if (!parsed.success) return refuse(toPlatformMessage(toFieldIssues(parsed.error, schema, input)));
 
   try {
-    const payload =
+    const owned = caller ? sim.tokens.account(caller)?.parkingIds : undefined;
+    if (owned) refuseOtherAccountsLot(sim, owned, parsed.data as Record<string, unknown>);
+    let payload =
       operationId === "getAccessToken"
         ? sim.tokens.issue(parsed.data as Parameters<typeof sim.tokens.issue>[0], now)
         : (handlers[operationId as CallableOperationId] as Handler<CallableOperationId>)(parsed.data as never, {
             state: sim.state,
             now,
           });
+    if (owned && operationId === "listParkingLots") {
+      payload = (payload as Array<{ value: string }>).filter((lot) => owned.includes(lot.value));
+    }
     answer(
       payload === undefined
         ? { code: 0, msg: SUCCESS_MSG }
@@ -188,6 +195,14 @@ async function answerPlatform(
     if (error instanceof Refusal) return refuse(error.message);
     throw error;
   }
+}
+
+/** An account that owns some lots only: a request naming another lot (or its lane) is refused as an unknown lot. */
+function refuseOtherAccountsLot(sim: Simulator, owned: readonly string[], request: Record<string, unknown>): void {
+  const { parkingId, laneId } = request;
+  if (typeof parkingId === "string" && !owned.includes(parkingId)) throw new Refusal(`车场不存在:${parkingId}`);
+  const lane = typeof laneId === "string" ? sim.state.lane(laneId) : undefined;
+  if (lane && !owned.includes(lane.lot.parkingId)) throw new Refusal(`车道不存在:${laneId}`);
 }
 
 async function answerEbopark(

@@ -14,6 +14,12 @@ const TIMESTAMP_WINDOW_MS = 5 * 60_000;
 export interface Account {
   appKey: string;
   appSecret: string;
+  /**
+   * The lots this account owns (the platform's lots are per account: listParkingLots answers
+   * "the lots of this account"). Omitted: every lot. A call naming another lot is refused as an
+   * unknown lot, as the platform would.
+   */
+  parkingIds?: string[];
 }
 
 export class TokenStore {
@@ -23,6 +29,10 @@ export class TokenStore {
     private readonly accounts: readonly Account[],
     private readonly ttlSeconds: number,
   ) {}
+
+  account(appKey: string): Account | undefined {
+    return this.accounts.find((a) => a.appKey === appKey);
+  }
 
   secretOf(appKey: string): string | undefined {
     return this.accounts.find((a) => a.appKey === appKey)?.appSecret;

@@ -110,7 +110,7 @@ describe("Parkbridge Edge node", () => {
       visitorName: "Wang Wu",
       visitorPhone: "13600136000",
       endsAt: "2026-11-22T10:00:00Z",
-      additionalFields: { reason: "delivery", startsAt: "2026-11-22 09:00" },
+      additionalFields: { reason: "delivery", startsAt: "2026-11-22 09:00", appKey: "second-app-key" },
     });
     const sent = worker.requests[0];
     expect(sent?.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -122,6 +122,7 @@ describe("Parkbridge Edge node", () => {
       endsAt: "2026-11-22 18:00:00",
       startsAt: "2026-11-22 09:00:00",
       reason: "delivery",
+      appKey: "second-app-key",
     });
     expect(output).toEqual([
       { json: expect.objectContaining({ id: "g1", status: "active" }), pairedItem: { item: 0 } },

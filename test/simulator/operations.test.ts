@@ -150,6 +150,35 @@ describe("lots, lanes, space counts, gates", () => {
   });
 });
 
+describe("accounts that own some lots", () => {
+  it("see only their lots, are refused the others' as unknown, and each call is recorded with its account", async () => {
+    const scoped = await start({
+      seed: 7,
+      accounts: [
+        { appKey: "demo-app-key", appSecret: "demo-app-secret", parkingIds: ["park1", "park2"] },
+        { appKey: "second-app-key", appSecret: "second-app-secret", parkingIds: ["park3"] },
+      ],
+    });
+    try {
+      const first = clientFor(scoped);
+      const second = clientFor(scoped, { appKey: "second-app-key", appSecret: "second-app-secret" });
+      expect((await first.listParkingLots()).map((l) => l.value)).toEqual(["park1", "park2"]);
+      expect((await second.listParkingLots()).map((l) => l.value)).toEqual(["park3"]);
+      expect((await refusal(first.getLotStats({ parkingId: "park3" }))).msg).toBe("车场不存在:park3");
+      expect((await refusal(second.addVehicle(newAuthorisation("鲁A54321")))).msg).toBe("车场不存在:park1");
+      expect((await refusal(second.openGate({ laneId: "park1-2" }))).msg).toBe("车道不存在:park1-2");
+      await second.getLotStats({ parkingId: "park3" });
+      const calls = scoped.calls.filter((c) => c.operationId === "getLotStats");
+      expect(calls.map((c) => [c.appKey, c.code])).toEqual([
+        ["demo-app-key", 1],
+        ["second-app-key", 0],
+      ]);
+    } finally {
+      await scoped.close();
+    }
+  });
+});
+
 describe("vehicles in the park, outings, access records", () => {
   it("listInParkVehicles pages through the vehicles inside", async () => {
     const inside = sim.state.inPark("park1");

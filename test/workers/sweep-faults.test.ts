@@ -129,6 +129,7 @@ describe("platform faults", () => {
       platform_end_date: "2026-11-22",
       source: "api",
       source_ref: null,
+      app_key: null,
       status: "active",
       created_at: endsAt - 3_600_000,
     }).run();

@@ -135,6 +135,7 @@ async function makeGrant(spec: GrantSpec, index: number): Promise<Made> {
       platform_end_date: endDate,
       source: "api",
       source_ref: null,
+      app_key: null,
       status: "active",
       created_at: startsAt,
     }),

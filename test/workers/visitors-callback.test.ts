@@ -47,6 +47,7 @@ describe("recordGrantFromVisitorCallback", () => {
         eventId: "evt_1",
         data: booking(plate),
         receivedAt: Date.parse("2026-11-22T05:00:00Z"),
+        appKey: "demo-app-key",
       }),
     );
 
@@ -73,7 +74,12 @@ describe("recordGrantFromVisitorCallback", () => {
   it("records one grant however often the same event is replayed", async () => {
     const plate = nextPlate();
     const statements = () =>
-      recordGrantFromVisitorCallback(env.DB, { eventId: "evt_2", data: booking(plate), receivedAt: Date.now() });
+      recordGrantFromVisitorCallback(env.DB, {
+        eventId: "evt_2",
+        data: booking(plate),
+        receivedAt: Date.now(),
+        appKey: "demo-app-key",
+      });
     await env.DB.batch(statements());
     await env.DB.batch(statements());
     const { results } = await env.DB.prepare("SELECT id FROM visitor_grants WHERE vehicle_code = ?").bind(plate).all();
@@ -84,13 +90,19 @@ describe("recordGrantFromVisitorCallback", () => {
   it("keeps the plate's open grant, noting the ignored booking on its trail (and does not fail the batch)", async () => {
     const plate = nextPlate();
     await env.DB.batch(
-      recordGrantFromVisitorCallback(env.DB, { eventId: "evt_3", data: booking(plate), receivedAt: Date.now() }),
+      recordGrantFromVisitorCallback(env.DB, {
+        eventId: "evt_3",
+        data: booking(plate),
+        receivedAt: Date.now(),
+        appKey: "demo-app-key",
+      }),
     );
     const results = await env.DB.batch(
       recordGrantFromVisitorCallback(env.DB, {
         eventId: "evt_4",
         data: booking(plate, { endTime: "2026-11-30" }),
         receivedAt: Date.now(),
+        appKey: "demo-app-key",
       }),
     );
     expect(results.every((r) => r.success)).toBe(true);
@@ -105,7 +117,12 @@ describe("a booking's grant expires through the sweep", () => {
   it("is untouched until 23:59:59 UTC+8 of its last day, then revokes the booking's authorisation", async () => {
     const plate = nextPlate();
     await env.DB.batch(
-      recordGrantFromVisitorCallback(env.DB, { eventId: "evt_5", data: booking(plate), receivedAt: Date.now() }),
+      recordGrantFromVisitorCallback(env.DB, {
+        eventId: "evt_5",
+        data: booking(plate),
+        receivedAt: Date.now(),
+        appKey: "demo-app-key",
+      }),
     );
     // The lot also authorised the visitor's plate as a free vehicle for those days.
     await putAuthorisation("park2", plate, {
@@ -128,7 +145,12 @@ describe("a booking's grant expires through the sweep", () => {
   it("closes without deleting when the platform holds no authorisation for the booking", async () => {
     const plate = nextPlate();
     await env.DB.batch(
-      recordGrantFromVisitorCallback(env.DB, { eventId: "evt_6", data: booking(plate), receivedAt: Date.now() }),
+      recordGrantFromVisitorCallback(env.DB, {
+        eventId: "evt_6",
+        data: booking(plate),
+        receivedAt: Date.now(),
+        appKey: "demo-app-key",
+      }),
     );
     await runVisitorSweep(workerEnv, { now: Date.parse("2026-11-25T16:00:00Z") });
     const grant = await getGrant(env.DB, grantIdForEvent("evt_6"));

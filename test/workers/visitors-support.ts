@@ -35,6 +35,8 @@ export interface SimCall {
   at: number;
   code: number;
   msg?: string;
+  /** The account whose token the call carried. */
+  appKey?: string;
 }
 
 export async function authorisationOf(parkingId: string, plate: string): Promise<SimAuthorisation | undefined> {

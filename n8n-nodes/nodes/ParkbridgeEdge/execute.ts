@@ -48,6 +48,7 @@ export async function runEdgeOperation(
       if (extra.startsAt) body.startsAt = localTime(context, itemIndex, "Starts At", extra.startsAt);
       if (extra.reason) body.reason = String(extra.reason);
       if (extra.laneNos) body.laneNos = String(extra.laneNos);
+      if (extra.appKey) body.appKey = String(extra.appKey);
       return (await edgeRequest(context, {
         method: "POST",
         path: "/api/visitor-grants",

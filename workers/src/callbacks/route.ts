@@ -180,7 +180,12 @@ callbackRoutes.post("/callbacks", async (c) => {
       // A visitor booking made on the platform becomes a visitor grant, atomically with its event.
       extra:
         event.event === "visitorRegistered"
-          ? recordGrantFromVisitorCallback(c.env.DB, { eventId, data: event.data, receivedAt: receivedAt.getTime() })
+          ? recordGrantFromVisitorCallback(c.env.DB, {
+              eventId,
+              data: event.data,
+              receivedAt: receivedAt.getTime(),
+              appKey: verified.appKey,
+            })
           : undefined,
     };
     // Statements with a guard (extra) abort their whole transaction when the callback is not

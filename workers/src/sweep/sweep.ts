@@ -4,6 +4,7 @@
  * 2. ends `active` grants whose end has passed: deletes the platform's authorisation if it is
  *    still the grant's (`expired`), leaves it alone if the plate was given other access since
  *    (`superseded`), and records every step in `grant_audit`.
+ * Each grant is worked with its own platform account (a lot belongs to one account).
  * Overlapping runs never work on the same grant (a lease taken by one conditional UPDATE);
  * a run spends at most SWEEP_MAX_PLATFORM_CALLS platform requests and leaves the rest to the
  * next run; failures back off across runs and end `failed` after SWEEP_MAX_ATTEMPTS.
@@ -11,14 +12,14 @@
  * a grant ending 23:59 UTC+8 is due from 15:59 UTC, with no zone arithmetic here.
  */
 
-import { formatPlatformTime } from "@parkbridge/shared";
+import { formatPlatformTime, type PlatformClient } from "@parkbridge/shared";
 import type { Env } from "../env.js";
 import { readVisitorConfig } from "../visitors/config.js";
 import type { GrantRow, GrantStatus } from "../visitors/grant.js";
 import { judgeOwnership } from "../visitors/ownership.js";
-import { visitorPlatformClient } from "../visitors/platform-client.js";
+import { PlatformAccounts } from "../visitors/platform-client.js";
 import { claimLease, dueGrants, releaseLease, stalePendingGrants, transition } from "../visitors/repository.js";
-import { describeFailure, LotAuthorisations, revokeIfOwned } from "../visitors/revocation.js";
+import { describeFailure, type LotAuthorisations, revokeIfOwned } from "../visitors/revocation.js";
 import { CallBudget, isBudgetExhausted } from "./budget.js";
 
 /** How long a run holds a grant it works on; a run that dies releases it by this expiring. */
@@ -67,8 +68,7 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
   const actor = `sweep:${runId}`;
   const budget = new CallBudget(config.sweepMaxPlatformCalls, options.fetch);
   // One in-run retry for reads; everything else is retried by the next runs, with backoff.
-  const client = visitorPlatformClient(env, { fetch: budget.fetch, retries: 1 });
-  const lots = new LotAuthorisations(client);
+  const accounts = new PlatformAccounts(env, { fetch: budget.fetch, retries: 1 });
   const report: SweepReport = {
     runId,
     now: new Date(now).toISOString(),
@@ -98,11 +98,14 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
   ];
 
   for (const item of work) {
-    // The calls this grant needs at least: a token (once per run), its lot's list (once per run), a deletion.
-    const needed =
-      (client.stats.tokenFetches === 0 ? 1 : 0) +
-      (lots.has(item.grant.parking_id) ? 0 : 1) +
-      (item.status === "active" ? 1 : 0);
+    // The calls this grant needs at least: its account's token and its lot's list (each once per
+    // run), a deletion. A grant whose account is gone needs none: it fails below, with the reason.
+    const appKey = item.grant.app_key;
+    const needed = !accounts.has(appKey)
+      ? 0
+      : (accounts.hasToken(appKey) ? 0 : 1) +
+        (accounts.lots(appKey).has(item.grant.parking_id) ? 0 : 1) +
+        (item.status === "active" ? 1 : 0);
     if (budget.remaining < needed || config.sweepMaxD1Queries - d1Used < D1_PER_GRANT) {
       report.budgetExhausted = true;
       break;
@@ -121,8 +124,9 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
       continue;
     }
     try {
+      const lots = accounts.lots(grant.app_key);
       if (item.status === "pending") await settlePending(env.DB, grant, lots, actor, now, report);
-      else await endGrant(env.DB, grant, client, lots, actor, now, report);
+      else await endGrant(env.DB, grant, accounts.client(grant.app_key), lots, actor, now, report);
     } catch (error) {
       if (isBudgetExhausted(error)) {
         await releaseLease(env.DB, grant.id, actor);
@@ -141,7 +145,7 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
 async function endGrant(
   db: D1Database,
   grant: GrantRow,
-  client: ReturnType<typeof visitorPlatformClient>,
+  client: PlatformClient,
   lots: LotAuthorisations,
   actor: string,
   now: number,

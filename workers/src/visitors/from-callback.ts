@@ -19,6 +19,8 @@ export interface VisitorCallbackInput {
   data: VisitorRegisteredEvent["data"];
   /** When the callback was received, epoch ms. */
   receivedAt: number;
+  /** The account that sent the callback: the lot is that account's, so the sweep ends the grant with it. */
+  appKey: string;
 }
 
 /** The grant id a visitor callback event records (deterministic, so it can be looked up from the event). */
@@ -46,6 +48,7 @@ export function recordGrantFromVisitorCallback(db: D1Database, input: VisitorCal
     platform_end_date: endDate,
     source: "callback",
     source_ref: input.eventId,
+    app_key: input.appKey,
     status: "active",
     created_at: receivedAt,
   };

@@ -26,6 +26,8 @@ export interface GrantRow {
   platform_end_date: string;
   source: GrantSource;
   source_ref: string | null;
+  /** The platform account the grant is made with; null: the primary one (grants from before 0004). */
+  app_key: string | null;
   status: GrantStatus;
   closed_reason: string | null;
   attempts: number;
@@ -54,6 +56,8 @@ export interface Grant {
   platformStartDate: string;
   platformEndDate: string;
   source: GrantSource;
+  /** The platform account (appKey) the grant is made with; null: the Worker's primary account. */
+  appKey: string | null;
   status: GrantStatus;
   closedReason: string | null;
   attempts: number;
@@ -81,6 +85,7 @@ export function toGrant(row: GrantRow): Grant {
     platformStartDate: row.platform_start_date,
     platformEndDate: row.platform_end_date,
     source: row.source,
+    appKey: row.app_key,
     status: row.status,
     closedReason: row.closed_reason,
     attempts: row.attempts,

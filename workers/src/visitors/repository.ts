@@ -96,8 +96,8 @@ export function insertGrant(db: D1Database, grant: NewGrant, orIgnore = false): 
       `INSERT ${orIgnore ? "OR IGNORE " : ""}INTO visitor_grants (
          id, parking_id, vehicle_code, visitor_name, visitor_phone, reason, lane_nos,
          starts_at, ends_at, starts_at_local, ends_at_local, platform_start_date, platform_end_date,
-         source, source_ref, status, attempts, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 0, ?17, ?17)`,
+         source, source_ref, status, app_key, attempts, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, 0, ?17, ?17)`,
     )
     .bind(
       grant.id,
@@ -117,6 +117,7 @@ export function insertGrant(db: D1Database, grant: NewGrant, orIgnore = false): 
       grant.source_ref,
       grant.status,
       grant.created_at,
+      grant.app_key,
     );
 }
 

@@ -45,6 +45,14 @@ const CreateGrantBody = z
     endsAt: instantInput(
       "When access ends: ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8 (a bare date: 23:59:59 that day).",
     ),
+    appKey: nonEmpty("appKey")
+      .optional()
+      .openapi({
+        description:
+          "The platform account (appKey) that owns the lot, one of this Worker's accounts. Default: the account whose " +
+          "callbacks report the lot, else the primary account (PLATFORM_APP_KEY). The grant is changed and ended with it.",
+        example: "demo-app-key",
+      }),
   })
   .openapi("CreateVisitorGrant");
 
@@ -68,6 +76,10 @@ const GrantSchema = z
     platformStartDate: z.string().openapi({ description: "First day of the platform's authorisation (UTC+8)." }),
     platformEndDate: z.string().openapi({ description: "Last day of the platform's authorisation (UTC+8)." }),
     source: z.enum(grantSources),
+    appKey: z
+      .string()
+      .nullable()
+      .openapi({ description: "The platform account the grant is made with; null: the primary account." }),
     status: z.enum(grantStatuses),
     closedReason: z.string().nullable(),
     attempts: z.number().int(),
@@ -107,7 +119,10 @@ const errors = {
   400: json(ErrorSchema, "Bad input: the field and the reason."),
   401: json(ErrorSchema, "Missing or wrong bearer token."),
   404: json(ErrorSchema, "No such grant."),
-  409: json(ErrorSchema, "The grant's state does not allow it."),
+  409: json(
+    ErrorSchema,
+    "The grant's state does not allow it, or its platform account is no longer configured (account_not_configured).",
+  ),
   502: json(ErrorSchema, "The platform refused (platformMsg is its own message) or could not be reached."),
   503: json(ErrorSchema, "Storage unavailable."),
 };

@@ -6,7 +6,6 @@
 import {
   formatPlatformTime,
   type OperationInput,
-  type PlatformClient,
   PlatformError,
   TransportError,
   ValidationError,
@@ -17,7 +16,7 @@ import { type GrantRow, platformRemark } from "./grant.js";
 import { ApiError } from "./http-error.js";
 import { parseInstant } from "./instant.js";
 import { judgeOwnership } from "./ownership.js";
-import { visitorPlatformClient } from "./platform-client.js";
+import { PlatformAccounts, UnknownAccountError } from "./platform-client.js";
 import {
   audit,
   claimLease,
@@ -28,7 +27,7 @@ import {
   releaseLease,
   transition,
 } from "./repository.js";
-import { describeFailure, LotAuthorisations, revokeIfOwned } from "./revocation.js";
+import { describeFailure, revokeIfOwned } from "./revocation.js";
 
 /** How long the API holds a grant while it changes it on the platform (the sweep waits meanwhile). */
 const API_LEASE_MS = 2 * 60_000;
@@ -43,6 +42,8 @@ export interface CreateGrantInput {
   laneNos?: string | undefined;
   startsAt?: string | undefined;
   endsAt: string;
+  /** The platform account to authorise with; default: the account whose callbacks report the lot, else the primary one. */
+  appKey?: string | undefined;
 }
 
 /** The platform's field names, as the API calls them (so a refusal names the field the caller sent). */
@@ -102,7 +103,7 @@ export class GrantService {
   constructor(
     private readonly env: Env,
     private readonly now: () => number = Date.now,
-    private readonly client: PlatformClient = visitorPlatformClient(env),
+    private readonly accounts: PlatformAccounts = new PlatformAccounts(env),
   ) {}
 
   private get db() {
@@ -127,6 +128,7 @@ export class GrantService {
     if (endsAt <= startsAt)
       throw new ApiError(400, "invalid_input", "endsAt must be after startsAt", { field: "endsAt" });
 
+    const appKey = await this.accountFor(input);
     const grant: NewGrant = {
       id: newGrantId(),
       parking_id: input.parkingId,
@@ -143,6 +145,7 @@ export class GrantService {
       platform_end_date: platformEndDate(endsAt),
       source: "api",
       source_ref: null,
+      app_key: appKey,
       status: "pending",
       created_at: now,
     };
@@ -180,7 +183,7 @@ export class GrantService {
     }
 
     try {
-      await this.client.addVehicle(request);
+      await this.accounts.client(appKey).addVehicle(request);
     } catch (error) {
       const unknownOutcome = error instanceof TransportError && error.operationId === "addVehicle";
       const message = describeFailure(error);
@@ -233,11 +236,12 @@ export class GrantService {
       throw new ApiError(400, "invalid_input", "endsAt must be after the grant's startsAt", { field: "endsAt" });
     }
     const endDate = platformEndDate(endsAt);
+    this.requireAccount(grant);
     const owner = `api:${crypto.randomUUID()}`;
     const leased = await this.lease(grant, owner, now);
     try {
       if (endDate !== leased.platform_end_date) {
-        const lots = new LotAuthorisations(this.client);
+        const lots = this.accounts.lots(leased.app_key);
         const ownership = judgeOwnership(leased, (await lots.get(leased.parking_id)).get(leased.vehicle_code));
         if (ownership.kind !== "owned") {
           throw new ApiError(
@@ -250,7 +254,7 @@ export class GrantService {
           );
         }
         try {
-          await this.client.updateVehicle(authorisationRequest(leased, endDate));
+          await this.accounts.client(leased.app_key).updateVehicle(authorisationRequest(leased, endDate));
         } catch (error) {
           if (error instanceof ValidationError) throw validationToApiError(error);
           throw platformFailure(error, "change the authorisation", id);
@@ -286,12 +290,13 @@ export class GrantService {
     if (grant.status !== "active") {
       throw new ApiError(409, "not_active", `Grant ${id} is ${grant.status}; only an active grant can be revoked`);
     }
+    this.requireAccount(grant);
     const owner = `api:${crypto.randomUUID()}`;
     const leased = await this.lease(grant, owner, now);
     try {
       let outcome: Awaited<ReturnType<typeof revokeIfOwned>>;
       try {
-        outcome = await revokeIfOwned(this.client, new LotAuthorisations(this.client), leased);
+        outcome = await revokeIfOwned(this.accounts.client(leased.app_key), this.accounts.lots(leased.app_key), leased);
       } catch (error) {
         throw platformFailure(error, "revoke the authorisation", id);
       }
@@ -317,6 +322,40 @@ export class GrantService {
       await releaseLease(this.db, id, owner);
     }
     return this.get(id);
+  }
+
+  /**
+   * The account a new grant is made with: the one asked for (it must be configured), else the
+   * account whose callbacks report the lot (a lot belongs to one account), else the primary one.
+   */
+  private async accountFor(input: CreateGrantInput): Promise<string> {
+    if (input.appKey !== undefined) {
+      if (this.accounts.has(input.appKey)) return input.appKey;
+      throw new ApiError(
+        400,
+        "invalid_input",
+        "appKey is not one of this Worker's platform accounts (PLATFORM_APP_KEY or PLATFORM_ACCOUNTS)",
+        { field: "appKey" },
+      );
+    }
+    const lot = await this.db
+      .prepare("SELECT app_key FROM lot_state WHERE parking_id = ?1")
+      .bind(input.parkingId)
+      .first<{ app_key: string }>();
+    return lot && this.accounts.has(lot.app_key) ? lot.app_key : this.accounts.keyOf(null);
+  }
+
+  /** A grant whose account's secret was removed cannot be changed on the platform: say so, before touching it. */
+  private requireAccount(grant: GrantRow): void {
+    if (this.accounts.has(grant.app_key)) return;
+    throw new ApiError(
+      409,
+      "account_not_configured",
+      new UnknownAccountError(this.accounts.keyOf(grant.app_key)).message,
+      {
+        grantId: grant.id,
+      },
+    );
   }
 
   private async lease(grant: GrantRow, owner: string, now: number): Promise<GrantRow> {

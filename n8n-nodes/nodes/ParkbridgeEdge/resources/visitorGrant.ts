@@ -94,6 +94,15 @@ export const visitorGrantDescription: INodeProperties[] = [
         description: "Lane numbers the visitor may use, comma-separated; empty for all",
       },
       {
+        displayName: "Platform Account (App Key)",
+        name: "appKey",
+        type: "string",
+        default: "",
+        placeholder: "e.g. demo-app-key",
+        description:
+          "The platform account that owns the lot, when the edge serves several. Empty: the account whose events report the lot, else the edge’s primary account.",
+      },
+      {
         displayName: "Reason",
         name: "reason",
         type: "string",
