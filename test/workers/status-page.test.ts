@@ -107,3 +107,27 @@ describe("the status page session", () => {
     expect(response.headers.get("set-cookie")).toMatch(/parkbridge_status=;.*Max-Age=0/);
   });
 });
+
+describe("login attempts", () => {
+  const attempt = (client: string, token: string) =>
+    call("https://edge.test/login", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "sec-fetch-site": "same-origin",
+        "cf-connecting-ip": client,
+      },
+      body: new URLSearchParams({ token }),
+    });
+
+  it("are limited per address, right or wrong: the 11th in a minute is refused 429, other addresses are not", async () => {
+    const guesser = "203.0.113.7";
+    for (let i = 0; i < 10; i++) expect((await attempt(guesser, `guess-${i}`)).status).toBe(401);
+    const refused = await attempt(guesser, env.ADMIN_TOKEN);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect(refused.headers.get("set-cookie")).toBeNull();
+    expect(await refused.text()).toContain("Too many login attempts");
+    expect((await attempt("198.51.100.20", env.ADMIN_TOKEN)).status).toBe(303);
+  });
+});

@@ -13,6 +13,8 @@ export interface Env {
   PLATFORM_ACCOUNTS?: string;
   /** Bearer token of every /api/* route (secret). */
   ADMIN_TOKEN: string;
+  /** Status-page login attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */
+  LOGIN_LIMITER?: RateLimit;
   CALLBACK_WINDOW_SECONDS?: string;
   /** Per-request timeout of platform calls, ms (default 10000). */
   PLATFORM_TIMEOUT_MS?: string;

@@ -16,8 +16,26 @@ type StatusContext = Context<{ Bindings: Env }>;
 
 export const statusRoutes = new Hono<{ Bindings: Env }>();
 
-async function page(c: StatusContext, content: Html, status: 200 | 401 | 503 = 200) {
-  return c.html(await content, status, pageHeaders);
+async function page(c: StatusContext, content: Html, status: 200 | 401 | 429 | 503 = 200, headers = pageHeaders) {
+  return c.html(await content, status, headers);
+}
+
+/**
+ * Whether this login attempt is within the client's budget (LOGIN_LIMITER, wrangler.toml). Every
+ * attempt counts, right or wrong: counting only failures would never stop a guess that succeeds.
+ * Cloudflare sets CF-Connecting-IP on every request that reaches a deployed Worker; a request
+ * without it (a test calling the handler directly) is not limited.
+ */
+async function withinLoginBudget(c: StatusContext): Promise<boolean> {
+  const client = c.req.header("cf-connecting-ip");
+  if (!c.env.LOGIN_LIMITER || !client) return true;
+  try {
+    return (await c.env.LOGIN_LIMITER.limit({ key: `login:${client}` })).success;
+  } catch (error) {
+    // The limiter is a safeguard, not a gate: if it fails, the token check still stands.
+    console.error("status page: the login rate limiter failed", String(error));
+    return true;
+  }
 }
 
 const isHttps = (c: StatusContext) => new URL(c.req.url).protocol === "https:";
@@ -77,6 +95,14 @@ statusRoutes.post("/login", async (c) => {
   const adminToken = c.env.ADMIN_TOKEN ?? "";
   if (!adminToken) {
     return page(c, loginPage({ error: "ADMIN_TOKEN is not configured on this Worker, so nobody can log in." }), 503);
+  }
+  if (!(await withinLoginBudget(c))) {
+    return page(
+      c,
+      loginPage({ error: "Too many login attempts from your address. Wait a minute, then try again." }),
+      429,
+      { ...pageHeaders, "retry-after": "60" },
+    );
   }
   const form = await c.req.parseBody();
   const submitted = typeof form.token === "string" ? form.token : "";
