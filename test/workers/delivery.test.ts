@@ -12,6 +12,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { COMMITTED_OUTCOME_SQL } from "../../workers/src/callbacks/store.js";
 import { RECONCILE_GRACE_MS, reconcileDeliveries } from "../../workers/src/delivery/reconcile.js";
 import type { Env } from "../../workers/src/env.js";
 import worker from "../../workers/src/index.js";
@@ -25,7 +26,7 @@ import {
   sinkRequests,
   subscribe,
 } from "./delivery-support.js";
-import { api, apiJson, cameraStatus, sendCallback, uniqueLot, vehicleAccess } from "./ingest-support.js";
+import { api, apiJson, cameraStatus, sendCallback, signedHeaders, uniqueLot, vehicleAccess } from "./ingest-support.js";
 
 const workerEnv = env as unknown as Env;
 const bodyOf = (request: SinkRequest) =>
@@ -240,6 +241,55 @@ describe("recovery", () => {
     await waitOnExecutionContext(ctx);
     await eventually(async () => expect(await deliveriesOf(subscription.id, "delivered")).toHaveLength(1));
     expect((await sinkRequests(name)).map((r) => bodyOf(r).eventId)).toEqual([event?.id]);
+  });
+
+  it("a callback whose D1 answer is lost after the commit is answered 200, stored once, and delivered at once", async () => {
+    const parkingId = uniqueLot("lost-answer");
+    const name = hookName("lost-answer");
+    const subscription = await subscribe(name, { parkingId });
+    // D1 whose next batch commits, then reports "Network connection lost." (its answer lost).
+    let lose = 1;
+    const db = new Proxy(workerEnv.DB, {
+      get(target, property) {
+        if (property === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            const results = await target.batch(statements);
+            if (lose-- > 0) throw new Error("D1_ERROR: Network connection lost.");
+            return results;
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request("http://worker/callbacks", {
+        method: "POST",
+        headers: signedHeaders(),
+        body: JSON.stringify(vehicleAccess({ parkingId })),
+      }),
+      { ...workerEnv, DB: db },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(200);
+    expect(lose).toBe(0); // the one lost answer happened
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE parking_id = ?")
+      .bind(parkingId)
+      .first<{ n: number }>();
+    expect(stored?.n).toBe(1);
+    // No cron runs here: only an immediate send can deliver it.
+    await eventually(async () => expect(await deliveriesOf(subscription.id, "delivered")).toHaveLength(1), 10_000);
+  });
+
+  it("finds a committed callback's outbox rows through the (subscription_id, event_id) index, not a scan", async () => {
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${COMMITTED_OUTCOME_SQL}`)
+      .bind("evt_x")
+      .all<{ detail: string }>();
+    const details = plan.results.map((r) => r.detail);
+    expect(details.some((d) => /SEARCH dl USING INDEX .*\(subscription_id=\? AND event_id=\?\)/.test(d))).toBe(true);
+    expect(details.filter((d) => /SCAN dl\b/.test(d))).toEqual([]);
   });
 
   it("overlapping cron runs claim a lost row once, and it is not due again until a grace period later", async () => {

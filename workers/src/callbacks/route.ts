@@ -21,7 +21,14 @@ import {
   PLATFORM_OK,
 } from "./answers.js";
 import { refreshLane, refreshLot } from "./live-state.js";
-import { isStored, planStore, type StoreInput, type StoreOutcome, type StorePlan, storeCallbacks } from "./store.js";
+import {
+  committedOutcome,
+  planStore,
+  type StoreInput,
+  type StoreOutcome,
+  type StorePlan,
+  storeCallbacks,
+} from "./store.js";
 
 /** Larger bodies are not callbacks (the biggest seed example is under 1 KB). */
 export const MAX_CALLBACK_BYTES = 64 * 1024;
@@ -61,15 +68,15 @@ export const ingestStats = () => ({ ...ingestGroup.stats });
 /**
  * Stores a callback alone, retrying transient errors. Before a retry (or when a group it was in
  * failed) it asks whether this very event is stored: a transient error can arrive after the
- * batch committed, and then the callback is answered as stored (the cron reconciliation sends
- * its deliveries), so a committed callback is never answered 503 nor run twice.
+ * batch committed, and then the callback is answered as stored, with its deliveries sent at
+ * once, so a committed callback is never answered 503 nor run twice.
  */
 function storeAlone(db: D1Database, input: StoreInput, checkFirst: boolean): Promise<StoreOutcome> {
-  return withD1Retry(async (attempt) =>
-    (attempt > 1 || checkFirst) && (await isStored(db, input.eventId))
-      ? { kind: "duplicate" as const, eventId: input.eventId }
-      : ((await storeCallbacks(db, [planStore(input)]))[0] as StoreOutcome),
-  );
+  const plan = planStore(input);
+  return withD1Retry(async (attempt) => {
+    const committed = attempt > 1 || checkFirst ? await committedOutcome(db, plan) : null;
+    return committed ?? ((await storeCallbacks(db, [plan]))[0] as StoreOutcome);
+  });
 }
 
 const CallbackBodySchema = z
