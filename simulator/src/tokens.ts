@@ -35,7 +35,7 @@ export class TokenStore {
   }
 
   secretOf(appKey: string): string | undefined {
-    return this.accounts.find((a) => a.appKey === appKey)?.appSecret;
+    return this.account(appKey)?.appSecret;
   }
 
   /** getAccessToken: checks appKey, sign and timestamp, then issues a token. */

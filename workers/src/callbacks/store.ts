@@ -308,15 +308,6 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
   );
 }
 
-/** Whether the callback stored under this event id is in D1 (one primary-key read). */
-/**
- * The outcome of a batch whose answer was lost: if this callback's own event id is in D1, the
- * batch committed, and it is "stored" (not a duplicate: nobody else can have written that id),
- * with the outbox rows it wrote, so its deliveries are sent now rather than by the cron's
- * reconciliation minutes later. Whether the lot or lane changed is not known any more: both are
- * refreshed from D1 if the callback carries them (newest wins there, so a refresh is harmless).
- * Null when the batch did not commit.
- */
 export const COMMITTED_OUTCOME_SQL =
   // deliveries has no index on event_id alone (one would cost a row write per delivery): reach
   // them through the few subscriptions (CROSS JOIN fixes that order in SQLite), each lookup on
@@ -326,6 +317,14 @@ export const COMMITTED_OUTCOME_SQL =
               ON dl.subscription_id = s.id AND dl.event_id = ?1) o
    WHERE r.id = ?1 ORDER BY o.id`;
 
+/**
+ * The outcome of a batch whose answer was lost: if this callback's own event id is in D1, the
+ * batch committed, and it is "stored" (not a duplicate: nobody else can have written that id),
+ * with the outbox rows it wrote, so its deliveries are sent now rather than by the cron's
+ * reconciliation minutes later. Whether the lot or lane changed is not known any more: both are
+ * refreshed from D1 if the callback carries them (newest wins there, so a refresh is harmless).
+ * Null when the batch did not commit.
+ */
 export async function committedOutcome(db: D1Database, plan: StorePlan): Promise<StoreOutcome | null> {
   const eventId = plan.row.id;
   const { results } = await db.prepare(COMMITTED_OUTCOME_SQL).bind(eventId).all<{ id: string | null }>();
