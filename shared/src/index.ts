@@ -29,6 +29,17 @@ export {
 export { type EboparkOperationId, eboparkOperations, eboparkPartnerOperationIds } from "./ebopark/catalogue.js";
 export { createEboparkClient, type EboparkClient, type EboparkClientOptions } from "./ebopark/client.js";
 export { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./ebopark/sign.js";
+// The edge API's requests, and its deliveries' signatures (Standard Webhooks)
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  newWebhookSecret,
+  type ReceivedWebhookHeaders,
+  signWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookCheck,
+  webhookHeaders,
+} from "./edge/standard-webhooks.js";
 // Clients and verification
 export {
   createPlatformClient,
