@@ -31,6 +31,29 @@ export { createEboparkClient, type EboparkClient, type EboparkClientOptions } fr
 export { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./ebopark/sign.js";
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
+  type CreateGrantInput,
+  changeGrantBody,
+  createGrantBody,
+  type EdgeFieldMeta,
+  type EventsQuery,
+  edgeFieldMeta,
+  edgeFields,
+  eventIdSchema,
+  eventOptions,
+  eventsQuery,
+  type GrantSource,
+  type GrantStatus,
+  grantIdParams,
+  grantSources,
+  grantStatuses,
+  instant,
+  lanesQuery,
+  limitSchema,
+  listGrantsQuery,
+  lotParams,
+  MAX_EDGE_PAGE_SIZE,
+} from "./edge/requests.js";
+export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   newWebhookSecret,
   type ReceivedWebhookHeaders,
