@@ -246,6 +246,16 @@ const isEmpty = (value: unknown) =>
 
 const BARE_DATE = /^\d{4}-\d{1,2}-\d{1,2}$/;
 
+const INVALID_JSON = Symbol("invalid JSON");
+
+function parseJson(text: string): unknown {
+  try {
+    return jsonParse(text);
+  } catch {
+    return INVALID_JSON;
+  }
+}
+
 function convertTime(value: unknown, time: TimeConversion): string {
   if (time.format === "instant") return parsePlatformTime(toPlatformTime(value, "second")).toISOString();
   if (time.bareDates === "keep" && typeof value === "string" && BARE_DATE.test(value.trim())) return value.trim();
@@ -273,12 +283,12 @@ function convert(field: CatalogueField, raw: unknown): unknown {
     case "boolean":
       return value === "true" ? true : value === "false" ? false : value;
     case "stringList": {
-      if (typeof value === "string" && value.trim().startsWith("[")) return jsonParse(value);
+      if (typeof value === "string" && value.trim().startsWith("[")) return parseJson(value);
       const parts = Array.isArray(value) ? value : String(value ?? "").split(",");
       return parts.map((part) => String(part).trim()).filter(Boolean);
     }
     case "json":
-      return typeof value === "string" ? jsonParse(value) : value;
+      return typeof value === "string" ? parseJson(value) : value;
   }
 }
 
@@ -298,12 +308,17 @@ export function readFields(
         ? collection[field.parameter]
         : context.getNodeParameter(field.parameter, itemIndex, undefined, { extractValue: true });
     if (field.optional && isEmpty(locatorValue(raw))) continue;
+    const fail = (reason: string) =>
+      new NodeOperationError(context.getNode(), `${field.title} (${field.name}) ${reason}`, { itemIndex });
+    let value: unknown;
     try {
-      input[field.name] = convert(field, raw) as IDataObject[string];
+      value = convert(field, raw);
     } catch (error) {
-      const reason = error instanceof RangeError ? error.message : "must be valid JSON";
-      throw new NodeOperationError(context.getNode(), `${field.title} (${field.name}) ${reason}`, { itemIndex });
+      // toPlatformTime says what a date-time must look like.
+      throw fail((error as Error).message);
     }
+    if (value === INVALID_JSON) throw fail("must be valid JSON");
+    input[field.name] = value as IDataObject[string];
   }
   return input;
 }
