@@ -125,6 +125,16 @@ describe("every catalogue field is a parameter of its operation", () => {
   });
 });
 
+const baseVehicle = {
+  parkingId: { __rl: true, mode: "list", value: "park1" },
+  vehicleCode: "鲁A12345",
+  vehicleType: "2",
+  userName: "Li Lei",
+  userPhoneNumber: "13800138000",
+  startTime: "2026-11-22",
+  endTime: "2026-11-30",
+};
+
 describe("each kind of field reads back what the catalogue accepts", () => {
   const platform = new ParkingOpenPlatform();
   const ebopark = new Ebopark();
@@ -133,13 +143,11 @@ describe("each kind of field reads back what the catalogue accepts", () => {
 
   it("text is trimmed; a number from an expression becomes text; a multi-select's list is joined", () => {
     const input = read(platform, addVehicle, {
+      ...baseVehicle,
       parkingId: { __rl: true, mode: "id", value: " park1 " },
       vehicleCode: " 鲁A12345 ",
-      vehicleType: "2",
-      userName: "Li Lei",
       userPhoneNumber: 13800138000,
       startTime: "2026-11-21T20:30:00Z",
-      endTime: "2026-11-30",
       additionalFields: { laneNos: ["1", "2"], lotNum: "2", remark: "" },
     });
     expect(input).toEqual({
@@ -231,13 +239,3 @@ describe("each kind of field reads back what the catalogue accepts", () => {
     expect(listGrantsQuery.safeParse(grants).success).toBe(true);
   });
 });
-
-const baseVehicle = {
-  parkingId: { __rl: true, mode: "list", value: "park1" },
-  vehicleCode: "鲁A12345",
-  vehicleType: "2",
-  userName: "Li Lei",
-  userPhoneNumber: "13800138000",
-  startTime: "2026-11-22",
-  endTime: "2026-11-30",
-};

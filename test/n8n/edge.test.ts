@@ -142,15 +142,20 @@ const run = (parameters: Record<string, ParameterValue>, continueOnFail = false,
     continueOnFail,
   });
 
+/** A grant's required parameters. */
+const grantParameters = {
+  resource: "visitorGrant",
+  operation: "grant",
+  parkingId: "park1",
+  vehicleCode: "鲁A12345",
+  visitorName: "Wang Wu",
+  visitorPhone: "13600136000",
+};
+
 describe("Parkbridge Edge node", () => {
   it("grants a visitor access until a time, sending the lot's local time (UTC+8)", async () => {
     const { output } = await run({
-      resource: "visitorGrant",
-      operation: "grant",
-      parkingId: "park1",
-      vehicleCode: "鲁A12345",
-      visitorName: "Wang Wu",
-      visitorPhone: "13600136000",
+      ...grantParameters,
       endsAt: "2026-11-22T10:00:00Z",
       additionalFields: { reason: "delivery", startsAt: "2026-11-22 09:00", appKey: "second-app-key" },
     });
@@ -172,29 +177,14 @@ describe("Parkbridge Edge node", () => {
   });
 
   it("grants until a bare date as given (the Worker ends it at 23:59:59 that day) and joins chosen lanes", async () => {
-    await run({
-      resource: "visitorGrant",
-      operation: "grant",
-      parkingId: "park1",
-      vehicleCode: "鲁A12345",
-      visitorName: "Wang Wu",
-      visitorPhone: "13600136000",
-      endsAt: "2026-11-30",
-      additionalFields: { laneNos: ["1", "3"] },
-    });
+    await run({ ...grantParameters, endsAt: "2026-11-30", additionalFields: { laneNos: ["1", "3"] } });
     expect(JSON.parse(worker.requests[0]?.body ?? "{}")).toMatchObject({ endsAt: "2026-11-30", laneNos: "1,3" });
   });
 
   it("the Worker's refusal of a bad field reaches the user with the field", async () => {
-    const failure = (await run({
-      resource: "visitorGrant",
-      operation: "grant",
-      parkingId: "park1",
-      vehicleCode: "NOT-A-PLATE",
-      visitorName: "Wang Wu",
-      visitorPhone: "13600136000",
-      endsAt: "2026-11-30",
-    }).catch((error: unknown) => error)) as Error & { description?: string };
+    const failure = (await run({ ...grantParameters, vehicleCode: "NOT-A-PLATE", endsAt: "2026-11-30" }).catch(
+      (error: unknown) => error,
+    )) as Error & { description?: string };
     expect(failure.name).toBe("NodeApiError");
     expect(failure.message).toMatch(/refused POST \/api\/visitor-grants: vehicleCode must be a Chinese licence plate/);
     expect(failure.description).toContain("Field: vehicleCode");
