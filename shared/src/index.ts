@@ -31,13 +31,11 @@ export { createEboparkClient, type EboparkClient, type EboparkClientOptions } fr
 export { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./ebopark/sign.js";
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
-  type CreateGrantInput,
   changeGrantBody,
   createGrantBody,
   type EdgeFieldMeta,
   type EventsQuery,
   edgeFieldMeta,
-  edgeFields,
   eventIdSchema,
   eventOptions,
   eventsQuery,
@@ -46,7 +44,6 @@ export {
   grantIdParams,
   grantSources,
   grantStatuses,
-  instant,
   lanesQuery,
   limitSchema,
   listGrantsQuery,

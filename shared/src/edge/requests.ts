@@ -1,7 +1,7 @@
 /**
  * The requests the edge Worker's API takes, once: the Worker validates with these schemas (and
- * names them for its OpenAPI document with `.openapi()`), and the Parkbridge Edge n8n node
- * generates its fields from them. Plain zod, so both can read them: `.meta()` holds what the
+ * names them for its OpenAPI document, workers/src/lib/openapi-app.ts `named()`), and the
+ * Parkbridge Edge n8n node generates its fields from them. Plain zod, so both can read them: `.meta()` holds what the
  * OpenAPI document shows (description, example); `edgeFields` holds what the node adds (its
  * labels, how it sends a date-time, names for coded values).
  */
@@ -67,7 +67,7 @@ export const eventOptions = callbackEventIds.map((id) => ({
 export const eventIdSchema = z.enum(callbackEventIds as [string, ...string[]]);
 
 /** An ISO 8601 instant with a zone (Z or offset), normalised to UTC. */
-export const instant = (what: string) =>
+const instant = (what: string) =>
   z
     .string()
     .refine((v) => /[Zz]|[+-]\d{2}:?\d{2}$/.test(v) && Number.isFinite(Date.parse(v)), {
@@ -150,7 +150,6 @@ export const createGrantBody = z.strictObject({
       example: "demo-app-key",
     }),
 });
-export type CreateGrantInput = z.output<typeof createGrantBody>;
 
 export const changeGrantBody = z.strictObject({
   endsAt: grantTime("Ends At", "The new end (earlier or later), as for creation."),
