@@ -32,7 +32,11 @@ export { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./ebopark/s
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
   changeGrantBody,
+  claimDeliveryBody,
+  confirmClaimBody,
   createGrantBody,
+  DELIVERY_CLAIM_LEASE_SECONDS,
+  deliveryIdParams,
   type EdgeFieldMeta,
   type EventsQuery,
   edgeFieldMeta,
@@ -109,6 +113,13 @@ export {
   type ResourceId,
   resources,
 } from "./platform/operations.js";
+export {
+  normalisePlateInput,
+  type PlateReading,
+  plateFilterSchema,
+  plateInputSchema,
+  readPlateInput,
+} from "./platform/plate-input.js";
 export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
 // Utilities shared by every part

@@ -25,6 +25,10 @@ export const DeliverySchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     deliveredAt: z.string().nullable(),
+    claimConfirmedAt: z.string().nullable().openapi({
+      description:
+        "When the subscriber confirmed its claim, i.e. started its workflow (null: not claimed, as by a receiver that does not claim)",
+    }),
   })
   .openapi("Delivery");
 
@@ -41,6 +45,7 @@ interface DeliveryRow {
   created_at: string;
   updated_at: string;
   delivered_at: string | null;
+  claim_confirmed_at: string | null;
 }
 
 const toDelivery = (r: DeliveryRow) => ({
@@ -56,6 +61,7 @@ const toDelivery = (r: DeliveryRow) => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   deliveredAt: r.delivered_at,
+  claimConfirmedAt: r.claim_confirmed_at,
 });
 
 const security = [{ [BEARER_SCHEME]: [] }];
