@@ -3,7 +3,14 @@
  * credential's Bearer token, errors `{error: {code, message, field?, platformMsg?}}` turned into
  * NodeApiErrors that carry the platform's own message when the Worker relays one.
  */
-import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethods, JsonObject } from "n8n-workflow";
+import type {
+  IDataObject,
+  IExecuteFunctions,
+  IHookFunctions,
+  IHttpRequestMethods,
+  IWebhookFunctions,
+  JsonObject,
+} from "n8n-workflow";
 import { NodeApiError } from "n8n-workflow";
 
 export const EDGE_CREDENTIAL = "parkbridgeEdgeApi";
@@ -20,7 +27,10 @@ export interface EdgeRequest {
   itemIndex?: number;
 }
 
-export async function edgeRequest(context: IExecuteFunctions | IHookFunctions, request: EdgeRequest): Promise<unknown> {
+export async function edgeRequest(
+  context: IExecuteFunctions | IHookFunctions | IWebhookFunctions,
+  request: EdgeRequest,
+): Promise<unknown> {
   const credentials = await context.getCredentials(EDGE_CREDENTIAL);
   const baseURL = String(credentials.url ?? "").replace(/\/+$/, "");
   const qs = Object.fromEntries(
