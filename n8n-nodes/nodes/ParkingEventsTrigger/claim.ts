@@ -43,12 +43,15 @@ function retryable(error: unknown): boolean {
   return !(code >= 400 && code < 500);
 }
 
-async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+type Tried<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** `call`, tried again (briefly) when it got no answer or a 5xx; what the last try gave. */
+async function withRetries<T>(call: () => Promise<T>): Promise<Tried<T>> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      return { ok: true, value: await call() };
     } catch (error) {
-      if (attempt >= TRIES || !retryable(error)) throw error;
+      if (attempt >= TRIES || !retryable(error)) return { ok: false, error };
       await sleep(100 * 2 ** attempt);
     }
   }
@@ -61,28 +64,24 @@ export async function claimDelivery(
 ): Promise<ClaimOutcome> {
   const token = randomString(32);
   const path = `/api/deliveries/${encodeURIComponent(deliveryId)}/claim`;
-  let answer: ClaimAnswer;
-  try {
-    answer = (await withRetries(() =>
-      edgeRequest(context, { method: "POST", path, body: { subscriptionId, token } }),
-    )) as ClaimAnswer;
-  } catch (error) {
-    return { run: false, status: 503, state: "unreachable", error: (error as Error).message };
-  }
+  const claimed = await withRetries(() =>
+    edgeRequest(context, { method: "POST", path, body: { subscriptionId, token } }),
+  );
+  if (!claimed.ok) return { run: false, status: 503, state: "unreachable", error: (claimed.error as Error).message };
+  const answer = claimed.value as ClaimAnswer;
   if (answer.state === "started") return { run: false, status: 200, state: "started" };
   if (!answer.claimed) {
     const left = answer.expiresAt ? Math.ceil((Date.parse(answer.expiresAt) - Date.now()) / 1000) : 0;
     return { run: false, status: 409, state: "in_progress", retryAfterSeconds: Math.max(1, left) };
   }
-  try {
-    await withRetries(() => edgeRequest(context, { method: "POST", path: `${path}/confirm`, body: { token } }));
-  } catch (error) {
-    // Taken over after our lease lapsed: the other holder runs it.
-    if ((error as { httpCode?: string }).httpCode === "409") {
-      return { run: false, status: 409, state: "claim_lost", retryAfterSeconds: DELIVERY_CLAIM_LEASE_SECONDS };
-    }
-    // Unconfirmed but held: run it. Only if this run's 2xx is lost too could the edge's retry,
-    // after the lease, run it again.
+  const confirmed = await withRetries(() =>
+    edgeRequest(context, { method: "POST", path: `${path}/confirm`, body: { token } }),
+  );
+  // Taken over after our lease lapsed: the other holder runs it.
+  if (!confirmed.ok && (confirmed.error as { httpCode?: string }).httpCode === "409") {
+    return { run: false, status: 409, state: "claim_lost", retryAfterSeconds: DELIVERY_CLAIM_LEASE_SECONDS };
   }
+  // Confirmed, or unconfirmed but held: run it. Only if this run's 2xx were lost too could the
+  // edge's retry, after the lease, run an unconfirmed one again.
   return { run: true };
 }
