@@ -17,7 +17,7 @@
 import { DELIVERY_CLAIM_LEASE_SECONDS } from "@parkbridge/shared";
 import type { IWebhookFunctions } from "n8n-workflow";
 import { randomString, sleep } from "n8n-workflow";
-import { edgeRequest } from "../ParkbridgeEdge/transport";
+import { EDGE_CREDENTIAL, edgeRequest } from "../ParkbridgeEdge/transport";
 
 export type ClaimOutcome =
   /** This request holds the confirmed claim: run the workflow. */
@@ -63,9 +63,11 @@ export async function claimDelivery(
   subscriptionId: string,
 ): Promise<ClaimOutcome> {
   const token = randomString(32);
+  // Read once for both calls.
+  const credentials = await context.getCredentials(EDGE_CREDENTIAL);
   const path = `/api/deliveries/${encodeURIComponent(deliveryId)}/claim`;
   const claimed = await withRetries(() =>
-    edgeRequest(context, { method: "POST", path, body: { subscriptionId, token } }),
+    edgeRequest(context, { method: "POST", path, body: { subscriptionId, token } }, credentials),
   );
   if (!claimed.ok) return { run: false, status: 503, state: "unreachable", error: (claimed.error as Error).message };
   const answer = claimed.value as ClaimAnswer;
@@ -75,7 +77,7 @@ export async function claimDelivery(
     return { run: false, status: 409, state: "in_progress", retryAfterSeconds: Math.max(1, left) };
   }
   const confirmed = await withRetries(() =>
-    edgeRequest(context, { method: "POST", path: `${path}/confirm`, body: { token } }),
+    edgeRequest(context, { method: "POST", path: `${path}/confirm`, body: { token } }, credentials),
   );
   // Taken over after our lease lapsed: the other holder runs it.
   if (!confirmed.ok && (confirmed.error as { httpCode?: string }).httpCode === "409") {

@@ -113,8 +113,8 @@ async function runChain() {
   const subscription = await waitUntil(
     "the trigger's subscription at the Worker",
     async () =>
-      (await edgeApi<{ items: Array<{ id: string; url: string }> }>("/api/subscriptions")).items.find((s) =>
-        s.url.startsWith(proxy.url),
+      (await edgeApi<{ items: Array<{ id: string; url: string }> }>("/api/subscriptions")).items.find(
+        (s) => s.url === `${proxy.url}/webhook/pbe2e-edge/parking-events`,
       ),
     30_000,
   );
@@ -298,6 +298,55 @@ async function runChain() {
   });
   check(forgedDirect.status === 401, `direct mode: a forged callback was refused (HTTP ${forgedDirect.status})`);
 
+  // The baseline of the edge burst: the same burst in direct mode (no Worker, no claim), each
+  // callback's answer time measured at n8n.
+  const directBurst = Array.from({ length: 20 }, () => newPlate("X"));
+  const directAnswers = await Promise.all(
+    directBurst.map(async (plate, i) => {
+      await sleep(150 * i);
+      sim.state.enter("park1", plate);
+      const started = Date.now();
+      const status = await sendDirect(originals[0]?.body.replaceAll(plates[0] as string, plate) ?? "", i);
+      return { status, ms: Date.now() - started };
+    }),
+  );
+  await waitUntil("the direct burst's coupons", async () => directBurst.every((p) => couponsOf(p) > 0), 60_000).catch(
+    () => false,
+  );
+  check(
+    directAnswers.every((a) => a.status === 200) && directBurst.every((p) => couponsOf(p) === 1),
+    `direct mode: a burst of 20 callbacks, 150 ms apart, ran each once (${directBurst.filter((p) => couponsOf(p) === 1).length} coupons)`,
+  );
+  const directAnswerMedian = percentile(
+    directAnswers.map((a) => a.ms),
+    50,
+  );
+  log(
+    `baseline: the same burst in direct mode (no Worker, no claim): n8n's answer median ${directAnswerMedian} ms, p95 ${percentile(
+      directAnswers.map((a) => a.ms),
+      95,
+    )} ms (the edge burst's: ${burstLatency.n8nAnswerMedian} ms)`,
+  );
+
+  // And what one claim round trip to this Worker costs, alone and 20 at once (a claim of an
+  // unknown delivery: the same D1 batch, answered 404).
+  const claimOnce = async () => {
+    const started = Date.now();
+    const response = await fetch(`${worker.url}/api/deliveries/dlv_timing/claim`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ subscriptionId: subscription.id, token: "timing-token-0123456789" }),
+    });
+    await response.body?.cancel();
+    return Date.now() - started;
+  };
+  const alone: number[] = [];
+  for (let i = 0; i < 10; i++) alone.push(await claimOnce());
+  const together = await Promise.all(Array.from({ length: 20 }, claimOnce));
+  log(
+    `a claim round trip to the local Worker: median ${percentile(alone, 50)} ms alone, ${percentile(together, 50)} ms (max ${Math.max(...together)} ms) for 20 at once`,
+  );
+
   // 6. Restart n8n with a delivery held; then its 10 copies, and replays of what ran before.
   const afterRestart = newPlate("R");
   proxy.plans.set(afterRestart, "hold");
@@ -349,8 +398,8 @@ async function runChain() {
     `n8n recorded ${edgeRuns.length} edge executions and the platform ${coupons} coupons for ${entered.length} distinct entries`,
   );
   check(
-    directRuns.length === 1,
-    `n8n recorded ${directRuns.length} direct-mode execution for 1 distinct callback (21 copies sent)`,
+    directRuns.length === 1 + directBurst.length,
+    `n8n recorded ${directRuns.length} direct-mode executions for ${1 + directBurst.length} distinct callbacks (${21 + directBurst.length} sent)`,
   );
   const deliveries = await edgeApi<{ items: Array<{ status: string; claimConfirmedAt: string | null }> }>(
     `/api/deliveries?subscriptionId=${subscription.id}&limit=100`,
@@ -384,6 +433,7 @@ async function runChain() {
     forgedRun: 0,
     tenConcurrentCopies: { runs: concurrent.runs, afterRestartRuns: couponsOf(afterRestart) },
     directTenCopiesRuns: couponsOf(direct),
+    directBurstAnswerMedianMs: directAnswerMedian,
     executions: { edge: edgeRuns.length, direct: directRuns.length, distinctEntries: entered.length },
   };
   writeFileSync(path.join(work, "chain-summary.json"), JSON.stringify(summary, null, 2));
@@ -449,6 +499,7 @@ const EXAMPLES = [
   { file: "occupancy-alert.json", id: "pbE2eOccupancy01", robot: "dingtalk" },
   { file: "visitor-approval.json", id: "pbE2eApproval01", robot: "feishu" },
   { file: "overstay-alert.json", id: "pbE2eOverstay01", robot: "dingtalk" },
+  { file: "lane-camera-offline-alert.json", id: "pbE2eCamera01", robot: "wecom" },
 ] as const;
 
 async function importEverything() {
@@ -542,10 +593,29 @@ async function runExample(id: string) {
 const messagesSince = (count: number) => robots.messages.slice(count);
 
 async function runExamples() {
+  await cameraAlert();
   await expiryReminder();
   await occupancyAlert();
   await visitorApproval();
   await overstayAlert();
+}
+
+async function cameraAlert() {
+  // Published before n8n started: its edge-mode trigger subscribed at startup (camera events only).
+  const before = robots.messages.length;
+  await sim.traffic.cameraStatus("park2", "2", false);
+  await sim.traffic.cameraStatus("park2", "2", true);
+  const alert = await waitUntil(
+    "the camera alert",
+    async () => messagesSince(before).find((m) => m.text.includes("车道相机离线")),
+    30_000,
+  ).catch(() => undefined);
+  await sleep(3000);
+  const alerts = messagesSince(before).filter((m) => m.text.includes("车道相机离线"));
+  check(
+    alert?.service === "wecom" && alerts.length === 1 && alert.body.msgtype === "markdown",
+    `camera alert: one WeCom message when park2's lane 2 camera went offline, none when it came back (${alerts.length})`,
+  );
 }
 
 async function expiryReminder() {
