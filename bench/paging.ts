@@ -7,6 +7,7 @@
  */
 import { createPlatformClient, operations, signCallback } from "@parkbridge/shared";
 import { startSimulator } from "@parkbridge/simulator";
+import { z } from "zod";
 import { FAIL, fastParser } from "../shared/src/platform/fast-parse.js";
 import { median, slope } from "./lib/stats.js";
 
@@ -24,6 +25,8 @@ export interface PagingResult {
   bareMs: number[];
   /** Bare fetch + JSON.parse + the catalogue's result schema (zod) per page: what plain zod would cost. */
   validatedMs: number[];
+  /** The same with zod's JIT off (`jitless`), as on workerd, where eval is not allowed. */
+  validatedJitlessMs: number[];
   /** Bare fetch + JSON.parse + the compiled fast path of that schema per page: what the client pays for it. */
   fastMs: number[];
   /**
@@ -130,6 +133,7 @@ async function viaClient(
     items++;
     if (onPage && items % pageSize === 0) onPage(items / pageSize);
   }
+  if (client.stats.zodFallbacks > 0) throw new Error("the client checked a page with zod: the fast path refused it");
   return { items, requests: client.stats.requests };
 }
 
@@ -144,6 +148,7 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
       clientMs: [],
       bareMs: [],
       validatedMs: [],
+      validatedJitlessMs: [],
       fastMs: [],
       interleaved: [],
       heap: undefined,
@@ -177,6 +182,12 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
         }
       }
       result.validatedMs.push(await timed(() => bare(simulator.url, options.pageSize, "zod")));
+      z.config({ jitless: true });
+      try {
+        result.validatedJitlessMs.push(await timed(() => bare(simulator.url, options.pageSize, "zod")));
+      } finally {
+        z.config({ jitless: false });
+      }
       result.fastMs.push(await timed(() => bare(simulator.url, options.pageSize, "fast")));
       collect();
       result.interleaved.push(await interleaved(simulator.url, options.pageSize));
@@ -217,6 +228,7 @@ export const pagingMedians = (r: PagingResult) => ({
   client: median(r.clientMs),
   bare: median(r.bareMs),
   validated: median(r.validatedMs),
+  validatedJitless: median(r.validatedJitlessMs),
   fast: median(r.fastMs),
   /** Median over runs of each run's interleaved client / bare ratio. */
   interleavedRatio: median(r.interleaved.map((pair) => pair.clientMs / pair.bareMs)),

@@ -65,8 +65,11 @@ export type PlatformClient = OperationMethods & {
   accessToken(): Promise<string>;
   /** Forget the cached token (the next call fetches a new one). */
   invalidateToken(): void;
-  /** The calls made so far, by operation id (for diagnostics and benchmarks). */
-  readonly stats: { requests: number; tokenFetches: number; retries: number };
+  /**
+   * What this client did so far (for diagnostics and benchmarks). `zodFallbacks`: answers the
+   * compiled fast path (fast-parse.ts) did not take, so zod checked them (an invalid answer).
+   */
+  readonly stats: { requests: number; tokenFetches: number; retries: number; zodFallbacks: number };
 };
 
 const ACCESS_RECORD_WINDOW_MS = 24 * 3600_000;
@@ -98,7 +101,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   const retryDelayMs = options.retryDelayMs ?? 200;
   const now = options.now ?? Date.now;
   const paths = { ...defaultPaths, ...options.paths };
-  const stats = { requests: 0, tokenFetches: 0, retries: 0 };
+  const stats = { requests: 0, tokenFetches: 0, retries: 0, zodFallbacks: 0 };
 
   let token: { value: string; refreshAt: number } | undefined;
   let pendingToken: Promise<string> | undefined;
@@ -223,6 +226,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     // The compiled fast path gives zod's answer for a valid payload; zod itself explains an invalid one.
     const fast = fastParser(definition.result as z.ZodType)(payload);
     if (fast !== FAIL) return fast as OperationResult<K>;
+    stats.zodFallbacks++;
     const parsed = (definition.result as z.ZodType).safeParse(payload);
     if (!parsed.success) {
       const issue = toFieldIssues(parsed.error, undefined, payload)[0];
