@@ -6,7 +6,7 @@ import { mountOpenApi } from "./api/openapi.js";
 import { callbackRoutes } from "./callbacks/route.js";
 import { deliveryRoutes } from "./delivery/deliveries.js";
 import { subscriptionRoutes } from "./delivery/subscriptions.js";
-import { errorAnswer } from "./lib/errors.js";
+import { ApiError, errorAnswer } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi-app.js";
 import { statusRoutes } from "./status/routes.js";
 import { visitorGrantRoutes } from "./visitors/routes.js";
@@ -15,7 +15,7 @@ import { visitorGrantRoutes } from "./visitors/routes.js";
 export const app = createRouter();
 
 app.onError(errorAnswer);
-app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+app.notFound((c) => errorAnswer(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
 // Every /api/* route needs the bearer token, including routes mounted below by other modules.
 app.use("/api/*", requireAdminToken);

@@ -12,8 +12,8 @@ import {
   validateRequest,
 } from "@parkbridge/shared";
 import type { Env } from "../env.js";
+import { ApiError } from "../lib/errors.js";
 import { type GrantRow, platformRemark } from "./grant.js";
-import { ApiError } from "./http-error.js";
 import { parseInstant } from "./instant.js";
 import { judgeOwnership } from "./ownership.js";
 import { PlatformAccounts, UnknownAccountError } from "./platform-client.js";
