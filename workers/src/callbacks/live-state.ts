@@ -5,6 +5,7 @@
  * D1 at write time, so coalescing never loses the last update, and never goes backwards.
  * A KV failure is logged, never raised: it must not fail a callback.
  */
+import { type Query, query } from "../lib/d1-query.js";
 
 export interface LotLive {
   parkingId: string;
@@ -162,4 +163,29 @@ export async function rebuildLiveState(env: {
   const { results: lanes } = await env.DB.prepare("SELECT * FROM lane_state").all<LaneRow>();
   for (const row of lanes) await env.LIVE.put(laneKey(row.parking_id, row.lane_no), JSON.stringify(toLane(row)));
   return { lots: lots.length, lanes: lanes.length };
+}
+
+// ---- reads for composers (the status page, visitor grants): one statement each, for a caller's batch ----
+
+/** The lots a bounded list shows: the first ?1 by id. Queries of other tables about the same lots embed it. */
+export const LISTED_LOTS_SQL = "SELECT * FROM lot_state ORDER BY parking_id LIMIT ?1";
+
+/** The first `limit` lots by id, with their latest counts. */
+export const listedLots = (db: D1Database, limit: number): Query<LotLive[]> =>
+  query<LotRow, LotLive[]>(db.prepare(LISTED_LOTS_SQL).bind(limit), (rows) => rows.map(toLot));
+
+/** At most `limit` lanes, offline ones first, then by lot and lane. */
+export const lanesOfflineFirst = (db: D1Database, limit: number): Query<LaneLive[]> =>
+  query<LaneRow, LaneLive[]>(
+    db.prepare("SELECT * FROM lane_state ORDER BY online ASC, parking_id, lane_no LIMIT ?1").bind(limit),
+    (rows) => rows.map(toLane),
+  );
+
+/** The account whose callbacks report the lot (a lot belongs to one account), if any has. */
+export async function accountOfLot(db: D1Database, parkingId: string): Promise<string | undefined> {
+  const row = await db
+    .prepare("SELECT app_key FROM lot_state WHERE parking_id = ?1")
+    .bind(parkingId)
+    .first<{ app_key: string }>();
+  return row?.app_key;
 }

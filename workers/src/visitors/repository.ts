@@ -4,6 +4,7 @@
  * named, only for its holder) and its audit row, in one batch (a transaction): the audit row
  * is written only if the UPDATE changed the row.
  */
+import { type Query, query } from "../lib/d1-query.js";
 import type { GrantRow, GrantSource, GrantStatus } from "./grant.js";
 
 export interface AuditEntry {
@@ -247,6 +248,25 @@ export async function stalePendingGrants(db: D1Database, createdBefore: number, 
     .all<GrantRow>();
   return results;
 }
+
+/**
+ * Active grants ending before `untilMs`, soonest first, overdue ones too (a stalled sweep shows
+ * there), at most `limit`, and how many there are in all: one statement, for a caller's batch.
+ */
+export const activeGrantsEndingBefore = (
+  db: D1Database,
+  untilMs: number,
+  limit: number,
+): Query<{ items: GrantRow[]; total: number }> =>
+  query<GrantRow & { total: number }, { items: GrantRow[]; total: number }>(
+    db
+      .prepare(
+        `SELECT *, (SELECT COUNT(*) FROM visitor_grants WHERE status = 'active' AND ends_at <= ?1) AS total
+           FROM visitor_grants WHERE status = 'active' AND ends_at <= ?1 ORDER BY ends_at LIMIT ?2`,
+      )
+      .bind(untilMs, limit),
+    (rows) => ({ total: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...grant }) => grant) }),
+  );
 
 export interface GrantFilter {
   status?: GrantStatus;
