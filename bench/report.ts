@@ -266,7 +266,7 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
     if ("error" in bundle.n8n) push(`| n8n package (npm pack --dry-run) | failed: ${bundle.n8n.error} | |`);
     else
       push(
-        `| n8n-nodes-parkbridge package (\`npm pack --dry-run\`, ${bundle.n8n.files} files${bundle.n8n.distBuilt ? "" : ", dist not built"}) | ${kib(bundle.n8n.unpacked)} unpacked | ${kib(bundle.n8n.packed)} packed |`,
+        `| n8n-nodes-parkbridge package (\`npm pack --dry-run\`, ${bundle.n8n.files} files, built first) | ${kib(bundle.n8n.unpacked)} unpacked | ${kib(bundle.n8n.packed)} packed |`,
       );
     push(
       "",
