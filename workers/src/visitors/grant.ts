@@ -41,24 +41,26 @@ export interface GrantRow {
   updated_at: number;
 }
 
-/** What makes a new grant; every other column follows from it. */
-export interface GrantFields {
-  id: string;
-  parkingId: string;
-  vehicleCode: string;
-  visitorName: string;
-  visitorPhone: string;
-  reason: string | null;
-  laneNos: string | null;
+/** What makes a new grant, in the API's names; every other column follows from it. */
+export type GrantFields = Pick<
+  Grant,
+  | "id"
+  | "parkingId"
+  | "vehicleCode"
+  | "visitorName"
+  | "visitorPhone"
+  | "reason"
+  | "laneNos"
+  | "source"
+  | "appKey"
+  | "status"
+> & {
   startsAt: number;
   endsAt: number;
-  source: GrantSource;
   /** The callback event the grant came from (null for the API's). */
   sourceRef: string | null;
-  appKey: string | null;
-  status: GrantStatus;
   createdAt: number;
-}
+};
 
 /** The platform's date of an authorisation ending at `endsAt`: the day of its last second (an end at 00:00 is the day before). */
 export const platformEndDate = (endsAt: number) => formatPlatformTime(endsAt - 1000, "date");

@@ -53,23 +53,6 @@ const mutableColumns = new Set<string>([
 const detailText = (detail: AuditEntry["detail"]) =>
   detail === undefined || detail === null ? null : typeof detail === "string" ? detail : JSON.stringify(detail);
 
-function auditRow(
-  db: D1Database,
-  grantId: string,
-  at: number,
-  entry: AuditEntry,
-  fromStatus: GrantStatus | null,
-  toStatus: GrantStatus | null,
-  onlyIfChanged: boolean,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO grant_audit (grant_id, at, actor, action, from_status, to_status, detail)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 ${onlyIfChanged ? "WHERE changes() = 1" : ""}`,
-    )
-    .bind(grantId, at, entry.actor, entry.action, fromStatus, toStatus, detailText(entry.detail));
-}
-
 type AuditArgs = [
   db: D1Database,
   grantId: string,
@@ -79,11 +62,21 @@ type AuditArgs = [
   toStatus: GrantStatus | null,
 ];
 
+const auditRow =
+  (onlyIfChanged: boolean) =>
+  (...[db, grantId, at, entry, fromStatus, toStatus]: AuditArgs): D1PreparedStatement =>
+    db
+      .prepare(
+        `INSERT INTO grant_audit (grant_id, at, actor, action, from_status, to_status, detail)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 ${onlyIfChanged ? "WHERE changes() = 1" : ""}`,
+      )
+      .bind(grantId, at, entry.actor, entry.action, fromStatus, toStatus, detailText(entry.detail));
+
 /** An audit row for `grantId`, written only when the statement before it in the batch changed a row. */
-export const auditIfChanged = (...args: AuditArgs): D1PreparedStatement => auditRow(...args, true);
+export const auditIfChanged: (...args: AuditArgs) => D1PreparedStatement = auditRow(true);
 
 /** An unconditional audit row. */
-export const audit = (...args: AuditArgs): D1PreparedStatement => auditRow(...args, false);
+export const audit: (...args: AuditArgs) => D1PreparedStatement = auditRow(false);
 
 export type NewGrant = Omit<
   GrantRow,

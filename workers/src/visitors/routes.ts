@@ -4,10 +4,11 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { PLATE_PATTERN } from "@parkbridge/shared";
-import { badInput, bodyErrorResponses, errorResponse } from "../lib/errors.js";
+import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { bodyErrorResponses, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
 import { grantSources, grantStatuses, toGrant } from "./grant.js";
-import { type Cursor, getAudit, listGrants } from "./repository.js";
+import { getAudit, listGrants } from "./repository.js";
 import { GrantService } from "./service.js";
 
 const nonEmpty = (field: string) =>
@@ -194,17 +195,6 @@ const revokeGrantRoute = createRoute({
   responses: { 200: json(GrantSchema, "The closed grant."), ...errors },
 });
 
-const encodeCursor = (cursor: Cursor) => btoa(JSON.stringify([cursor.createdAt, cursor.id]));
-function decodeCursor(text: string): Cursor {
-  try {
-    const [createdAt, id] = JSON.parse(atob(text)) as [unknown, unknown];
-    if (typeof createdAt === "number" && typeof id === "string") return { createdAt, id };
-  } catch {
-    // reported below
-  }
-  throw badInput("cursor", "is not one this API returned");
-}
-
 function parseDetail(detail: string | null): unknown {
   if (detail === null) return null;
   try {
@@ -223,10 +213,9 @@ visitorGrantRoutes.openapi(createGrantRoute, async (c) => {
 
 visitorGrantRoutes.openapi(listGrantsRoute, async (c) => {
   const { cursor, limit, ...filter } = c.req.valid("query");
-  const rows = await listGrants(c.env.DB, filter, cursor ? decodeCursor(cursor) : undefined, limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, "number");
+  const rows = await listGrants(c.env.DB, filter, after && { createdAt: after.at, id: after.id }, limit + 1);
+  const { page, nextCursor } = pageOf(rows, limit, (row) => ({ at: row.created_at, id: row.id }));
   return c.json({ items: page.map(toGrant), nextCursor }, 200);
 });
 
