@@ -35,7 +35,7 @@ export class ApiError extends HTTPException {
     status: ErrorStatus,
     readonly code: string,
     message: string,
-    readonly details: ErrorDetails = {},
+    readonly extra: ErrorDetails = {},
     /** Headers of the answer (e.g. WWW-Authenticate on a 401). */
     readonly headers: Record<string, string> = {},
   ) {
@@ -44,7 +44,7 @@ export class ApiError extends HTTPException {
   }
 
   toBody(): ErrorBody {
-    const { field, platformMsg, grantId } = this.details;
+    const { field, platformMsg, grantId } = this.extra;
     return {
       error: {
         code: this.code,
