@@ -6,6 +6,7 @@
 import { formatPlatformTime } from "@parkbridge/shared";
 import type { CallbackBody, CallbackDelivery, SentCallback } from "./delivery.js";
 import type { AccessRecord, Lane, Lot, Visitor } from "./model.js";
+import { Pacer } from "./pacer.js";
 import { uniquePlate } from "./random.js";
 import { generateVisitor } from "./seed.js";
 import type { SimulatorState } from "./state.js";
@@ -15,9 +16,7 @@ const VISITING_REGIONS = ["鲁A", "鲁B", "鲁C", "京A", "冀A", "苏E"];
 export class Traffic {
   /** Every event generated, delivered or not (no callback URL means none are delivered). */
   readonly events: CallbackBody[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
-  private owed = 0;
+  private readonly pacer = new Pacer((count) => this.step(count));
 
   constructor(
     private readonly state: SimulatorState,
@@ -26,29 +25,16 @@ export class Traffic {
   ) {}
 
   get running(): boolean {
-    return this.timer !== undefined;
+    return this.pacer.running;
   }
 
   start(ratePerSecond = this.ratePerSecond): void {
-    this.stop();
     this.ratePerSecond = ratePerSecond;
-    if (!(ratePerSecond > 0)) return;
-    const intervalMs = Math.max(10, Math.round(1000 / ratePerSecond));
-    this.timer = setInterval(() => {
-      this.owed += (ratePerSecond * intervalMs) / 1000;
-      const count = Math.floor(this.owed);
-      if (count < 1) return;
-      this.owed -= count;
-      // Chained so events go out in order even when a receiver is slow.
-      this.queue = this.queue.then(() => this.step(count)).catch(() => undefined);
-    }, intervalMs);
-    // Traffic alone must not keep a process alive.
-    this.timer.unref();
+    this.pacer.start(ratePerSecond);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.pacer.stop();
   }
 
   /** Generates `count` events now and delivers them in order; resolves after every attempt. */
@@ -87,7 +73,7 @@ export class Traffic {
 
   /** Waits for the events the timer queued. */
   drain(): Promise<unknown> {
-    return this.queue;
+    return this.pacer.drain();
   }
 
   // ---- event generation -----------------------------------------------------------------------
