@@ -96,7 +96,7 @@ const localTime = () =>
  */
 function optional<T extends z.ZodType>(schema: T, kind: FieldKind) {
   if (kind === "text" || kind === "id") return schema.nullable().optional();
-  return z.preprocess((v) => (v === "" ? null : v), schema.nullable().optional());
+  return z.preprocess((v) => (v === "" ? null : v), schema.nullable()).optional();
 }
 
 // ---- field metadata --------------------------------------------------------------------------
@@ -191,10 +191,13 @@ export type EboparkFieldName = keyof typeof eboparkVocabulary;
 type FieldPlan = Partial<Record<EboparkFieldName, "required" | "optional">>;
 
 type KindOutput<K extends FieldKind> = K extends "count" | "amount" | "flag" | "status" ? number : string;
-type FieldOutput<N extends EboparkFieldName, R> = R extends "required"
-  ? KindOutput<(typeof eboparkVocabulary)[N]["kind"]>
-  : KindOutput<(typeof eboparkVocabulary)[N]["kind"]> | null | undefined;
-type ReportShape<P extends FieldPlan> = { [N in keyof P & EboparkFieldName]: z.ZodType<FieldOutput<N, P[N]>> };
+type Output<N extends EboparkFieldName> = KindOutput<(typeof eboparkVocabulary)[N]["kind"]>;
+/** A required field is its value; an optional one may be absent or null. */
+type ReportShape<P extends FieldPlan> = {
+  [N in keyof P & EboparkFieldName]: P[N] extends "required"
+    ? z.ZodType<Output<N>>
+    : z.ZodOptional<z.ZodType<Output<N> | null>>;
+};
 
 /** The typed core of one report: its planned fields with their metadata, unknown fields kept. */
 function reportSchema<const P extends FieldPlan>(source: FieldSource, plan: P) {
