@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { SentCallback } from "./delivery.js";
+import type { CallbackBody, SentCallback } from "./delivery.js";
 import type { EboparkState } from "./ebopark-state.js";
 import type { EboparkTraffic } from "./ebopark-traffic.js";
 import type { FaultRule, StoredFault } from "./faults.js";
@@ -88,8 +88,8 @@ export interface RunningSimulator {
     readonly events: Traffic["events"];
     readonly running: boolean;
   };
-  /** Every delivery attempt. */
-  callbacks: { sent: SentCallback[] };
+  /** Every delivery attempt, and the callbacks a dropCallback fault kept back. */
+  callbacks: { sent: SentCallback[]; dropped: CallbackBody[] };
   /** Every platform and Ebopark request received. */
   calls: CallRecord[];
   /** Ebopark's lots: their state, their traffic (signed reports) and every report delivery attempt. */
@@ -191,7 +191,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         return traffic.running;
       },
     },
-    callbacks: { sent: sim.delivery.sent },
+    callbacks: { sent: sim.delivery.sent, dropped: sim.delivery.dropped },
     calls: sim.calls,
     ebopark: {
       state: sim.eboparkState,
