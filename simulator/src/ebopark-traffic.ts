@@ -14,38 +14,22 @@ import type {
   EboparkSession,
 } from "./ebopark-model.js";
 import type { Departure, EboparkState } from "./ebopark-state.js";
-import { Pacer } from "./pacer.js";
+import { PacedTraffic } from "./pacer.js";
 import { uniquePlate } from "./random.js";
 import type { EboparkReportBody, ReportDelivery, SentReport } from "./report-delivery.js";
 
 const VISITING_REGIONS = ["川A", "川B", "川L", "渝A", "贵A"];
 
-export class EboparkTraffic {
+export class EboparkTraffic extends PacedTraffic<SentReport> {
   /** Every report generated, delivered or not (no report URL means none are delivered). */
   readonly events: EboparkReportBody[] = [];
-  private readonly pacer = new Pacer((count) => this.step(count));
 
   constructor(
     private readonly state: EboparkState,
     private readonly delivery: ReportDelivery,
-    private ratePerSecond: number,
-  ) {}
-
-  get running(): boolean {
-    return this.pacer.running;
-  }
-
-  start(ratePerSecond = this.ratePerSecond): void {
-    this.ratePerSecond = ratePerSecond;
-    this.pacer.start(ratePerSecond);
-  }
-
-  stop(): void {
-    this.pacer.stop();
-  }
-
-  drain(): Promise<unknown> {
-    return this.pacer.drain();
+    ratePerSecond: number,
+  ) {
+    super(ratePerSecond);
   }
 
   /** Generates `count` events now (each one or two reports) and delivers them in order. */

@@ -39,3 +39,31 @@ export class Pacer {
     return this.queue;
   }
 }
+
+/** A platform's traffic: events generated `step(count)` at a time, now or at a rate. */
+export abstract class PacedTraffic<Sent> {
+  private readonly pacer = new Pacer((count) => this.step(count));
+
+  constructor(protected ratePerSecond: number) {}
+
+  /** Generates `count` events now and delivers them in order; resolves after every attempt. */
+  abstract step(count?: number): Promise<Sent[]>;
+
+  get running(): boolean {
+    return this.pacer.running;
+  }
+
+  start(ratePerSecond = this.ratePerSecond): void {
+    this.ratePerSecond = ratePerSecond;
+    this.pacer.start(ratePerSecond);
+  }
+
+  stop(): void {
+    this.pacer.stop();
+  }
+
+  /** Waits for the events the timer queued. */
+  drain(): Promise<unknown> {
+    return this.pacer.drain();
+  }
+}

@@ -6,35 +6,23 @@
 import { formatPlatformTime } from "@parkbridge/shared";
 import type { CallbackBody, CallbackDelivery, SentCallback } from "./delivery.js";
 import type { AccessRecord, Lane, Lot, Visitor } from "./model.js";
-import { Pacer } from "./pacer.js";
+import { PacedTraffic } from "./pacer.js";
 import { uniquePlate } from "./random.js";
 import { generateVisitor } from "./seed.js";
 import type { SimulatorState } from "./state.js";
 
 const VISITING_REGIONS = ["鲁A", "鲁B", "鲁C", "京A", "冀A", "苏E"];
 
-export class Traffic {
+export class Traffic extends PacedTraffic<SentCallback> {
   /** Every event generated, delivered or not (no callback URL means none are delivered). */
   readonly events: CallbackBody[] = [];
-  private readonly pacer = new Pacer((count) => this.step(count));
 
   constructor(
     private readonly state: SimulatorState,
     private readonly delivery: CallbackDelivery,
-    private ratePerSecond: number,
-  ) {}
-
-  get running(): boolean {
-    return this.pacer.running;
-  }
-
-  start(ratePerSecond = this.ratePerSecond): void {
-    this.ratePerSecond = ratePerSecond;
-    this.pacer.start(ratePerSecond);
-  }
-
-  stop(): void {
-    this.pacer.stop();
+    ratePerSecond: number,
+  ) {
+    super(ratePerSecond);
   }
 
   /** Generates `count` events now and delivers them in order; resolves after every attempt. */
@@ -69,11 +57,6 @@ export class Traffic {
   /** A visitor books a visit (generated when not given). */
   async visitorRegisters(parkingId: string, visitor?: Partial<Visitor>) {
     return this.emit(this.visitorEvent(this.state.requireLot(parkingId), visitor));
-  }
-
-  /** Waits for the events the timer queued. */
-  drain(): Promise<unknown> {
-    return this.pacer.drain();
   }
 
   // ---- event generation -----------------------------------------------------------------------

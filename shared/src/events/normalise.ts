@@ -97,28 +97,22 @@ function amounts(d: {
 export function normaliseEboparkReport(report: EboparkReport, receivedAt: Date): ParkingEvent {
   const common = { platform: "ebopark" as const, source: report.report, data: report.data };
   switch (report.report) {
-    case "vehicleEntry": {
-      const d = report.data;
-      return {
-        ...common,
-        event: "vehicleAccess",
-        parkingId: d.parkCode,
-        vehicleCode: d.plateNumber,
-        ...lane(d.entryChannelId, d.entryChannelName),
-        ...when(d.entryTime, receivedAt),
-        direction: "in",
-      };
-    }
+    case "vehicleEntry":
     case "vehicleExit": {
       const d = report.data;
+      const passed =
+        report.report === "vehicleEntry"
+          ? { ...lane(report.data.entryChannelId, report.data.entryChannelName), at: report.data.entryTime }
+          : { ...lane(report.data.exitChannelId, report.data.exitChannelName), at: report.data.exitTime };
       return {
         ...common,
         event: "vehicleAccess",
         parkingId: d.parkCode,
         vehicleCode: d.plateNumber,
-        ...lane(d.exitChannelId, d.exitChannelName),
-        ...when(d.exitTime, receivedAt),
-        direction: "out",
+        laneNo: passed.laneNo,
+        laneName: passed.laneName,
+        ...when(passed.at, receivedAt),
+        direction: report.report === "vehicleEntry" ? "in" : "out",
       };
     }
     case "parkingOrder":
