@@ -65,21 +65,6 @@ export {
   type VerifyReportOptions,
   verifyEboparkReport,
 } from "./ebopark/verify-report.js";
-// One event vocabulary for both platforms
-export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
-export {
-  type EventSource,
-  type LaneUpdate,
-  type LotUpdate,
-  type ParkingEvent,
-  type ParkingEventKind,
-  type ParkingEventOf,
-  type Platform,
-  parkingEventDescriptions,
-  parkingEventKinds,
-  platforms,
-  type StayAmounts,
-} from "./events/vocabulary.js";
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
   changeGrantBody,
@@ -111,6 +96,21 @@ export {
   type WebhookCheck,
   webhookHeaders,
 } from "./edge/standard-webhooks.js";
+// One event vocabulary for both platforms
+export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
+export {
+  type EventSource,
+  type LaneUpdate,
+  type LotUpdate,
+  type ParkingEvent,
+  type ParkingEventKind,
+  type ParkingEventOf,
+  type Platform,
+  parkingEventDescriptions,
+  parkingEventKinds,
+  platforms,
+  type StayAmounts,
+} from "./events/vocabulary.js";
 // Clients and verification
 export {
   createPlatformClient,
