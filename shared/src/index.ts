@@ -26,9 +26,91 @@ export {
   verifyCallback,
 } from "./callbacks/verify.js";
 // Ebopark
-export { type EboparkOperationId, eboparkOperations, eboparkPartnerOperationIds } from "./ebopark/catalogue.js";
+export {
+  EBOPARK_REPORT_SUCCESS,
+  type EboparkReportRefusal,
+  eboparkReportRefusal,
+  isEboparkReportSuccess,
+} from "./ebopark/answers.js";
+export {
+  carParkSessionRecord,
+  type EboparkHost,
+  type EboparkOperationId,
+  type EboparkPartnerOperationId,
+  eboparkOperations,
+  eboparkPartnerOperationIds,
+} from "./ebopark/catalogue.js";
 export { createEboparkClient, type EboparkClient, type EboparkClientOptions } from "./ebopark/client.js";
-export { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./ebopark/sign.js";
+export {
+  type EboparkFieldName,
+  type EboparkReport,
+  type EboparkReportData,
+  type EboparkReportId,
+  eboparkReportIds,
+  eboparkReports,
+  eboparkVocabulary,
+  type FieldKind,
+  type FieldSource,
+  isEboparkReportId,
+  type ReportFieldMeta,
+  reportFieldMeta,
+} from "./ebopark/reports.js";
+export { type CpgsSigner, defaultCpgsSigner, signPartnerBody, signReportBody } from "./ebopark/sign.js";
+export {
+  defaultReportSignatureCheck,
+  type ReportRejection,
+  type ReportRejectionReason,
+  type ReportSignatureCheck,
+  type VerifiedReport,
+  type VerifyReportOptions,
+  verifyEboparkReport,
+} from "./ebopark/verify-report.js";
+// The edge API's requests, and its deliveries' signatures (Standard Webhooks)
+export {
+  changeGrantBody,
+  createGrantBody,
+  type EdgeFieldMeta,
+  type EventsQuery,
+  edgeFieldMeta,
+  eventIdSchema,
+  eventOptions,
+  eventsQuery,
+  type GrantSource,
+  type GrantStatus,
+  grantIdParams,
+  grantSources,
+  grantStatuses,
+  lanesQuery,
+  limitSchema,
+  listGrantsQuery,
+  lotParams,
+  MAX_EDGE_PAGE_SIZE,
+} from "./edge/requests.js";
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  newWebhookSecret,
+  type ReceivedWebhookHeaders,
+  signWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookCheck,
+  webhookHeaders,
+} from "./edge/standard-webhooks.js";
+// One event vocabulary for both platforms
+export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
+export {
+  type EventSource,
+  type LaneUpdate,
+  type LotUpdate,
+  type ParkingEvent,
+  type ParkingEventKind,
+  type ParkingEventOf,
+  type Platform,
+  parkingEventDescriptions,
+  parkingEventKinds,
+  platforms,
+  type StayAmounts,
+} from "./events/vocabulary.js";
 // Clients and verification
 export {
   createPlatformClient,
@@ -80,6 +162,7 @@ export {
 } from "./platform/operations.js";
 export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
+export { BodyDecodingError, charsetOf, decodeBody, gunzip, isGzip, responseText } from "./util/decode.js";
 // Utilities shared by every part
 export { md5Hex } from "./util/md5.js";
 export { hmacSha256, sha256Hex, toHex } from "./util/sha256.js";

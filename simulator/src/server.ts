@@ -1,9 +1,10 @@
 /**
  * HTTP routing (node:http): the platform's operations at `POST {base}/{operationId}`, Ebopark's
- * CPGS and partnerService paths, and the `/__sim/` control endpoints. Platform answers are
+ * CPGS, partnerService and ump paths, and the `/__sim/` control endpoints. Platform answers are
  * always HTTP 200 with `{code, msg, result|data}`, as the platform does; faults may replace them.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
 import {
   type CallableOperationId,
   type OperationDefinition,
@@ -13,8 +14,9 @@ import {
   toPlatformMessage,
 } from "@parkbridge/shared";
 import { handleControl } from "./control.js";
-import { type EboparkAnswer, findByCarNo, partnerService } from "./ebopark.js";
-import { DEFAULT_PLATFORM_ERROR_MSG, DEFAULT_TIMEOUT_HOLD_MS, type StoredFault } from "./faults.js";
+import { carParkSession, type EboparkAnswer, findByCarNo, partnerService } from "./ebopark.js";
+import { DEFAULT_PLATFORM_ERROR_MSG, DEFAULT_TIMEOUT_HOLD_MS, type FaultDecision, type StoredFault } from "./faults.js";
+import { encodeGbk } from "./gbk.js";
 import { type Handler, handlers, Refusal } from "./handlers/index.js";
 import type { CatalogueSchema } from "./schemas.js";
 import type { Simulator } from "./simulator.js";
@@ -51,6 +53,23 @@ export function sendJson(response: ServerResponse, status: number, json: unknown
   response.end(text);
 }
 
+/** An answer as Ebopark's servers sometimes send it: in GBK (declared), gzip-compressed, or both. */
+function sendEncodedJson(response: ServerResponse, json: unknown, encoding: Pick<FaultDecision, "gzip" | "gbk">): void {
+  if (!encoding.gzip && !encoding.gbk) {
+    sendJson(response, 200, json);
+    return;
+  }
+  const text = JSON.stringify(json);
+  const plain = encoding.gbk ? Buffer.from(encodeGbk(text)) : Buffer.from(text, "utf8");
+  const body = encoding.gzip ? gzipSync(plain) : plain;
+  response.writeHead(200, {
+    "content-type": `application/json; charset=${encoding.gbk ? "GBK" : "utf-8"}`,
+    ...(encoding.gzip ? { "content-encoding": "gzip" } : {}),
+    "content-length": body.length,
+  });
+  response.end(body);
+}
+
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   if (text.trim() === "") return { ok: true, value: {} };
   try {
@@ -78,13 +97,18 @@ async function route(sim: Simulator, request: IncomingMessage, response: ServerR
   if (request.method !== "POST") return sendJson(response, 405, { error: "the platforms take POST" });
 
   if (url.pathname.endsWith("/partner/findByCarNo")) {
-    return answerEbopark(sim, "findByCarNo", body, response, () => findByCarNo(sim.state, sim.ebopark, body));
+    return answerEbopark(sim, "findByCarNo", body, response, () => findByCarNo(sim.eboparkContext, body));
   }
   const partner = /\/partnerService\/([^/]+)$/.exec(url.pathname);
   if (partner) {
     const name = decodeURIComponent(partner[1] as string);
     return answerEbopark(sim, name, body, response, () =>
-      partnerService(sim.state, sim.ebopark, name, url.searchParams, body),
+      partnerService(sim.eboparkContext, name, url.searchParams, body),
+    );
+  }
+  if (url.pathname.endsWith("/ebo/park/query/carParkSession")) {
+    return answerEbopark(sim, "carParkSession", body, response, () =>
+      carParkSession(sim.eboparkContext, url.searchParams, body),
     );
   }
   // Any base path: the operation id is the last segment.
@@ -93,38 +117,38 @@ async function route(sim: Simulator, request: IncomingMessage, response: ServerR
   return answerPlatform(sim, operationId, request, url, body, response);
 }
 
-/** Applies the faults for a request; returns true when a fault answered (or dropped) it. */
+/** Applies the faults for a request; returns undefined when a fault answered (or dropped) it, else the decision. */
 async function applyFaults(
   sim: Simulator,
   operationId: string,
   response: ServerResponse,
   log: (code: number, msg?: string) => void,
-  onPlatformFault: (fault: StoredFault) => void,
-): Promise<boolean> {
+  onPlatformFault: (fault: StoredFault, decision: FaultDecision) => void,
+): Promise<FaultDecision | undefined> {
   const decision = sim.faults.decide(operationId);
   if (decision.latencyMs > 0) await sim.hold(decision.latencyMs);
   const fault = decision.outcome;
-  if (!fault) return false;
+  if (!fault) return decision;
   switch (fault.kind) {
     case "http500":
       log(500);
       response.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error");
-      return true;
+      return undefined;
     case "http502":
       log(502);
       response
         .writeHead(502, { "content-type": "text/html; charset=utf-8" })
         .end("<html><body><h1>502 Bad Gateway</h1></body></html>");
-      return true;
+      return undefined;
     case "timeout":
       log(-1);
       // Hold longer than the client waits, then drop the connection without an answer.
       await sim.hold(fault.latencyMs ?? DEFAULT_TIMEOUT_HOLD_MS);
       response.destroy();
-      return true;
+      return undefined;
     default:
-      onPlatformFault(fault);
-      return true;
+      onPlatformFault(fault, decision);
+      return undefined;
   }
 }
 
@@ -152,7 +176,7 @@ async function answerPlatform(
   const headerToken = request.headers.accesstoken;
   const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? url.searchParams.get("AccessToken");
 
-  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
+  const decision = await applyFaults(sim, operationId, response, log, (fault) => {
     if (fault.kind === "tokenExpired") {
       // The token really expires: the client must fetch a new one.
       if (token) sim.tokens.expire(token);
@@ -161,7 +185,7 @@ async function answerPlatform(
       refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
     }
   });
-  if (faulted) return;
+  if (!decision) return;
 
   const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, Date.now());
   if (operationId !== "getAccessToken" && !caller) return refuse(TOKEN_FAILURE_MSG);
@@ -224,14 +248,14 @@ async function answerEbopark(
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
-  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
+  const decision = await applyFaults(sim, operationId, response, log, (fault, decision) => {
     const desc = fault.kind === "tokenExpired" ? "签名已过期" : (fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
     log(1, desc);
-    sendJson(response, 200, { state: 1, desc, data: null });
+    sendEncodedJson(response, { state: 1, desc, data: null }, decision);
   });
-  if (faulted) return;
+  if (!decision) return;
   const result = handle();
-  const json = result.json as { desc?: string };
-  log(result.state, result.state === 0 ? undefined : json.desc);
-  sendJson(response, 200, result.json);
+  const json = result.json as { desc?: string; msg?: string };
+  log(result.state, result.state === 0 ? undefined : (json.desc ?? json.msg));
+  sendEncodedJson(response, result.json, decision);
 }

@@ -1,9 +1,21 @@
 /**
  * The Parkbridge Edge node against a loopback stand-in of the Worker's HTTP contract
  * (docs/edge-api.md): what it sends (auth, bodies, UTC+8 times, cursors) and how it reads the
- * answers and the error envelope. The real Worker is tested in test/workers.
+ * answers and the error envelope. The stand-in validates every request with the schemas the
+ * Worker's routes validate with (shared/src/edge/requests.ts), so what the node sends is what the
+ * Worker accepts. The real Worker is tested in test/workers.
  */
+import {
+  changeGrantBody,
+  createGrantBody,
+  eventsQuery,
+  grantIdParams,
+  lanesQuery,
+  listGrantsQuery,
+  lotParams,
+} from "@parkbridge/shared";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { ParkbridgeEdgeApi } from "../../n8n-nodes/credentials/ParkbridgeEdgeApi.credentials";
 import { ParkbridgeEdge } from "../../n8n-nodes/nodes/ParkbridgeEdge/ParkbridgeEdge.node";
 import { type ParameterValue, runNode, testCredential } from "./harness";
@@ -24,12 +36,42 @@ const grant = (id: string, extra: Record<string, unknown> = {}) => ({
 
 const EVENTS = Array.from({ length: 7 }, (_, i) => ({ id: `evt_${i}`, event: "vehicleAccess", parkingId: "park1" }));
 
+/** The Worker's validation of one part of a request: its first issue as the Worker's 400, or nothing. */
+function refusal(schema: z.ZodType, value: unknown) {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join(".") || "(body)";
+  return { status: 400, body: { error: { code: "invalid_input", message: `${field} ${issue?.message}`, field } } };
+}
+
+/** Which schemas validate each route's path, query and body (as in the Worker's createRoute calls). */
+const ROUTES: Array<[RegExp, { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType }]> = [
+  [/^POST \/api\/visitor-grants$/, { body: createGrantBody }],
+  [/^PATCH \/api\/visitor-grants\/(?<id>[^/]+)$/, { params: grantIdParams, body: changeGrantBody }],
+  [/^DELETE \/api\/visitor-grants\/(?<id>[^/]+)$/, { params: grantIdParams }],
+  [/^GET \/api\/visitor-grants$/, { query: listGrantsQuery }],
+  [/^GET \/api\/events$/, { query: eventsQuery }],
+  [/^GET \/api\/lots\/(?<parkingId>[^/]+)$/, { params: lotParams }],
+  [/^GET \/api\/lanes$/, { query: lanesQuery }],
+];
+
 function answer(request: LoopbackRequest) {
   if (request.headers.authorization !== `Bearer ${TOKEN}`) {
     return { status: 401, body: { error: { code: "unauthorized", message: "missing or wrong admin token" } } };
   }
   const url = new URL(request.path, "http://x");
   const route = `${request.method} ${url.pathname}`;
+  for (const [pattern, parts] of ROUTES) {
+    const match = pattern.exec(route);
+    if (!match) continue;
+    const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+    const invalid =
+      (parts.params && refusal(parts.params, params)) ||
+      (parts.query && refusal(parts.query, Object.fromEntries(url.searchParams))) ||
+      (parts.body && refusal(parts.body, JSON.parse(request.body || "null")));
+    if (invalid) return invalid;
+  }
   if (route === "POST /api/visitor-grants") {
     const body = JSON.parse(request.body);
     if (body.vehicleCode === "鲁A00000") {
@@ -100,15 +142,20 @@ const run = (parameters: Record<string, ParameterValue>, continueOnFail = false,
     continueOnFail,
   });
 
+/** A grant's required parameters. */
+const grantParameters = {
+  resource: "visitorGrant",
+  operation: "grant",
+  parkingId: "park1",
+  vehicleCode: "鲁A12345",
+  visitorName: "Wang Wu",
+  visitorPhone: "13600136000",
+};
+
 describe("Parkbridge Edge node", () => {
   it("grants a visitor access until a time, sending the lot's local time (UTC+8)", async () => {
     const { output } = await run({
-      resource: "visitorGrant",
-      operation: "grant",
-      parkingId: "park1",
-      vehicleCode: "鲁A12345",
-      visitorName: "Wang Wu",
-      visitorPhone: "13600136000",
+      ...grantParameters,
       endsAt: "2026-11-22T10:00:00Z",
       additionalFields: { reason: "delivery", startsAt: "2026-11-22 09:00", appKey: "second-app-key" },
     });
@@ -129,6 +176,20 @@ describe("Parkbridge Edge node", () => {
     ]);
   });
 
+  it("grants until a bare date as given (the Worker ends it at 23:59:59 that day) and joins chosen lanes", async () => {
+    await run({ ...grantParameters, endsAt: "2026-11-30", additionalFields: { laneNos: ["1", "3"] } });
+    expect(JSON.parse(worker.requests[0]?.body ?? "{}")).toMatchObject({ endsAt: "2026-11-30", laneNos: "1,3" });
+  });
+
+  it("the Worker's refusal of a bad field reaches the user with the field", async () => {
+    const failure = (await run({ ...grantParameters, vehicleCode: "NOT-A-PLATE", endsAt: "2026-11-30" }).catch(
+      (error: unknown) => error,
+    )) as Error & { description?: string };
+    expect(failure.name).toBe("NodeApiError");
+    expect(failure.message).toMatch(/refused POST \/api\/visitor-grants: vehicleCode must be a Chinese licence plate/);
+    expect(failure.description).toContain("Field: vehicleCode");
+  });
+
   it("extends, revokes and lists grants", async () => {
     const extended = await run({
       resource: "visitorGrant",
@@ -143,12 +204,12 @@ describe("Parkbridge Edge node", () => {
     const listed = await run({
       resource: "visitorGrant",
       operation: "list",
-      filters: { status: "active", parkingId: "park1" },
+      filters: { status: "active", parkingId: "park1", source: "callback" },
       returnAll: true,
     });
     expect(listed.output.map((i) => i.json.id)).toEqual(["g1", "g2"]);
     const query = new URL(worker.requests.at(-1)?.path ?? "", "http://x").searchParams;
-    expect([query.get("status"), query.get("parkingId")]).toEqual(["active", "park1"]);
+    expect([query.get("status"), query.get("parkingId"), query.get("source")]).toEqual(["active", "park1", "callback"]);
   });
 
   it("queries events across cursors, with instants for since/until, and respects Limit", async () => {

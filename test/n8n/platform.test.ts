@@ -5,7 +5,7 @@
 import { type RunningSimulator, startSimulator } from "@parkbridge/simulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ParkingOpenPlatformApi } from "../../n8n-nodes/credentials/ParkingOpenPlatformApi.credentials";
-import { callableOperationIds } from "../../n8n-nodes/nodes/ParkingOpenPlatform/catalogue";
+import { callableOperationIds } from "../../n8n-nodes/nodes/ParkingOpenPlatform/operations";
 import { ParkingOpenPlatform } from "../../n8n-nodes/nodes/ParkingOpenPlatform/ParkingOpenPlatform.node";
 import { loadOptionsContext, type ParameterValue, runNode, testCredential } from "./harness";
 

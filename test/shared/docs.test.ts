@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { operationIds } from "@parkbridge/shared";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { catalogueTable } from "../../scripts/catalogue-table.js";
+import {
+  catalogueTable,
+  eboparkCatalogueTable,
+  eboparkReportFieldTable,
+  eboparkReportTable,
+} from "../../scripts/catalogue-table.js";
 
 /**
  * The members of a string-literal union type, as the TypeScript compiler reads its one definition
@@ -44,17 +49,44 @@ const cells = (table: string) =>
         .map((cell) => cell.trim().replace(/^-+$/, "---")),
     );
 
+/** The table between `<!-- name:start -->` and `<!-- name:end -->`. */
+const section = (name: string) => new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(doc);
+
 describe("docs/protocol.md", () => {
-  it("its catalogue table is exactly what scripts/catalogue-table.ts prints", () => {
-    const match = /<!-- catalogue:start -->\n([\s\S]*?)\n<!-- catalogue:end -->/.exec(doc);
-    expect(match, "the catalogue markers").not.toBeNull();
-    expect(cells(match?.[1] ?? "")).toEqual(cells(catalogueTable()));
+  it.each([
+    ["catalogue", catalogueTable],
+    ["ebopark-catalogue", eboparkCatalogueTable],
+    ["ebopark-reports", eboparkReportTable],
+    ["ebopark-report-fields", eboparkReportFieldTable],
+  ])("its %s table is exactly what scripts/catalogue-table.ts prints", (name, table) => {
+    const match = section(name);
+    expect(match, `the ${name} markers`).not.toBeNull();
+    expect(cells(match?.[1] ?? "")).toEqual(cells(table()));
+  });
+
+  it("marks the abnormal lift's fields documented and the other reports' inferred", () => {
+    const rows = cells(eboparkReportFieldTable()).slice(2);
+    const column = cells(eboparkReportFieldTable())[0]?.indexOf("`abnormalPass`") ?? -1;
+    expect(column).toBeGreaterThan(0);
+    for (const row of rows) {
+      for (const [index, cell] of row.entries()) {
+        if (index < 3 || cell === "") continue;
+        expect(cell, row[0]).toMatch(index === column ? /^D!?$/ : /^I!?$/);
+      }
+    }
   });
 
   it("the table lists all 18 operations", () => {
     const table = catalogueTable();
     expect(operationIds).toHaveLength(18);
     for (const id of operationIds) expect(table).toContain(`| \`${id}\` |`);
+  });
+
+  it("names every rejection reason of verifyEboparkReport, and says its signing is unconfirmed", () => {
+    for (const reason of ["unknown_report", "missing_parameter", "unknown_partner", "bad_sign", "malformed_body"]) {
+      expect(doc).toContain(`| \`${reason}\``);
+    }
+    expect(doc).toContain("**The signing is unconfirmed.**");
   });
 
   it("names every rejection reason of verifyCallback", () => {

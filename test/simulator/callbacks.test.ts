@@ -125,6 +125,16 @@ describe("callback delivery", () => {
     expect(receiver.received[2]?.body).not.toBe(receiver.received[0]?.body);
   });
 
+  it("dropCallback: the event happens, its callback is never sent", async () => {
+    const { sim, receiver } = await setUp();
+    sim.faults.add({ kind: "dropCallback", times: 1 });
+    expect(await sim.traffic.vehicleEnters("park2", "鲁B77777")).toEqual([]);
+    expect(sim.state.inPark("park2").some((v) => v.vehicleCode === "鲁B77777")).toBe(true);
+    expect(sim.callbacks.dropped.map((d) => d.data.vehicleCode)).toEqual(["鲁B77777"]);
+    await sim.traffic.vehicleLeaves("park2", "鲁B77777");
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it("callbacks are signed by the account named by callbackAppKey", async () => {
     const { sim, receiver } = await setUp(undefined, {
       accounts: [

@@ -11,6 +11,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { verifyWebhook } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
 import { COMMITTED_OUTCOME_SQL } from "../../workers/src/callbacks/store.js";
 import { RECONCILE_GRACE_MS, reconcileDeliveries } from "../../workers/src/delivery/reconcile.js";
@@ -84,6 +85,13 @@ describe("delivery", () => {
     expect(new Set(requests.map((r) => r.headers["webhook-id"]))).toEqual(new Set(delivered.map((d) => d.id)));
     for (const request of requests) {
       expect(await signatureVerifies(subscription.secret, request)).toBe(true);
+      // What the n8n trigger verifies with (shared's verifyWebhook) accepts it too, here on workerd.
+      const received = {
+        id: request.headers["webhook-id"],
+        timestamp: request.headers["webhook-timestamp"],
+        signature: request.headers["webhook-signature"],
+      };
+      expect(await verifyWebhook(subscription.secret, received, request.body)).toEqual({ ok: true });
       expect(Math.abs(Number(request.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(600);
       // A tampered body does not verify.
       expect(await signatureVerifies(subscription.secret, { ...request, body: request.body.replace("京", "沪") })).toBe(

@@ -9,11 +9,11 @@ import type {
   INodeTypeDescription,
 } from "n8n-workflow";
 import { NodeConnectionTypes } from "n8n-workflow";
+import { describeOperations, fieldTitles, resourceProperty } from "../common/catalogue";
 import { runForEachItem } from "../common/items";
 import { EBOPARK_CREDENTIAL, eboparkClient } from "./client";
 import { runEboparkOperation } from "./execute";
-import { partnerServiceDescription } from "./resources/partnerService";
-import { vehicleLocationDescription } from "./resources/vehicleLocation";
+import { eboparkNodeOperation, eboparkNodeOperations, eboparkResources } from "./operations";
 
 /** Words in a refusal that mean the partner id or signature was not accepted. */
 const AUTH_REFUSAL = /sign|签名|partner|合作|auth|权限|密钥|key/i;
@@ -32,21 +32,7 @@ export class Ebopark implements INodeType {
     inputs: [NodeConnectionTypes.Main],
     outputs: [NodeConnectionTypes.Main],
     credentials: [{ name: "eboparkApi", required: true, testedBy: "eboparkApiTest" }],
-    properties: [
-      {
-        displayName: "Resource",
-        name: "resource",
-        type: "options",
-        noDataExpression: true,
-        options: [
-          { name: "Vehicle Location", value: "vehicleLocation" },
-          { name: "Partner Service", value: "partnerService" },
-        ],
-        default: "vehicleLocation",
-      },
-      ...vehicleLocationDescription,
-      ...partnerServiceDescription,
-    ],
+    properties: [resourceProperty(eboparkResources, "vehicleLocation"), ...describeOperations(eboparkNodeOperations)],
   };
 
   methods = {
@@ -75,9 +61,14 @@ export class Ebopark implements INodeType {
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const credentials = await this.getCredentials(EBOPARK_CREDENTIAL);
     const client = eboparkClient(credentials, (options) => this.helpers.httpRequest(options));
-    return await runForEachItem(this, async (itemIndex) => {
-      const operation = this.getNodeParameter("operation", itemIndex) as string;
-      return await runEboparkOperation(this, client, operation, itemIndex);
-    });
+    const operation = this.getNodeParameter("operation", 0) as string;
+    return await runForEachItem(
+      this,
+      async (itemIndex) => {
+        const id = this.getNodeParameter("operation", itemIndex) as string;
+        return await runEboparkOperation(this, client, id, itemIndex);
+      },
+      fieldTitles(eboparkNodeOperation(operation)),
+    );
   }
 }

@@ -1,11 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from "n8n-workflow";
 import { NodeConnectionTypes } from "n8n-workflow";
+import { describeOperations, resourceProperty } from "../common/catalogue";
 import { runForEachItem } from "../common/items";
 import { runEdgeOperation } from "./execute";
-import { eventDescription } from "./resources/event";
-import { laneDescription } from "./resources/lane";
-import { lotDescription } from "./resources/lot";
-import { visitorGrantDescription } from "./resources/visitorGrant";
+import { edgeOperations, edgeResources } from "./operations";
 import { EDGE_CREDENTIAL } from "./transport";
 
 export class ParkbridgeEdge implements INodeType {
@@ -22,25 +20,7 @@ export class ParkbridgeEdge implements INodeType {
     inputs: [NodeConnectionTypes.Main],
     outputs: [NodeConnectionTypes.Main],
     credentials: [{ name: EDGE_CREDENTIAL, required: true }],
-    properties: [
-      {
-        displayName: "Resource",
-        name: "resource",
-        type: "options",
-        noDataExpression: true,
-        options: [
-          { name: "Event", value: "event" },
-          { name: "Lane", value: "lane" },
-          { name: "Lot", value: "lot" },
-          { name: "Visitor Grant", value: "visitorGrant" },
-        ],
-        default: "visitorGrant",
-      },
-      ...visitorGrantDescription,
-      ...eventDescription,
-      ...lotDescription,
-      ...laneDescription,
-    ],
+    properties: [resourceProperty(edgeResources, "visitorGrant"), ...describeOperations(edgeOperations)],
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,4 +1,4 @@
-import { callbackEventIds, callbacks, callbackTypeOfEvent } from "@parkbridge/shared";
+import { callbackEventIds, eventOptions } from "@parkbridge/shared";
 import type {
   IHookFunctions,
   INodeType,
@@ -64,11 +64,7 @@ export class ParkingEventsTrigger implements INodeType {
         displayName: "Events",
         name: "events",
         type: "multiOptions",
-        options: callbackEventIds.map((id) => ({
-          name: callbacks[callbackTypeOfEvent(id)].title,
-          value: id,
-          description: callbacks[callbackTypeOfEvent(id)].description,
-        })),
+        options: eventOptions.map(({ value, name, description }) => ({ name, value, description })),
         default: [...callbackEventIds],
         description: "Which events start the workflow",
       },

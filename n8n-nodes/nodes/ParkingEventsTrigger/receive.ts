@@ -1,12 +1,11 @@
 /**
- * Handling one delivery: from the edge (Standard Webhooks HMAC) or straight from the platform
- * (its md5 callback signature, checked by shared's verifyCallback). A delivery that fails its
- * check is answered 401/400 and runs no workflow.
+ * Handling one delivery: from the edge (its Standard Webhooks HMAC, checked by shared's
+ * verifyWebhook) or straight from the platform (its md5 callback signature, checked by shared's
+ * verifyCallback). A delivery that fails its check is answered 401/400 and runs no workflow.
  */
-import { verifyCallback } from "@parkbridge/shared";
+import { verifyCallback, verifyWebhook } from "@parkbridge/shared";
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from "n8n-workflow";
 import { PLATFORM_CREDENTIAL } from "../ParkingOpenPlatform/client";
-import { verifyDelivery } from "./standardWebhooks";
 import { subscriptionState } from "./subscription";
 
 /** What the platform expects back from a callback it may stop retrying. */
@@ -50,7 +49,7 @@ export async function receiveFromEdge(context: IWebhookFunctions): Promise<IWebh
   const secret = subscriptionState(context).secret;
   if (!secret) return reject(context, 401, { error: "this trigger has no active subscription secret" });
   const body = rawBodyOf(request);
-  const check = await verifyDelivery(
+  const check = await verifyWebhook(
     secret,
     {
       id: header(request, "webhook-id"),
@@ -58,7 +57,6 @@ export async function receiveFromEdge(context: IWebhookFunctions): Promise<IWebh
       signature: header(request, "webhook-signature"),
     },
     body,
-    Math.floor(Date.now() / 1000),
   );
   if (!check.ok) return reject(context, 401, { error: check.reason });
   let delivery: IDataObject;

@@ -1,21 +1,12 @@
 import { type CallableOperationId, resources } from "@parkbridge/shared";
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from "n8n-workflow";
 import { NodeConnectionTypes } from "n8n-workflow";
+import { describeOperations, fieldTitles, resourceProperty } from "../common/catalogue";
 import { runForEachItem } from "../common/items";
-import { fieldTitle, platformResourceIds } from "./catalogue";
 import { PLATFORM_CREDENTIAL, platformClient } from "./client";
 import { runOperation } from "./execute";
-import { getLanes, getVehicleTypes, searchLanes, searchParkingLots } from "./methods";
-import { accessRecordsDescription } from "./resources/accessRecords";
-import { blacklistDescription } from "./resources/blacklist";
-import { couponDescription } from "./resources/coupon";
-import { gateDescription } from "./resources/gate";
-import { laneDescription } from "./resources/lane";
-import { parkingLotDescription } from "./resources/parkingLot";
-import { vehicleAuthorisationDescription } from "./resources/vehicleAuthorisation";
-import { vehiclesInParkDescription } from "./resources/vehiclesInPark";
-import { vehicleTypeDescription } from "./resources/vehicleType";
-import { visitorDescription } from "./resources/visitor";
+import { getLanes, getVehicleTypes, searchLanes, searchParkingLots, withPickers } from "./methods";
+import { platformOperation, platformOperations, platformResourceIds } from "./operations";
 
 export class ParkingOpenPlatform implements INodeType {
   description: INodeTypeDescription = {
@@ -32,24 +23,11 @@ export class ParkingOpenPlatform implements INodeType {
     outputs: [NodeConnectionTypes.Main],
     credentials: [{ name: PLATFORM_CREDENTIAL, required: true }],
     properties: [
-      {
-        displayName: "Resource",
-        name: "resource",
-        type: "options",
-        noDataExpression: true,
-        options: platformResourceIds.map((id) => ({ name: resources[id].title, value: id })),
-        default: "vehicleAuthorisation",
-      },
-      ...vehicleAuthorisationDescription,
-      ...visitorDescription,
-      ...vehiclesInParkDescription,
-      ...accessRecordsDescription,
-      ...parkingLotDescription,
-      ...laneDescription,
-      ...blacklistDescription,
-      ...couponDescription,
-      ...gateDescription,
-      ...vehicleTypeDescription,
+      resourceProperty(
+        platformResourceIds.map((id) => ({ value: id, name: resources[id].title })),
+        "vehicleAuthorisation",
+      ),
+      ...describeOperations(platformOperations, withPickers),
     ],
   };
 
@@ -69,7 +47,7 @@ export class ParkingOpenPlatform implements INodeType {
         const id = this.getNodeParameter("operation", itemIndex) as CallableOperationId;
         return await runOperation(this, client, id, itemIndex);
       },
-      (field) => fieldTitle(operation, field),
+      fieldTitles(platformOperation(operation)),
     );
   }
 }

@@ -1,4 +1,4 @@
-/** Pickers loaded from the platform: parking lots, lanes and vehicle types. */
+/** Pickers loaded from the platform (parking lots, lanes and vehicle types), and the fields they serve. */
 import { operations, vehicleTypeOptions } from "@parkbridge/shared";
 import type {
   ILoadOptionsFunctions,
@@ -6,7 +6,37 @@ import type {
   INodeListSearchResult,
   INodePropertyOptions,
 } from "n8n-workflow";
+import type { PropertyOverride } from "../common/catalogue";
+import { listOrIdProperty } from "../common/properties";
 import { PLATFORM_CREDENTIAL, platformClient } from "./client";
+
+const EXPRESSIONS = '<a href="https://docs.n8n.io/code/expressions/">expression</a>';
+
+/** The picker of each field the platform can list the values of. */
+export const withPickers: PropertyOverride = (field, operation, plain) => {
+  if (field.name === "parkingId") return listOrIdProperty(plain, "searchParkingLots", "e.g. park1");
+  if (field.name === "laneId") return listOrIdProperty(plain, "searchLanes", "e.g. park1-1");
+  if (field.name === "laneNos") {
+    return {
+      ...plain,
+      type: "multiOptions",
+      default: [],
+      typeOptions: { loadOptionsMethod: "getLanes", loadOptionsDependsOn: ["parkingId.value"] },
+      description: `${plain.description} Empty means every lane. Choose from the list, or specify lane numbers using an ${EXPRESSIONS}.`,
+    };
+  }
+  if (field.name === "vehicleType" && operation.value === "addVehicle") {
+    return {
+      ...plain,
+      type: "options",
+      options: undefined,
+      default: "2",
+      typeOptions: { loadOptionsMethod: "getVehicleTypes", loadOptionsDependsOn: ["parkingId.value"] },
+      description: `${plain.description} Choose from the list, or specify an ID using an ${EXPRESSIONS}.`,
+    };
+  }
+  return plain;
+};
 
 async function clientFor(context: ILoadOptionsFunctions) {
   const credentials = await context.getCredentials(PLATFORM_CREDENTIAL);

@@ -1,6 +1,6 @@
 import type { INodeProperties } from "n8n-workflow";
 
-type Show = NonNullable<NonNullable<INodeProperties["displayOptions"]>["show"]>;
+export type Show = NonNullable<NonNullable<INodeProperties["displayOptions"]>["show"]>;
 
 /** The Operation selector of one resource. */
 export function operationProperty(
@@ -42,13 +42,19 @@ export function pagingProperties(show: Show): INodeProperties[] {
   ];
 }
 
-/** The optional fields of an operation, in one "Additional Fields" collection sorted by label. */
-export function additionalFieldsProperty(show: Show, options: INodeProperties[]): INodeProperties {
-  return {
-    displayName: "Additional Fields",
+/** The optional fields of an operation, in one collection ("Additional Fields" unless named otherwise) sorted by label. */
+export function additionalFieldsProperty(
+  show: Show,
+  options: INodeProperties[],
+  collection: { name: string; displayName: string; placeholder: string } = {
     name: "additionalFields",
-    type: "collection",
+    displayName: "Additional Fields",
     placeholder: "Add Field",
+  },
+): INodeProperties {
+  return {
+    ...collection,
+    type: "collection",
     default: {},
     displayOptions: { show },
     options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),

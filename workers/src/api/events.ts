@@ -3,6 +3,7 @@
  * (receivedAt, id) cursor), and the reads of vehicle accesses the status page composes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { type EventsQuery, eventsQuery } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
@@ -10,18 +11,12 @@ import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
 import { BEARER_SCHEME } from "./auth.js";
-import { EventIdSchema, type EventRecord, EventRecordSchema, instant, limitSchema } from "./schemas.js";
+import { EventIdSchema, type EventRecord, EventRecordSchema } from "./schemas.js";
 
-export const EventsQuerySchema = z.object({
-  type: EventIdSchema.optional().openapi({ description: "Only this event" }),
-  parkingId: z.string().min(1).optional(),
-  vehicleCode: z.string().min(1).optional(),
-  since: instant("since").optional().openapi({ description: "Received at or after, ISO 8601" }),
-  until: instant("until").optional().openapi({ description: "Received before, ISO 8601" }),
-  cursor: z.string().optional().openapi({ description: "nextCursor of the previous page" }),
-  limit: limitSchema,
+/** The shared query (shared/src/edge/requests.ts), its event filter naming the EventId component. */
+const EventsQuerySchema = eventsQuery.extend({
+  type: EventIdSchema.optional().openapi({ description: eventsQuery.shape.type.description }),
 });
-export type EventsQuery = z.output<typeof EventsQuerySchema>;
 
 interface EventDbRow {
   id: string;

@@ -1,5 +1,6 @@
 /** GET /api/lanes: camera status per lane (D1, the source of truth) and which lanes are offline now. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { lanesQuery } from "@parkbridge/shared";
 import { readLanesFromD1 } from "../callbacks/live-state.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { errorResponse } from "../lib/errors.js";
@@ -14,7 +15,7 @@ export const laneRoutes = createRouter().openapi(
     tags: ["Live state"],
     summary: "Camera status of every lane",
     security: [{ [BEARER_SCHEME]: [] }],
-    request: { query: z.object({ parkingId: z.string().min(1).optional() }) },
+    request: { query: lanesQuery },
     responses: {
       200: {
         description: "Lanes, and the offline ones",

@@ -1,5 +1,6 @@
 /** GET /api/lots/{parkingId}: live occupancy, from KV (fast) or D1 (source of truth) when KV has none. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { lotParams } from "@parkbridge/shared";
 import { readLotFromD1, readLotFromKV } from "../callbacks/live-state.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { errorResponse, notFound } from "../lib/errors.js";
@@ -15,7 +16,7 @@ export const lotRoutes = createRouter().openapi(
     summary: "Live occupancy of a parking lot",
     description: "The counts of the newest vehicle access the platform reported for this lot.",
     security: [{ [BEARER_SCHEME]: [] }],
-    request: { params: z.object({ parkingId: z.string().min(1) }) },
+    request: { params: lotParams },
     responses: {
       200: { description: "Occupancy", content: { "application/json": { schema: LotSchema } } },
       401: errorResponse("Missing or wrong bearer token"),

@@ -1,25 +1,9 @@
 /** Shapes the read API answers with, shared by handlers and the OpenAPI document. */
 import { z } from "@hono/zod-openapi";
-import { callbackEventIds, callbackTypes } from "@parkbridge/shared";
+import { callbackTypes, eventIdSchema } from "@parkbridge/shared";
+import { named } from "../lib/openapi-app.js";
 
-export const EventIdSchema = z.enum(callbackEventIds as [string, ...string[]]).openapi("EventId");
-
-/** An ISO 8601 instant with a zone (Z or offset), normalised to UTC. */
-export const instant = (what: string) =>
-  z
-    .string()
-    .refine((v) => /[Zz]|[+-]\d{2}:?\d{2}$/.test(v) && Number.isFinite(Date.parse(v)), {
-      error: `must be an ISO 8601 instant with a zone, e.g. 2026-11-22T08:00:00Z (${what})`,
-    })
-    .transform((v) => new Date(v).toISOString());
-
-export const limitSchema = z.coerce
-  .number({ error: "must be a whole number" })
-  .int({ error: "must be a whole number" })
-  .min(1, { error: "must be at least 1" })
-  .max(500, { error: "must be at most 500" })
-  .default(50)
-  .openapi({ type: "integer", minimum: 1, maximum: 500, default: 50 });
+export const EventIdSchema = named(eventIdSchema, "EventId");
 
 export const EventRecordSchema = z
   .object({

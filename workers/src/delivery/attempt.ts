@@ -3,9 +3,10 @@
  * signed payload with a short timeout, record the outcome. Never throws for a subscriber's
  * failure (that is an outcome); throws only when D1 itself fails (the message is retried).
  */
+
+import { webhookHeaders } from "@parkbridge/shared";
 import type { Env } from "../env.js";
 import { type DeliveryPolicy, deliveryPolicy, retryDelaySeconds } from "./policy.js";
-import { webhookHeaders } from "./signer.js";
 
 export type AttemptOutcome =
   | { kind: "delivered"; status: number }

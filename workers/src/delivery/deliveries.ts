@@ -1,7 +1,8 @@
 /** GET /api/deliveries (outbox rows, newest first) and POST /api/deliveries/{id}/retry (re-send). */
 import { createRoute, z } from "@hono/zod-openapi";
+import { limitSchema } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
-import { EventIdSchema, limitSchema } from "../api/schemas.js";
+import { EventIdSchema } from "../api/schemas.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";

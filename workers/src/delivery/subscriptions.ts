@@ -3,13 +3,13 @@
  * deletes it on deactivate). POST answers the secret once; lists never show it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { newWebhookSecret } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
 import { EventIdSchema } from "../api/schemas.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { bodyErrorResponses, errorResponse, notFound } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import { createRouter } from "../lib/openapi-app.js";
-import { newWebhookSecret } from "./signer.js";
 
 const httpUrl = z
   .string()

@@ -1,8 +1,15 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Env } from "../env.js";
 import { validationHook } from "./errors.js";
 
 export type AppEnv = { Bindings: Env };
+
+/**
+ * A schema from shared/ named as a component of the OpenAPI document. zod copies its methods onto
+ * each schema as the schema is built, so one built before @hono/zod-openapi extended zod (shared/
+ * knows nothing of it) has no `.openapi()`; the copy made here has, and keeps the metadata.
+ */
+export const named = <T extends z.ZodType>(schema: T, name: string): T => schema.clone().openapi(name);
 
 /** Every router of the Worker is made here, so a refused request reads the same everywhere. */
 export function createRouter() {

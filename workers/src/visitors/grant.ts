@@ -3,13 +3,10 @@
  * builder of a new grant's row. Instants are UTC epoch ms in storage and ISO 8601 (UTC) on the
  * wire; the `*Local` strings are the same instants in the platform's wall-clock time (UTC+8).
  */
-import { formatPlatformTime } from "@parkbridge/shared";
+import { formatPlatformTime, type GrantSource, type GrantStatus } from "@parkbridge/shared";
 
-export const grantStatuses = ["pending", "active", "expired", "revoked", "superseded", "failed", "rejected"] as const;
-export type GrantStatus = (typeof grantStatuses)[number];
-
-export const grantSources = ["api", "callback"] as const;
-export type GrantSource = (typeof grantSources)[number];
+// Statuses and sources are part of the API's requests too: defined with them, in shared/src/edge/.
+export { type GrantSource, type GrantStatus, grantSources, grantStatuses } from "@parkbridge/shared";
 
 /** A row of `visitor_grants`, column for column. */
 export interface GrantRow {

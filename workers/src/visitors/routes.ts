@@ -3,63 +3,17 @@
  * /openapi.json. Bearer auth is the `/api/*` middleware's job; this module only routes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { PLATE_PATTERN } from "@parkbridge/shared";
+import { changeGrantBody, createGrantBody, grantIdParams, listGrantsQuery } from "@parkbridge/shared";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { bodyErrorResponses, errorResponse } from "../lib/errors.js";
-import { createRouter } from "../lib/openapi-app.js";
+import { createRouter, named } from "../lib/openapi-app.js";
 import { grantSources, grantStatuses, toGrant } from "./grant.js";
 import { getAudit, listGrants } from "./repository.js";
 import { GrantService } from "./service.js";
 
-const nonEmpty = (field: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, { error: `${field} must not be empty` });
-
-const instantInput = (description: string) => z.string().min(1).openapi({ description, example: "2026-11-22 23:59" });
-
-const CreateGrantBody = z
-  .strictObject({
-    parkingId: nonEmpty("parkingId").openapi({ example: "park1" }),
-    vehicleCode: z
-      .string()
-      .regex(PLATE_PATTERN, {
-        error: "must be a Chinese licence plate: province character, letter and 5 (or 6) letters/digits, e.g. 鲁A12345",
-      })
-      .openapi({ example: "鲁A12345" }),
-    visitorName: nonEmpty("visitorName").max(50).openapi({ example: "张三" }),
-    visitorPhone: nonEmpty("visitorPhone").max(30).openapi({ example: "13800138000" }),
-    reason: z
-      .string()
-      .max(150)
-      .optional()
-      .openapi({ description: "Shown to the lot's staff (the authorisation's remark)." }),
-    laneNos: z
-      .string()
-      .regex(/^[^,\s]+(,[^,\s]+)*$/, { error: "must be lane numbers separated by commas" })
-      .optional()
-      .openapi({ description: "Lanes the visitor may use; all lanes when absent.", example: "1,2" }),
-    startsAt: instantInput(
-      "When access starts (default now): ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8.",
-    ).optional(),
-    endsAt: instantInput(
-      "When access ends: ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8 (a bare date: 23:59:59 that day).",
-    ),
-    appKey: nonEmpty("appKey")
-      .optional()
-      .openapi({
-        description:
-          "The platform account (appKey) that owns the lot, one of this Worker's accounts. Default: the account whose " +
-          "callbacks report the lot, else the primary account (PLATFORM_APP_KEY). The grant is changed and ended with it.",
-        example: "demo-app-key",
-      }),
-  })
-  .openapi("CreateVisitorGrant");
-
-const ChangeGrantBody = z
-  .strictObject({ endsAt: instantInput("The new end (earlier or later), as for creation.") })
-  .openapi("ChangeVisitorGrant");
+// The request schemas are shared with the Parkbridge Edge n8n node (shared/src/edge/requests.ts).
+const CreateGrantBody = named(createGrantBody, "CreateVisitorGrant");
+const ChangeGrantBody = named(changeGrantBody, "ChangeVisitorGrant");
 
 const GrantSchema = z
   .object({
@@ -115,12 +69,6 @@ const errors = {
   503: errorResponse("Storage unavailable."),
 };
 const withBodyErrors = { ...errors, ...bodyErrorResponses };
-const IdParam = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" }, example: "vg_…" }),
-});
 const security = [{ bearerAuth: [] }];
 const tags = ["Visitor grants"];
 
@@ -142,16 +90,7 @@ const listGrantsRoute = createRoute({
   tags,
   security,
   summary: "List visitor grants, newest first",
-  request: {
-    query: z.object({
-      status: z.enum(grantStatuses).optional(),
-      parkingId: z.string().min(1).optional(),
-      vehicleCode: z.string().min(1).optional(),
-      source: z.enum(grantSources).optional(),
-      cursor: z.string().optional(),
-      limit: z.coerce.number().int().min(1).max(500).default(50),
-    }),
-  },
+  request: { query: listGrantsQuery },
   responses: {
     200: json(z.object({ items: z.array(GrantSchema), nextCursor: z.string().nullable() }), "A page of grants."),
     ...errors,
@@ -164,7 +103,7 @@ const getGrantRoute = createRoute({
   tags,
   security,
   summary: "One visitor grant, with its audit trail",
-  request: { params: IdParam },
+  request: { params: grantIdParams },
   responses: { 200: json(GrantSchema.extend({ audit: z.array(AuditSchema) }), "The grant."), ...errors },
 });
 
@@ -177,7 +116,7 @@ const changeGrantRoute = createRoute({
   description:
     "Changes the end; when the end's day changes, the platform's authorisation is updated too (updateVehicle).",
   request: {
-    params: IdParam,
+    params: grantIdParams,
     body: { content: { "application/json": { schema: ChangeGrantBody } }, required: true },
   },
   responses: { 200: json(GrantSchema, "The changed grant."), ...withBodyErrors },
@@ -191,7 +130,7 @@ const revokeGrantRoute = createRoute({
   summary: "Revoke a visitor grant now",
   description:
     "Deletes the platform's authorisation (deleteVehicle) if it is still this grant's: status `revoked`. If the plate was given other access since, that access is left alone: status `superseded`.",
-  request: { params: IdParam },
+  request: { params: grantIdParams },
   responses: { 200: json(GrantSchema, "The closed grant."), ...errors },
 });
 

@@ -1,0 +1,206 @@
+/**
+ * The requests the edge Worker's API takes, once: the Worker validates with these schemas (and
+ * names them for its OpenAPI document, workers/src/lib/openapi-app.ts `named()`), and the
+ * Parkbridge Edge n8n node generates its fields from them. Plain zod, so both can read them: `.meta()` holds what the
+ * OpenAPI document shows (description, example); `edgeFields` holds what the node adds (its
+ * labels, how it sends a date-time, names for coded values).
+ */
+import { z } from "zod";
+import { callbackEventIds, callbacks, callbackTypeOfEvent } from "../callbacks/catalogue.js";
+import { PLATE_PATTERN } from "../platform/fields.js";
+
+/** What an edge API field tells the Parkbridge Edge node, beyond its OpenAPI description and example. */
+export interface EdgeFieldMeta {
+  /** The label in the n8n editor. */
+  title: string;
+  /**
+   * For times, what the node sends for an n8n date-time: `local`, the lot's wall-clock time
+   * (yyyy-MM-dd HH:mm:ss, which the API reads as UTC+8; a bare date is sent as it is);
+   * `instant`, ISO 8601 UTC.
+   */
+  time?: "local" | "instant";
+  /** For coded values: the English name of each (default: the value, capitalised). */
+  options?: ReadonlyArray<{ value: string; name: string; description?: string }>;
+  /** The value the node preselects (default: the first option). */
+  default?: string;
+}
+
+export const edgeFields = z.registry<EdgeFieldMeta>();
+
+/** A field's node metadata with its OpenAPI description and example, through `.optional()` and the like. */
+export function edgeFieldMeta(
+  schema: z.ZodType,
+): (EdgeFieldMeta & { description?: string; example?: unknown }) | undefined {
+  let current: z.ZodType | undefined = schema;
+  let description: string | undefined;
+  let example: unknown;
+  while (current) {
+    const open = current.meta() as { description?: string; example?: unknown } | undefined;
+    description ??= open?.description;
+    example ??= open?.example;
+    const own = edgeFields.get(current);
+    if (own) {
+      return { ...own, ...(description ? { description } : {}), ...(example !== undefined ? { example } : {}) };
+    }
+    const def = current._zod.def as { innerType?: z.ZodType; in?: z.ZodType };
+    current = def.innerType ?? def.in;
+  }
+  return undefined;
+}
+
+// ---- values ----------------------------------------------------------------------------------
+
+export const grantStatuses = ["pending", "active", "expired", "revoked", "superseded", "failed", "rejected"] as const;
+export type GrantStatus = (typeof grantStatuses)[number];
+
+export const grantSources = ["api", "callback"] as const;
+export type GrantSource = (typeof grantSources)[number];
+
+/** The events of the callbacks catalogue, each with its English name (the node's and the trigger's choices). */
+export const eventOptions = callbackEventIds.map((id) => ({
+  value: id,
+  name: callbacks[callbackTypeOfEvent(id)].title,
+  description: callbacks[callbackTypeOfEvent(id)].description,
+}));
+
+// Typed as strings: rows read back from D1 carry the event as text.
+export const eventIdSchema = z.enum(callbackEventIds as [string, ...string[]]);
+
+/** An ISO 8601 instant with a zone (Z or offset), normalised to UTC. */
+const instant = (what: string) =>
+  z
+    .string()
+    .refine((v) => /[Zz]|[+-]\d{2}:?\d{2}$/.test(v) && Number.isFinite(Date.parse(v)), {
+      error: `must be an ISO 8601 instant with a zone, e.g. 2026-11-22T08:00:00Z (${what})`,
+    })
+    .transform((v) => new Date(v).toISOString());
+
+/** The most items one page of a list may carry. */
+export const MAX_EDGE_PAGE_SIZE = 500;
+
+export const limitSchema = z.coerce
+  .number({ error: "must be a whole number" })
+  .int({ error: "must be a whole number" })
+  .min(1, { error: "must be at least 1" })
+  .max(MAX_EDGE_PAGE_SIZE, { error: `must be at most ${MAX_EDGE_PAGE_SIZE}` })
+  .default(50)
+  .meta({ type: "integer", minimum: 1, maximum: MAX_EDGE_PAGE_SIZE, default: 50 });
+
+const cursor = z.string().optional();
+
+const nonEmpty = (field: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: `${field} must not be empty` });
+
+/** A start or end as the grants API reads it: an instant with an offset, or the lot's local time. */
+const grantTime = (title: string, description: string) =>
+  z.string().min(1).meta({ description, example: "2026-11-22 23:59" }).register(edgeFields, { title, time: "local" });
+
+const parkingIdFilter = z.string().min(1).register(edgeFields, { title: "Parking Lot ID" }).optional();
+const plateFilter = z.string().min(1).register(edgeFields, { title: "Plate" }).optional();
+
+// ---- visitor grants ------------------------------------------------------------------------------
+
+export const createGrantBody = z.strictObject({
+  parkingId: nonEmpty("parkingId").meta({ example: "park1" }).register(edgeFields, { title: "Parking Lot ID" }),
+  vehicleCode: z
+    .string()
+    .regex(PLATE_PATTERN, {
+      error: "must be a Chinese licence plate: province character, letter and 5 (or 6) letters/digits, e.g. 鲁A12345",
+    })
+    .meta({ example: "鲁A12345" })
+    .register(edgeFields, { title: "Plate" }),
+  visitorName: nonEmpty("visitorName")
+    .max(50)
+    .meta({ example: "张三" })
+    .register(edgeFields, { title: "Visitor Name" }),
+  visitorPhone: nonEmpty("visitorPhone")
+    .max(30)
+    .meta({ example: "13800138000" })
+    .register(edgeFields, { title: "Visitor Phone" }),
+  reason: z
+    .string()
+    .max(150)
+    .register(edgeFields, { title: "Reason" })
+    .optional()
+    .meta({ description: "Shown to the lot's staff (the authorisation's remark)." }),
+  laneNos: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, { error: "must be lane numbers separated by commas" })
+    .register(edgeFields, { title: "Lanes" })
+    .optional()
+    .meta({ description: "Lanes the visitor may use; all lanes when absent.", example: "1,2" }),
+  startsAt: grantTime(
+    "Starts At",
+    "When access starts (default now): ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8.",
+  ).optional(),
+  endsAt: grantTime(
+    "Ends At",
+    "When access ends: ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8 (a bare date: 23:59:59 that day).",
+  ),
+  appKey: nonEmpty("appKey")
+    .register(edgeFields, { title: "Platform Account (App Key)" })
+    .optional()
+    .meta({
+      description:
+        "The platform account (appKey) that owns the lot, one of this Worker's accounts. Default: the account whose " +
+        "callbacks report the lot, else the primary account (PLATFORM_APP_KEY). The grant is changed and ended with it.",
+      example: "demo-app-key",
+    }),
+});
+
+export const changeGrantBody = z.strictObject({
+  endsAt: grantTime("Ends At", "The new end (earlier or later), as for creation."),
+});
+
+export const grantIdParams = z.object({
+  id: z.string().min(1).meta({ example: "vg_…" }).register(edgeFields, { title: "Grant ID" }),
+});
+
+export const listGrantsQuery = z.object({
+  status: z.enum(grantStatuses).register(edgeFields, { title: "Status", default: "active" }).optional(),
+  parkingId: parkingIdFilter,
+  vehicleCode: plateFilter,
+  source: z
+    .enum(grantSources)
+    .register(edgeFields, {
+      title: "Source",
+      options: [
+        { value: "api", name: "API", description: "Granted through the API (or this node)" },
+        { value: "callback", name: "Visitor Registration", description: "From the platform's visitor callback" },
+      ],
+    })
+    .optional(),
+  cursor,
+  limit: limitSchema,
+});
+
+// ---- events and live state ------------------------------------------------------------------------
+
+export const eventsQuery = z.object({
+  type: eventIdSchema
+    .register(edgeFields, { title: "Event", options: eventOptions })
+    .optional()
+    .meta({ description: "Only this event" }),
+  parkingId: parkingIdFilter,
+  vehicleCode: plateFilter,
+  since: instant("since")
+    .register(edgeFields, { title: "Since", time: "instant" })
+    .optional()
+    .meta({ description: "Received at or after, ISO 8601" }),
+  until: instant("until")
+    .register(edgeFields, { title: "Until", time: "instant" })
+    .optional()
+    .meta({ description: "Received before, ISO 8601" }),
+  cursor: cursor.meta({ description: "nextCursor of the previous page" }),
+  limit: limitSchema,
+});
+export type EventsQuery = z.output<typeof eventsQuery>;
+
+export const lotParams = z.object({
+  parkingId: z.string().min(1).register(edgeFields, { title: "Parking Lot ID" }),
+});
+
+export const lanesQuery = z.object({ parkingId: parkingIdFilter });
