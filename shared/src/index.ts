@@ -31,11 +31,13 @@ export { createEboparkClient, type EboparkClient, type EboparkClientOptions } fr
 export { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./ebopark/sign.js";
 // Clients and verification
 export {
+  type CachedToken,
   createPlatformClient,
   isTokenFailure,
   type PagedInput,
   type PlatformClient,
   type PlatformClientOptions,
+  type SharedToken,
 } from "./platform/client.js";
 export {
   type FieldIssue,
