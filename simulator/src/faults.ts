@@ -26,6 +26,8 @@ export const faultKinds: readonly FaultKind[] = [
 export interface FaultRule {
   /** An operation id, "findByCarNo", a partnerService name, "callback", or "*" (default "*"). */
   operation?: string;
+  /** Only requests naming this lot (their body's parkingId): faults for one test's lot alone. */
+  parkingId?: string;
   kind: FaultKind;
   /** Apply to the next N matching requests (default: unlimited while rate applies). */
   times?: number;
@@ -82,6 +84,9 @@ export function faultRuleProblem(rule: unknown): string | undefined {
     return "latencyMs must be a number ≥ 0";
   }
   if (r.msg !== undefined && typeof r.msg !== "string") return "msg must be a string";
+  if (r.parkingId !== undefined && (typeof r.parkingId !== "string" || !r.parkingId)) {
+    return "parkingId must be a non-empty string";
+  }
   return undefined;
 }
 
@@ -123,7 +128,7 @@ export class FaultBook {
    * (`operation` = "callback"). "*" rules match requests; for callbacks only latency and
    * duplicateCallback mean something.
    */
-  decide(operation: string): FaultDecision {
+  decide(operation: string, parkingId?: string): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, duplicate: false };
     const isCallback = operation === "callback";
     for (const rule of this.rules) {
@@ -132,6 +137,7 @@ export class FaultBook {
         ? target === "callback" || (target === "*" && rule.kind === "duplicateCallback")
         : target === operation || (target === "*" && rule.kind !== "duplicateCallback");
       if (!matches) continue;
+      if (rule.parkingId !== undefined && rule.parkingId !== parkingId) continue;
       if (isCallback && REQUEST_ONLY.has(rule.kind)) continue;
       if (!isCallback && rule.kind === "duplicateCallback") continue;
       if (rule.kind !== "latency" && rule.kind !== "duplicateCallback" && decision.outcome) continue;

@@ -26,6 +26,8 @@ export interface CallRecord {
   body: unknown;
   /** Unix ms of arrival. */
   at: number;
+  /** Unix ms of the answer (after any latency a fault added): when the platform acted. */
+  answeredAt?: number;
   /** The envelope's code (Ebopark: its state); for a fault that replaced the answer: the HTTP status, or -1 for a dropped request. */
   code: number;
   /** The platform's msg when code ≠ 0. */
@@ -97,11 +99,12 @@ async function route(sim: Simulator, request: IncomingMessage, response: ServerR
 async function applyFaults(
   sim: Simulator,
   operationId: string,
+  parkingId: string | undefined,
   response: ServerResponse,
   log: (code: number, msg?: string) => void,
   onPlatformFault: (fault: StoredFault) => void,
 ): Promise<boolean> {
-  const decision = sim.faults.decide(operationId);
+  const decision = sim.faults.decide(operationId, parkingId);
   if (decision.latencyMs > 0) await sim.hold(decision.latencyMs);
   const fault = decision.outcome;
   if (!fault) return false;
@@ -141,6 +144,7 @@ async function answerPlatform(
   const record: CallRecord = { operationId, body: parsedBody.ok ? parsedBody.value : bodyText, at: now, code: 0 };
   const log = (code: number, msg?: string) => {
     record.code = code;
+    record.answeredAt = Date.now();
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
@@ -152,15 +156,23 @@ async function answerPlatform(
   const headerToken = request.headers.accesstoken;
   const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? url.searchParams.get("AccessToken");
 
-  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
-    if (fault.kind === "tokenExpired") {
-      // The token really expires: the client must fetch a new one.
-      if (token) sim.tokens.expire(token);
-      refuse(TOKEN_FAILURE_MSG);
-    } else {
-      refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
-    }
-  });
+  const lot = parsedBody.ok ? (parsedBody.value as { parkingId?: unknown } | null)?.parkingId : undefined;
+  const faulted = await applyFaults(
+    sim,
+    operationId,
+    typeof lot === "string" ? lot : undefined,
+    response,
+    log,
+    (fault) => {
+      if (fault.kind === "tokenExpired") {
+        // The token really expires: the client must fetch a new one.
+        if (token) sim.tokens.expire(token);
+        refuse(TOKEN_FAILURE_MSG);
+      } else {
+        refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
+      }
+    },
+  );
   if (faulted) return;
 
   const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, Date.now());
@@ -224,7 +236,7 @@ async function answerEbopark(
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
-  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
+  const faulted = await applyFaults(sim, operationId, undefined, response, log, (fault) => {
     const desc = fault.kind === "tokenExpired" ? "签名已过期" : (fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
     log(1, desc);
     sendJson(response, 200, { state: 1, desc, data: null });

@@ -114,7 +114,7 @@ export function joinWindows(edges: ReadonlyArray<WindowEdges | undefined>): Join
   const end = edges.findIndex((e) => e !== undefined && !e.hasMore);
   if (end < 0) return { complete: false, reason: "no page reached the end of the list" };
   const read = edges.slice(0, end + 1);
-  const missing = read.findIndex((e) => e === undefined);
+  const missing = read.indexOf(undefined);
   if (missing >= 0) return { complete: false, reason: `page ${missing + 1} was not read` };
   const broken = firstBreak(read as WindowEdges[]);
   return broken ? { complete: false, reason: broken } : { complete: true, windows: end + 1 };
@@ -150,7 +150,9 @@ export async function scanLot(client: PlatformClient, parkingId: string): Promis
   for (let index = 0; ; index++) {
     const page = await readWindow(client, parkingId, windowAt(index));
     const plates = page.data.map((item) => String(item.vehicleCode));
-    page.data.forEach((item, i) => byPlate.set(plates[i] as string, item));
+    page.data.forEach((item, i) => {
+      byPlate.set(plates[i] as string, item);
+    });
     edges.push(edgesOf(plates, page.hasMore));
     // An empty window that says there is more: the list moved under us; nothing further will join.
     if (!page.hasMore || page.data.length === 0) break;
