@@ -74,7 +74,7 @@ describe("a scan that says it is complete has seen every authorisation present t
         const platform = platformList(initial);
         let added = 0;
         const deleted = new Set<string>();
-        const apply = (change: fc.RecordValue<{ deletions: number; additions: number; at: number }> | null) => {
+        const apply = (change: { deletions: number; additions: number; at: number } | null) => {
           if (!change) return;
           const at = Math.floor(change.at * platform.list.length);
           for (const gone of platform.list.splice(at, change.deletions)) deleted.add(gone);
