@@ -139,12 +139,12 @@ async function answerPlatform(
   bodyText: string,
   response: ServerResponse,
 ): Promise<void> {
-  const now = Date.now();
+  const now = sim.now();
   const parsedBody = parseJson(bodyText);
   const record: CallRecord = { operationId, body: parsedBody.ok ? parsedBody.value : bodyText, at: now, code: 0 };
   const log = (code: number, msg?: string) => {
     record.code = code;
-    record.answeredAt = Date.now();
+    record.answeredAt = sim.now();
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
@@ -175,7 +175,7 @@ async function answerPlatform(
   );
   if (faulted) return;
 
-  const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, Date.now());
+  const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, sim.now());
   if (operationId !== "getAccessToken" && !caller) return refuse(TOKEN_FAILURE_MSG);
   if (caller) record.appKey = caller;
   if (!parsedBody.ok) return refuse("参数错误:请求体不是有效的JSON");

@@ -18,6 +18,8 @@ export interface SimulatorParts {
   callbackRetryDelayMs: number;
   trafficPerSecond: number;
   ebopark: EboparkOptions;
+  /** The platform's clock (default Date.now): a harness that models time passes its own. */
+  clock?: () => number;
 }
 
 export class Simulator {
@@ -46,6 +48,11 @@ export class Simulator {
     );
     this.traffic = new Traffic(this.state, this.delivery, parts.trafficPerSecond);
     this.ebopark = parts.ebopark;
+  }
+
+  /** The platform's clock: call times, token issue and expiry, request timestamps. */
+  now(): number {
+    return (this.parts.clock ?? Date.now)();
   }
 
   /** Waits `ms` (latency and timeout faults); cut short when the simulator closes. */
