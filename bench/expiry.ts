@@ -20,7 +20,8 @@ import { startSimulator } from "@parkbridge/simulator";
 import { percentile } from "./lib/stats.js";
 import { bundleWorker, queueConsumerSettings, ROOT, startWorker, wranglerVars } from "./lib/worker.js";
 
-export type Profile = "free" | "paid" | "before";
+/** free: wrangler.toml's defaults; free+wake: the same with EXPIRY_WAKE_UP on; paid: PAID_VARS; before: no queue. */
+export type Profile = "free" | "free+wake" | "paid" | "before";
 
 export interface ExpiryScenario {
   due: number;
@@ -53,6 +54,7 @@ export const PAID_VARS: Record<string, string> = {
   EXPIRY_MAX_D1_QUERIES: "500",
   EXPIRY_SCAN_PAGES: "60",
   EXPIRY_PARALLEL_CALLS: "6",
+  EXPIRY_WAKE_UP: "on",
 };
 
 const EXPIRY_VARS = [
@@ -62,6 +64,7 @@ const EXPIRY_VARS = [
   "EXPIRY_MAX_D1_QUERIES",
   "EXPIRY_SCAN_PAGES",
   "EXPIRY_PARALLEL_CALLS",
+  "EXPIRY_WAKE_UP",
 ];
 
 export interface ScenarioResult {

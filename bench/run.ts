@@ -122,6 +122,7 @@ if (wanted("expiry")) {
         { due: quick ? 100 : 1_000, profile: "free", warm: false },
         { due: quick ? 100 : 1_000, profile: "free", warm: true },
         { due: quick ? 1_000 : 10_000, profile: "free", warm: true },
+        { due: quick ? 100 : 1_000, profile: "free+wake", warm: true },
         { due: quick ? 100 : 1_000, profile: "paid", warm: true },
         { due: quick ? 1_000 : 10_000, profile: "paid", warm: true },
       ],

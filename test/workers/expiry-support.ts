@@ -6,6 +6,7 @@
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { formatPlatformTime } from "@parkbridge/shared";
 import type { Env } from "../../workers/src/env.js";
 import { consumeExpiry } from "../../workers/src/sweep/consumer.js";
 import type { ExpiryMessage, ExpiryReport } from "../../workers/src/sweep/invocation.js";
@@ -29,10 +30,10 @@ export const ENDS = "2026-11-22 10:00";
 export const ENDED_AT = cst(ENDS);
 
 /**
- * `count` active grants of `parkingId` that ended at 10:00 UTC+8 on 2026-11-22, recorded in D1,
+ * Active grants of `parkingId` for `plates`, ending at `endsAt` (default 10:00 UTC+8 on 2026-11-22, that day), recorded in D1,
  * each with its free authorisation (marked with the grant) on the simulator.
  */
-export async function dueGrants(parkingId: string, plates: string[]): Promise<GrantRow[]> {
+export async function dueGrants(parkingId: string, plates: string[], endsAt = ENDED_AT): Promise<GrantRow[]> {
   const created = cst("2026-11-21 20:00");
   grantsMade += plates.length;
   const rows = plates.map(
@@ -45,9 +46,9 @@ export async function dueGrants(parkingId: string, plates: string[]): Promise<Gr
       reason: null,
       lane_nos: null,
       starts_at: created,
-      ends_at: ENDED_AT,
+      ends_at: endsAt,
       starts_at_local: "2026-11-21 20:00:00",
-      ends_at_local: "2026-11-22 10:00:00",
+      ends_at_local: formatPlatformTime(endsAt, "second"),
       platform_start_date: "2026-11-21",
       platform_end_date: "2026-11-22",
       source: "api",

@@ -188,6 +188,33 @@ describe("overlapping crons", () => {
   });
 });
 
+describe("waking up between cron ticks (EXPIRY_WAKE_UP)", () => {
+  it("ends grants that end 20 s after a tick within seconds of their end, not at the next tick", async () => {
+    const lot = await lotOfItsOwn("wake", 2_000);
+    const tick = ENDED_AT + 60_000;
+    const grants = await dueGrants(lot, Array.from({ length: 20 }, nextPlate), tick + 20_000);
+    const off = expiryDriver(workerEnv);
+    await off.cron(tick);
+    expect(off.queued()).toBe(0);
+
+    const driver = expiryDriver(envWith({ EXPIRY_WAKE_UP: "on" }));
+    const report = await driver.cron(tick);
+    expect(report.roundsOpened).toBe(0);
+    expect(driver.queued()).toBe(1);
+    await driver.drain();
+    withinFreePlan(driver.invocations);
+    for (const g of grants) {
+      expect((await reload(g)).status).toBe("expired");
+      expect(await deletionsOf(g.vehicle_code)).toBe(1);
+      const ended = (await getAudit(env.DB, g.id)).at(-1);
+      expect(ended?.action).toBe("expired");
+      // The wake-up came at the grants' end (whole seconds), the round a moment later: far from the 60 s tick.
+      expect(ended?.at).toBeGreaterThanOrEqual(tick + 20_000);
+      expect(ended?.at).toBeLessThan(tick + 30_000);
+    }
+  });
+});
+
 describe("through the Worker's own handlers", () => {
   it("the scheduled handler opens the round and the queue (as Miniflare delivers it) ends it", async () => {
     const { lot, grants } = await lotWithDueGrants("queue", 6_000, 30);

@@ -36,6 +36,8 @@ export interface Env {
   EXPIRY_PARALLEL_CALLS?: string;
   /** Grants one expiry round (one lot's scan) ends at most (default 5000). */
   EXPIRY_ROUND_GRANTS?: string;
+  /** "on": between cron ticks, a delayed queue message wakes the expiry for grants ending before the next tick (default "off"). */
+  EXPIRY_WAKE_UP?: string;
   /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */
   DELIVERIES: Queue<import("./delivery/outbox.js").DeliveryMessage>;
   /** First retry delay of a failed delivery, seconds; doubles per attempt up to an hour (default 30). */

@@ -10,8 +10,14 @@ import { PlatformAccounts } from "../visitors/platform-client.js";
 import { SharedTokens } from "../visitors/token-store.js";
 import { CallBudget, D1Budget } from "./budget.js";
 
-/** A unit of a round's work: one chunk of its scan, or one share of its revocations. */
-export type ExpiryTask = { kind: "scan"; roundId: string; chunk: number } | { kind: "revoke"; roundId: string };
+/**
+ * A unit of the expiry's work: one chunk of a round's scan, one share of its revocations, or
+ * opening rounds between cron ticks (a wake-up, for grants ending before `until`, the next tick).
+ */
+export type ExpiryTask =
+  | { kind: "scan"; roundId: string; chunk: number }
+  | { kind: "revoke"; roundId: string }
+  | { kind: "plan"; until: number };
 
 /** A queue message: the task, its attempt (1 first), and the sender's clock. */
 export interface ExpiryMessage {

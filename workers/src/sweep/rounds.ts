@@ -100,6 +100,18 @@ export async function lotsWithWork(db: D1Database, window: WorkWindow, limit: nu
   return results;
 }
 
+/** The first end of an active grant in (after, before), or null. */
+export async function nextEndBefore(db: D1Database, after: number, before: number): Promise<number | null> {
+  const row = await db
+    .prepare(
+      `SELECT min(ends_at) AS next FROM visitor_grants INDEXED BY visitor_grants_due
+       WHERE status = 'active' AND ends_at > ?1 AND ends_at < ?2`,
+    )
+    .bind(after, before)
+    .first<{ next: number | null }>();
+  return row?.next ?? null;
+}
+
 export interface NewRound {
   id: string;
   appKey: string;

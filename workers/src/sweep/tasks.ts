@@ -16,6 +16,7 @@ import { type Authorisation, judgeOwnership } from "../visitors/ownership.js";
 import { type BulkChange, bulkTransitionStatements } from "../visitors/repository.js";
 import { isBudgetExhausted } from "./budget.js";
 import type { ExpiryInvocation, ExpiryTask, QueuedTask } from "./invocation.js";
+import { openRounds, wakeUpBefore } from "./opening.js";
 import { closingOf, failureOf, type GrantChange, settlingOf } from "./outcomes.js";
 import {
   type ChunkRow,
@@ -51,7 +52,7 @@ const actorOf = (roundId: string) => `sweep:${roundId}`;
 
 /** Platform calls a task needs at least: a scan its chunk's windows, a revocation one deletion. */
 const callsNeeded = (inv: ExpiryInvocation, task: ExpiryTask) =>
-  (task.kind === "scan" ? inv.config.expiryScanPages : 1) + CALL_RESERVE;
+  ({ scan: inv.config.expiryScanPages, revoke: 1, plan: 0 })[task.kind] + CALL_RESERVE;
 
 /**
  * Runs tasks in this invocation while it can afford them (each one's follow-ups too), handing
@@ -75,7 +76,7 @@ export async function runTasks(inv: ExpiryInvocation, tasks: QueuedTask[], first
       if (item === forced || (!item.delaySeconds && calls >= need && d1 >= D1_PER_TASK && !(scan && scans > 0))) {
         here.push(item);
         // A revocation takes what calls are left; a scan its windows.
-        calls = scan ? calls - need : 0;
+        calls = item.task.kind === "revoke" ? 0 : calls - need;
         d1 -= D1_PER_TASK;
         if (scan) scans++;
       } else there.push(item);
@@ -99,9 +100,21 @@ export async function runTasks(inv: ExpiryInvocation, tasks: QueuedTask[], first
 }
 
 function runTask(inv: ExpiryInvocation, item: QueuedTask): Promise<QueuedTask[]> {
-  return item.task.kind === "scan"
-    ? scanChunk(inv, item.task.roundId, item.task.chunk, item.attempt)
-    : revokeShare(inv, item.task.roundId);
+  switch (item.task.kind) {
+    case "scan":
+      return scanChunk(inv, item.task.roundId, item.task.chunk, item.attempt);
+    case "revoke":
+      return revokeShare(inv, item.task.roundId);
+    case "plan":
+      return wakeUp(inv, item.task.until);
+  }
+}
+
+/** Between cron ticks: the rounds the cron would open now, and the next wake-up before the tick. */
+async function wakeUp(inv: ExpiryInvocation, until: number): Promise<QueuedTask[]> {
+  const scans = await openRounds(inv);
+  const next = await wakeUpBefore(inv, until, "wake-up");
+  return next ? [next, ...scans] : scans;
 }
 
 // ---- scan ----------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ export interface VisitorConfig {
   expiryParallelCalls: number;
   /** Grants one round (one lot's scan) ends at most. */
   expiryRoundGrants: number;
+  /** Wake up between cron ticks for grants ending before the next one (a delayed queue message). */
+  expiryWakeUp: boolean;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -29,6 +31,12 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
     throw new Error(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
   }
   return parsed;
+}
+
+function onOff(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value.trim() === "") return fallback;
+  if (value === "on" || value === "off") return value === "on";
+  throw new Error(`${name} must be "on" or "off", got ${JSON.stringify(value)}`);
 }
 
 export function readVisitorConfig(env: Env): VisitorConfig {
@@ -42,5 +50,6 @@ export function readVisitorConfig(env: Env): VisitorConfig {
     expiryScanPages: positiveInt(env.EXPIRY_SCAN_PAGES, 4, "EXPIRY_SCAN_PAGES"),
     expiryParallelCalls: Math.min(6, positiveInt(env.EXPIRY_PARALLEL_CALLS, 1, "EXPIRY_PARALLEL_CALLS")),
     expiryRoundGrants: positiveInt(env.EXPIRY_ROUND_GRANTS, 5000, "EXPIRY_ROUND_GRANTS"),
+    expiryWakeUp: onOff(env.EXPIRY_WAKE_UP, false, "EXPIRY_WAKE_UP"),
   };
 }
