@@ -19,7 +19,7 @@ import type {
   Visitor,
 } from "./model.js";
 import { createRandom, type Random } from "./random.js";
-import { accessRecord, generateAuthorisation, type IdCounters, makeLanes, newCounters, seedLots } from "./seed.js";
+import { accessRecord, emptyLot, generateAuthorisation, type IdCounters, newCounters, seedLots } from "./seed.js";
 
 export interface StateOptions {
   seed: number;
@@ -90,23 +90,14 @@ export class SimulatorState {
    */
   addLot(parkingId: string, options: { name?: string; plateRegion?: string } = {}): Lot {
     if (this.lotsById.has(parkingId)) throw new Error(`there is a lot ${parkingId} already`);
-    const lot: Lot = {
+    const lot = emptyLot({
       parkingId,
       name: options.name ?? parkingId,
       totalLot: 1000,
       mothTotalLot: 500,
       plateRegion: options.plateRegion ?? "浙Z",
-      lanes: makeLanes(parkingId, 1),
-      authorisations: new Map(),
-      blacklist: new Map(),
-      inPark: new Map(),
-      records: [],
-      visitors: new Map(),
-      vehicleTypes: [],
-      coupons: [],
-      outings: [],
-      gateOpenings: [],
-    };
+      lanePairs: 1,
+    });
     this.lotsById.set(parkingId, lot);
     return lot;
   }

@@ -6,6 +6,7 @@
 import { formatPlatformTime } from "@parkbridge/shared";
 import type { GrantRow, GrantStatus } from "../visitors/grant.js";
 import { type Authorisation, judgeOwnership } from "../visitors/ownership.js";
+import type { GrantOutcome } from "../visitors/repository.js";
 import { describeFailure, type RevocationOutcome } from "../visitors/revocation.js";
 
 const BACKOFF_BASE_MS = 60_000;
@@ -16,15 +17,7 @@ export const backoffMs = (attempts: number) =>
   Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS);
 
 /** The columns a closing, settling or failure sets (with the audit row that goes with it). */
-export interface GrantChange {
-  status: GrantStatus;
-  closedReason: string | null;
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: number | null;
-  action: string;
-  detail: Record<string, unknown>;
-}
+export type GrantChange = GrantOutcome & { detail: Record<string, unknown> };
 
 /** An active grant ended on the platform (or found ended, or left to whoever changed it). */
 export function closingOf(grant: GrantRow, outcome: RevocationOutcome): GrantChange {

@@ -294,13 +294,7 @@ async function scanFailed(
 const bulkChange = (grant: GrantRow, change: GrantChange): BulkChange => ({
   id: grant.id,
   from: grant.status,
-  status: change.status,
-  closedReason: change.closedReason,
-  attempts: change.attempts,
-  lastError: change.lastError,
-  nextAttemptAt: change.nextAttemptAt,
-  action: change.action,
-  detail: change.detail,
+  ...change,
 });
 
 async function revokeShare(inv: ExpiryInvocation, roundId: string): Promise<QueuedTask[]> {

@@ -181,11 +181,8 @@ export async function transition(db: D1Database, options: TransitionOptions): Pr
   return (update?.meta.changes ?? 0) === 1;
 }
 
-/** One grant's change in a bulk transition: the five columns it has afterwards, and its audit row. */
-export interface BulkChange {
-  id: string;
-  /** Applies only from this status. */
-  from: GrantStatus;
+/** A grant's outcome: the five columns it has afterwards, and what its audit row says. */
+export interface GrantOutcome {
   status: GrantStatus;
   closedReason: string | null;
   attempts: number;
@@ -193,6 +190,13 @@ export interface BulkChange {
   nextAttemptAt: number | null;
   action: string;
   detail: Record<string, unknown> | null;
+}
+
+/** One grant's change in a bulk transition. */
+export interface BulkChange extends GrantOutcome {
+  id: string;
+  /** Applies only from this status. */
+  from: GrantStatus;
 }
 
 /**
