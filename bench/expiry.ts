@@ -81,7 +81,7 @@ export interface ScenarioResult {
   open: number;
   /** From the grants' end until the last one closed (virtual ms), when all did. */
   allClosedAfterMs: number | undefined;
-  /** The wait from the grants' end to the first cron tick that could end them (part of every lateness). */
+  /** The wait from the grants' end to the first cron tick that could end them (part of every lateness; 0 with wake-ups). */
   tickWaitMs: number;
   platformCalls: Record<string, number>;
   invocations: { cron: number; queue: number };
@@ -151,7 +151,7 @@ export async function runExpiryBench(
     scriptPath: script,
     extraCompatibilityFlags: ["nodejs_als"],
     // The Worker logs a line per invocation: kept out of the bench's output.
-    onLog: () => {},
+    onLog: process.env.EXPIRY_BENCH_LOGS ? (line) => console.log(line) : () => {},
     bindings: {
       PLATFORM_BASE_URL: simulator.url,
       PLATFORM_APP_KEY: "demo-app-key",
@@ -179,7 +179,10 @@ export async function runExpiryBench(
     const settings: Record<string, string> = Object.fromEntries(
       EXPIRY_VARS.map((name) => [
         name,
-        (scenario.profile === "paid" ? PAID_VARS[name] : undefined) ?? defaults[name] ?? "",
+        (scenario.profile === "paid" ? PAID_VARS[name] : undefined) ??
+          (scenario.profile === "free+wake" && name === "EXPIRY_WAKE_UP" ? "on" : undefined) ??
+          defaults[name] ??
+          "",
       ]),
     );
     const limits = scenario.profile === "paid" ? LIMITS.paid : LIMITS.free;
@@ -303,7 +306,8 @@ export async function runExpiryBench(
       dropped,
       performance.now() - wallStarted,
     );
-    return { ...result, tickWaitMs: tick0 + TICK_MS - endsAt };
+    // With wake-ups nothing waits for the tick.
+    return { ...result, tickWaitMs: settings.EXPIRY_WAKE_UP === "on" ? 0 : tick0 + TICK_MS - endsAt };
   }
 
   /** A fresh ledger with `due` grants ending at `endsAt`, spread over the lots, their authorisations on the platform. */

@@ -360,7 +360,7 @@ function renderExpiry(expiry: ExpiryBenchResult, push: (...lines: string[]) => v
     `there). The platform answers each request after ${n(expiry.options.platformLatencyMs)} ms and each D1 call costs ${n(expiry.options.d1LatencyMs)} ms (local D1 has no round trip).`,
     "Lateness: from the grants' end to the simulator answering `deleteVehicle`. One run of each.",
     "",
-    "| Profile | due | revoked | p50 | p99 | max | max after the cron tick | all closed after | platform calls (list / delete / token) | invocations (cron / queue) | peak per invocation (subrequests / D1 / services) | limit violations | wrong / second deletes | wall s |",
+    "| Profile | due | revoked | p50 | p99 | max | max less the wait for the tick | all closed after | platform calls (list / delete / token) | invocations (cron / queue) | peak per invocation (subrequests / D1 / services) | limit violations | wrong / second deletes | wall s |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...expiry.scenarios.map(row),
     "",
