@@ -4,7 +4,7 @@
  * (sweep.ts) and the queued rounds (tasks.ts).
  */
 import { formatPlatformTime } from "@parkbridge/shared";
-import type { GrantRow, GrantStatus } from "../visitors/grant.js";
+import type { GrantRow } from "../visitors/grant.js";
 import { type Authorisation, judgeOwnership } from "../visitors/ownership.js";
 import type { GrantOutcome } from "../visitors/repository.js";
 import { describeFailure, type RevocationOutcome } from "../visitors/revocation.js";
