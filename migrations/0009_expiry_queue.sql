@@ -27,6 +27,8 @@ CREATE TABLE expiry_rounds (
 CREATE UNIQUE INDEX expiry_rounds_open_lot ON expiry_rounds (app_key, parking_id)
   WHERE status IN ('scanning', 'revoking');
 CREATE INDEX expiry_rounds_open_deadline ON expiry_rounds (deadline) WHERE status IN ('scanning', 'revoking');
+-- Closed rounds, for pruning (their sightings after an hour, the rounds after a week).
+CREATE INDEX expiry_rounds_closed ON expiry_rounds (updated_at) WHERE status IN ('done', 'failed', 'abandoned');
 
 -- One row per chunk of a round's scan, written once by the task that read it (a redelivered
 -- message writes nothing new): what the round needs to join its windows into one listing.

@@ -188,6 +188,31 @@ describe("overlapping crons", () => {
   });
 });
 
+describe("what a round leaves", () => {
+  it("its sightings and chunks are pruned an hour after it closed, the round itself after a week", async () => {
+    const { lot } = await lotWithDueGrants("prune", 1_500, 10, 1);
+    const driver = expiryDriver(workerEnv);
+    await driver.cron(ENDED_AT + 60_000);
+    await driver.drain();
+    const count = async (table: string) =>
+      (
+        await env.DB.prepare(
+          `SELECT count(*) AS n FROM ${table} WHERE ${table === "expiry_rounds" ? "id" : "round_id"} IN (SELECT id FROM expiry_rounds WHERE parking_id = ?1)`,
+        )
+          .bind(lot)
+          .first<{ n: number }>()
+      )?.n;
+    expect([await count("expiry_rounds"), await count("expiry_sightings")]).toEqual([1, 10]);
+    expect(await count("expiry_chunks")).toBeGreaterThan(0);
+    await driver.cron(ENDED_AT + 2 * 3_600_000);
+    expect([await count("expiry_rounds"), await count("expiry_sightings"), await count("expiry_chunks")]).toEqual([
+      1, 0, 0,
+    ]);
+    await driver.cron(ENDED_AT + 8 * 86_400_000);
+    expect(await count("expiry_rounds")).toBe(0);
+  });
+});
+
 describe("waking up between cron ticks (EXPIRY_WAKE_UP)", () => {
   it("ends grants that end 20 s after a tick within seconds of their end, not at the next tick", async () => {
     const lot = await lotOfItsOwn("wake", 2_000);

@@ -54,6 +54,25 @@ export function abandonExpiredRounds(db: D1Database, now: number): D1PreparedSta
     .bind(now);
 }
 
+/**
+ * What closed rounds leave is kept no longer than needed: their sightings (plates) and chunks an
+ * hour after the round closed, the rounds themselves (counts, the scan's verdict) a week.
+ */
+export function pruneRoundsStatements(db: D1Database, now: number): D1PreparedStatement[] {
+  const closed = `SELECT id FROM expiry_rounds INDEXED BY expiry_rounds_closed
+    WHERE status IN ('done', 'failed', 'abandoned') AND updated_at < ?1`;
+  return [
+    db.prepare(`DELETE FROM expiry_sightings WHERE round_id IN (${closed})`).bind(now - 3_600_000),
+    db.prepare(`DELETE FROM expiry_chunks WHERE round_id IN (${closed})`).bind(now - 3_600_000),
+    db
+      .prepare(
+        `DELETE FROM expiry_rounds WHERE id IN (SELECT id FROM expiry_rounds INDEXED BY expiry_rounds_closed
+           WHERE status IN ('done', 'failed', 'abandoned') AND updated_at < ?1 LIMIT 1000)`,
+      )
+      .bind(now - 7 * 86_400_000),
+  ];
+}
+
 export interface LotWithWork {
   app_key: string;
   parking_id: string;
