@@ -1,5 +1,6 @@
 /** Renders docs/benchmarks.md from the benchmarks' results. No absolute paths, no host names. */
 import type { BundleResult } from "./bundle.js";
+import type { ExpiryBenchResult, ScenarioResult } from "./expiry.js";
 import { type IngestResult, summarise } from "./ingest.js";
 import { median } from "./lib/stats.js";
 import { type PagingResult, pagingMedians } from "./paging.js";
@@ -22,6 +23,7 @@ export interface ReportInput {
   env: Environment & { loadAverageAfter: number[]; seconds: number };
   ingest?: IngestResult;
   sweep?: SweepBenchResult;
+  expiry?: ExpiryBenchResult;
   paging?: PagingResult;
   bundle?: BundleResult;
 }
@@ -34,7 +36,7 @@ const kib = (bytes: number) => `${n(bytes / 1024, 1)} KiB`;
 const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "–");
 const verdict = (ok: boolean) => (ok ? "met" : "**not met**");
 
-export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput): string {
+export function renderReport({ env, ingest, sweep, expiry, paging, bundle }: ReportInput): string {
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
   const headline: string[] = [];
@@ -60,10 +62,11 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
     "```sh",
     "npm run bench                                  # everything, full sizes; rewrites docs/benchmarks.md",
     "npm run bench -- --quick                       # small sizes, report in the OS temp dir (a smoke test)",
-    "npm run bench -- --only=ingest,sweep,paging,bundle --out=report.md",
+    "npm run bench -- --only=ingest,sweep,expiry,paging,bundle --out=report.md",
     "```",
     "",
-    "Scripts: `bench/run.ts` (driver), `bench/ingest.ts`, `bench/sweep.ts`, `bench/paging.ts`, `bench/bundle.ts`,",
+    "Scripts: `bench/run.ts` (driver), `bench/ingest.ts`, `bench/sweep.ts`, `bench/expiry.ts` (with `bench/harness/worker.ts`),",
+    "`bench/paging.ts`, `bench/bundle.ts`,",
     "`bench/baseline-worker.ts` (the bare Hono Worker), `bench/lib/worker.ts` (esbuild + Miniflare harness, shared with",
     "the soak test).",
     "",
@@ -195,6 +198,8 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
     }
   }
 
+  if (expiry) renderExpiry(expiry, push, headline);
+
   if (paging) {
     const m = pagingMedians(paging);
     const r = m.client / m.bare;
@@ -306,4 +311,93 @@ export function renderReport({ env, ingest, sweep, paging, bundle }: ReportInput
     "",
     ...lines.slice(lines.indexOf("## Machine and versions")),
   ].join("\n");
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? "–" : `${n(ms / 1000, 1)} s`);
+
+/** The burst-expiry section and its headline rows. */
+function renderExpiry(expiry: ExpiryBenchResult, push: (...lines: string[]) => void, headline: string[]): void {
+  const find = (profile: string, due: number, warm = true) =>
+    expiry.scenarios.find((r) => r.scenario.profile === profile && r.scenario.due === due && r.scenario.warm === warm);
+  const dues = [...new Set(expiry.scenarios.map((r) => r.scenario.due))].sort((a, b) => a - b);
+  const [small, large] = [dues[0] ?? 0, dues.at(-1) ?? 0];
+  const free1 = find("free", small);
+  const free10 = find("free", large);
+  const before = find("before", small);
+  const clean = (r: ScenarioResult | undefined) => !!r && r.violations.length === 0 && r.open === 0;
+  if (free1) {
+    headline.push(
+      `| Burst expiry: ${n(small)} grants end at once in 3 lots of ${n(expiry.options.authorisationsPerLot)}, free-plan limits, p99 lateness | ≤ 120 s | ${seconds(free1.lateness.p99)} (max ${seconds(free1.lateness.max)}) | ${verdict(clean(free1) && free1.lateness.p99 <= 120_000)} |`,
+    );
+  }
+  if (free10) {
+    headline.push(
+      `| Burst expiry: ${n(large)} at once, free-plan limits, all revoked within | ≤ 10 min | ${seconds(free10.lateness.max)} | ${verdict(clean(free10) && free10.lateness.max <= 600_000)} |`,
+    );
+  }
+  for (const due of [small, large]) {
+    const [free, paid] = [find("free", due), find("paid", due)];
+    if (!free || !paid) continue;
+    const ratio = paid.lateness.p99 / free.lateness.p99;
+    headline.push(
+      `| Burst expiry: paid profile vs free, ${n(due)} at once, p99 lateness | < 1.00× | ${x(ratio)} (${seconds(paid.lateness.p99)} vs ${seconds(free.lateness.p99)}) | ${verdict(clean(paid) && ratio < 1)} |`,
+    );
+  }
+  const all = expiry.scenarios.filter((r) => r.scenario.profile !== "before");
+  const violations = all.reduce((sum, r) => sum + r.violations.length, 0);
+  const wrong = all.reduce((sum, r) => sum + r.wrongRevocations, 0);
+  const twice = all.reduce((sum, r) => sum + r.secondDeletes, 0);
+  headline.push(
+    `| Burst expiry: invocations past their plan's limits / wrong revocations / second deleteVehicle | 0 / 0 / 0 | ${violations} / ${wrong} / ${twice} | ${verdict(violations + wrong + twice === 0)} |`,
+  );
+
+  const consumer = expiry.scenarios[0]?.consumer ?? {};
+  const row = (r: ScenarioResult) => {
+    const calls = r.platformCalls;
+    return `| ${r.scenario.profile === "before" ? "before: the sweep alone (no queue)" : r.scenario.profile}${r.scenario.warm ? "" : ", first round (lot sizes unknown)"} | ${n(r.scenario.due)} | ${n(r.revoked)} | ${seconds(r.lateness.p50)} | ${seconds(r.lateness.p99)} | ${seconds(r.lateness.max)} | ${seconds(r.lateness.max - r.tickWaitMs)} | ${r.open === 0 ? seconds(r.allClosedAfterMs) : `**${n(r.open)} open**`} | ${n(calls.listVehicles ?? 0)} / ${n(calls.deleteVehicle ?? 0)} / ${n(calls.getAccessToken ?? 0)} | ${n(r.invocations.cron)} / ${n(r.invocations.queue)} | ${n(r.peaks.subrequests)} / ${n(r.peaks.d1Queries)} / ${n(r.peaks.services)} | ${r.violations.length} | ${r.wrongRevocations} / ${r.secondDeletes} | ${n(r.wallSeconds)} |`;
+  };
+  push(
+    "## Visitor expiry: a burst of grants ending at once",
+    "",
+    `N grants end at the same instant, spread over 3 lots that each hold ${n(expiry.options.authorisationsPerLot)} authorisations (1 in 100 of the`,
+    "due plates was given a monthly pass since and must be left alone, 1 in 100 was removed by hand and must be closed",
+    "without a call). The Worker's own `scheduled()` and `queue()` run in workerd against the real simulator, through",
+    "`bench/harness/worker.ts`: each call is one invocation with an env of its own whose D1 binding, outbound fetch, KV",
+    "and queues count what it does and throw past the plan's per-invocation limits (free: the 51st subrequest or D1",
+    "query; paid: 10,000 and 1,000), as production would; a violation fails the benchmark.",
+    "",
+    "Time is a virtual clock shared by the Worker (its `Date.now()`) and the simulator: real while anything runs, idle",
+    "time skipped. The cron fires every minute on the minute and the grants end one second after a tick (the worst case:",
+    "59 s until the next). Queue messages are delivered as wrangler.toml's consumer says",
+    `(max_batch_size ${consumer.max_batch_size ?? "?"}, max_concurrency ${consumer.max_concurrency ?? "?"}, max_retries ${consumer.max_retries ?? "?"}), each ${n(expiry.options.deliveryLatencyMs)} ms after it was sent, with as many`,
+    "consumers at once as the backlog fills up to max_concurrency (Cloudflare scales up gradually; this assumes it is",
+    `there). The platform answers each request after ${n(expiry.options.platformLatencyMs)} ms and each D1 call costs ${n(expiry.options.d1LatencyMs)} ms (local D1 has no round trip).`,
+    "Lateness: from the grants' end to the simulator answering `deleteVehicle`. One run of each.",
+    "",
+    "| Profile | due | revoked | p50 | p99 | max | max less the wait for the tick | all closed after | platform calls (list / delete / token) | invocations (cron / queue) | peak per invocation (subrequests / D1 / services) | limit violations | wrong / second deletes | wall s |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...expiry.scenarios.map(row),
+    "",
+    "Profiles (wrangler.toml `[vars]`): " +
+      [...new Set(expiry.scenarios.map((r) => r.scenario.profile))]
+        .map((profile) => {
+          const settings = expiry.scenarios.find((r) => r.scenario.profile === profile)?.settings ?? {};
+          return `**${profile}** ${Object.entries(settings)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}`;
+        })
+        .join("; ") +
+      ".",
+    "",
+  );
+  if (before) {
+    push(
+      `Before the queue, the cron's sweep alone (the same ${n(small)} grants, the free defaults): ${n(before.revoked)} revoked in 10 minutes.`,
+      "Each run lists a lot whole within its 40 calls and ends at most 12 grants; a lot of 50,000 authorisations takes 50",
+      "pages, so there a run spends its budget listing and ends none.",
+      "",
+    );
+  }
+  const errors = [...new Set(expiry.scenarios.flatMap((r) => [...r.violations, ...r.errors]))];
+  if (errors.length > 0) push("Invocation errors and violations seen:", "", ...errors.map((e) => `- ${e}`), "");
 }

@@ -113,11 +113,13 @@ export {
 } from "./events/vocabulary.js";
 // Clients and verification
 export {
+  type CachedToken,
   createPlatformClient,
   isTokenFailure,
   type PagedInput,
   type PlatformClient,
   type PlatformClientOptions,
+  type SharedToken,
 } from "./platform/client.js";
 export {
   type FieldIssue,

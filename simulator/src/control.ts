@@ -108,9 +108,38 @@ export async function handleControl(
     }
     case "POST /__sim/authorisations/bulk": {
       if (lotProblem(body.parkingId)) return bad(lotProblem(body.parkingId) as string);
+      if (body.items !== undefined) {
+        // Given authorisations, each as addVehicle takes it.
+        if (!Array.isArray(body.items)) return bad("items must be an array of authorisations");
+        const items = [];
+        for (const [index, item] of body.items.entries()) {
+          const parsed = operations.addVehicle.request.safeParse({ parkingId: body.parkingId, ...item });
+          if (!parsed.success) {
+            const issue = toFieldIssues(
+              parsed.error,
+              operations.addVehicle.request as unknown as CatalogueSchema,
+              item,
+            )[0];
+            return bad(`items[${index}].${issue?.field} ${issue?.reason}`);
+          }
+          items.push(parsed.data);
+        }
+        return ok({ added: sim.state.putAuthorisations(body.parkingId as string, items) });
+      }
       if (!Number.isInteger(body.count) || (body.count as number) < 1) return bad("count must be a whole number ≥ 1");
       const added = sim.state.addAuthorisations(body.parkingId as string, body.count as number);
       return ok({ added: added.length, first: added[0], last: added.at(-1) });
+    }
+    case "POST /__sim/lots": {
+      if (typeof body.parkingId !== "string" || !/^[\w-]{1,32}$/.test(body.parkingId)) {
+        return bad("parkingId must be 1 to 32 letters, digits, '_' or '-'");
+      }
+      if (sim.state.lot(body.parkingId)) return bad(`parkingId ${body.parkingId} names a lot already`);
+      const lot = sim.state.addLot(body.parkingId, {
+        ...(typeof body.name === "string" ? { name: body.name } : {}),
+        ...(typeof body.plateRegion === "string" ? { plateRegion: body.plateRegion } : {}),
+      });
+      return ok({ parkingId: lot.parkingId, lanes: lot.lanes });
     }
     case "GET /__sim/faults":
       return ok(sim.faults.list());
@@ -128,9 +157,13 @@ export async function handleControl(
     case "GET /__sim/calls": {
       const operation = q.get("operation");
       const plate = q.get("vehicleCode");
+      const parkingId = q.get("parkingId");
       return ok(
         sim.calls.filter(
-          (c) => (!operation || c.operationId === operation) && (!plate || concernsPlate(c.body, plate)),
+          (c) =>
+            (!operation || c.operationId === operation) &&
+            (!plate || concernsPlate(c.body, plate)) &&
+            (!parkingId || (c.body as { parkingId?: unknown } | null)?.parkingId === parkingId),
         ),
       );
     }

@@ -36,6 +36,8 @@ export interface FaultRule {
    * "*" (default "*").
    */
   operation?: string;
+  /** Only requests naming this lot (their body's parkingId): faults for one test's lot alone. */
+  parkingId?: string;
   kind: FaultKind;
   /** Apply to the next N matching requests (default: unlimited while rate applies). */
   times?: number;
@@ -97,6 +99,9 @@ export function faultRuleProblem(rule: unknown): string | undefined {
     return "latencyMs must be a number ≥ 0";
   }
   if (r.msg !== undefined && typeof r.msg !== "string") return "msg must be a string";
+  if (r.parkingId !== undefined && (typeof r.parkingId !== "string" || !r.parkingId)) {
+    return "parkingId must be a non-empty string";
+  }
   return undefined;
 }
 
@@ -137,10 +142,12 @@ export class FaultBook {
    * The faults for a platform/Ebopark request (`operation` = its id). "callback" is the open
    * platform's callback delivery, as `decideDelivery(["callback"])`.
    */
-  decide(operation: string): FaultDecision {
+  decide(operation: string, parkingId?: string): FaultDecision {
     if (operation === "callback") return this.decideDelivery(["callback"]);
     return this.apply((rule, target) =>
-      DELIVERY_KINDS.has(rule.kind) && rule.kind !== "latency" ? false : target === operation || target === "*",
+      DELIVERY_KINDS.has(rule.kind) && rule.kind !== "latency"
+        ? false
+        : (target === operation || target === "*") && (rule.parkingId === undefined || rule.parkingId === parkingId),
     );
   }
 

@@ -52,6 +52,8 @@ export interface SimulatorOptions {
   callbackRetryDelayMs?: number;
   /** Seeded authorised vehicles per lot (default 50). */
   vehicleCount?: number;
+  /** The platform's clock for its platform operations (default Date.now), for harnesses that model time. */
+  clock?: () => number;
   /** Default "demo-partner". */
   eboparkPartnerId?: string;
   /** Default "demo-ebopark-secret". */
@@ -140,6 +142,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     callbackRetries: options.callbackRetries ?? 3,
     callbackRetryDelayMs: options.callbackRetryDelayMs ?? 500,
     trafficPerSecond: options.trafficPerSecond ?? 1,
+    ...(options.clock ? { clock: options.clock } : {}),
     ebopark: {
       partnerId: options.eboparkPartnerId ?? "demo-partner",
       secretKey: options.eboparkSecretKey ?? "demo-ebopark-secret",

@@ -28,6 +28,8 @@ export interface CallRecord {
   body: unknown;
   /** Unix ms of arrival. */
   at: number;
+  /** Unix ms of the answer (after any latency a fault added): when the platform acted. */
+  answeredAt?: number;
   /** The envelope's code (Ebopark: its state); for a fault that replaced the answer: the HTTP status, or -1 for a dropped request. */
   code: number;
   /** The platform's msg when code ≠ 0. */
@@ -121,11 +123,12 @@ async function route(sim: Simulator, request: IncomingMessage, response: ServerR
 async function applyFaults(
   sim: Simulator,
   operationId: string,
+  parkingId: string | undefined,
   response: ServerResponse,
   log: (code: number, msg?: string) => void,
   onPlatformFault: (fault: StoredFault, decision: FaultDecision) => void,
 ): Promise<FaultDecision | undefined> {
-  const decision = sim.faults.decide(operationId);
+  const decision = sim.faults.decide(operationId, parkingId);
   if (decision.latencyMs > 0) await sim.hold(decision.latencyMs);
   const fault = decision.outcome;
   if (!fault) return decision;
@@ -160,11 +163,12 @@ async function answerPlatform(
   bodyText: string,
   response: ServerResponse,
 ): Promise<void> {
-  const now = Date.now();
+  const now = sim.now();
   const parsedBody = parseJson(bodyText);
   const record: CallRecord = { operationId, body: parsedBody.ok ? parsedBody.value : bodyText, at: now, code: 0 };
   const log = (code: number, msg?: string) => {
     record.code = code;
+    record.answeredAt = sim.now();
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
@@ -176,18 +180,26 @@ async function answerPlatform(
   const headerToken = request.headers.accesstoken;
   const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? url.searchParams.get("AccessToken");
 
-  const decision = await applyFaults(sim, operationId, response, log, (fault) => {
-    if (fault.kind === "tokenExpired") {
-      // The token really expires: the client must fetch a new one.
-      if (token) sim.tokens.expire(token);
-      refuse(TOKEN_FAILURE_MSG);
-    } else {
-      refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
-    }
-  });
+  const lot = parsedBody.ok ? (parsedBody.value as { parkingId?: unknown } | null)?.parkingId : undefined;
+  const decision = await applyFaults(
+    sim,
+    operationId,
+    typeof lot === "string" ? lot : undefined,
+    response,
+    log,
+    (fault) => {
+      if (fault.kind === "tokenExpired") {
+        // The token really expires: the client must fetch a new one.
+        if (token) sim.tokens.expire(token);
+        refuse(TOKEN_FAILURE_MSG);
+      } else {
+        refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
+      }
+    },
+  );
   if (!decision) return;
 
-  const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, Date.now());
+  const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, sim.now());
   if (operationId !== "getAccessToken" && !caller) return refuse(TOKEN_FAILURE_MSG);
   if (caller) record.appKey = caller;
   if (!parsedBody.ok) return refuse("参数错误:请求体不是有效的JSON");
@@ -248,7 +260,7 @@ async function answerEbopark(
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
-  const decision = await applyFaults(sim, operationId, response, log, (fault, decision) => {
+  const decision = await applyFaults(sim, operationId, undefined, response, log, (fault, decision) => {
     const desc = fault.kind === "tokenExpired" ? "签名已过期" : (fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
     log(1, desc);
     sendEncodedJson(response, { state: 1, desc, data: null }, decision);

@@ -23,6 +23,8 @@ export interface SimulatorParts {
   ebopark: EboparkOptions;
   /** Base URL of Ebopark's reports (the report id is appended); none: reports are not sent. */
   eboparkReportUrl?: string;
+  /** The platform's clock (default Date.now): a harness that models time passes its own. */
+  clock?: () => number;
 }
 
 export class Simulator {
@@ -69,6 +71,11 @@ export class Simulator {
     );
     this.eboparkTraffic = new EboparkTraffic(this.eboparkState, this.reports, parts.trafficPerSecond);
     this.eboparkContext = { options: this.ebopark, lots: this.eboparkState, state: this.state };
+  }
+
+  /** The platform's clock: call times, token issue and expiry, request timestamps. */
+  now(): number {
+    return (this.parts.clock ?? Date.now)();
   }
 
   /** Waits `ms` (latency and timeout faults); cut short when the simulator closes. */

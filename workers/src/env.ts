@@ -24,6 +24,20 @@ export interface Env {
   SWEEP_MAX_ATTEMPTS?: string;
   /** D1 statements one sweep run may run, counted conservatively (default 40; D1 allows 50 per invocation on the free plan). */
   SWEEP_MAX_D1_QUERIES?: string;
+  /** Visitor expiry in rounds: scan and revoke tasks (sweep/consumer.ts). Unbound: the cron sweeps alone. */
+  EXPIRY?: Queue<import("./sweep/invocation.js").ExpiryMessage>;
+  /** Platform requests one expiry consumer invocation may make (default 45; free plan 50 subrequests). */
+  EXPIRY_MAX_PLATFORM_CALLS?: string;
+  /** D1 statements one expiry consumer invocation may run (default 45; free plan 50 queries). */
+  EXPIRY_MAX_D1_QUERIES?: string;
+  /** Pages of a lot's authorisations one scan task reads (default 4: about 10 ms of CPU). */
+  EXPIRY_SCAN_PAGES?: string;
+  /** Platform requests an expiry invocation keeps in flight at once (default 1, at most 6). */
+  EXPIRY_PARALLEL_CALLS?: string;
+  /** Grants one expiry round (one lot's scan) ends at most (default 5000). */
+  EXPIRY_ROUND_GRANTS?: string;
+  /** "on": between cron ticks, a delayed queue message wakes the expiry for grants ending before the next tick (default "off"). */
+  EXPIRY_WAKE_UP?: string;
   /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */
   DELIVERIES: Queue<import("./delivery/outbox.js").DeliveryMessage>;
   /** First retry delay of a failed delivery, seconds; doubles per attempt up to an hour (default 30). */

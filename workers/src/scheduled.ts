@@ -1,13 +1,21 @@
 import { pruneCallbackSignatures } from "./callbacks/prune.js";
 import { reconcileDeliveries } from "./delivery/reconcile.js";
 import type { Env } from "./env.js";
+import { planExpiry } from "./sweep/planner.js";
 import { runVisitorSweep } from "./sweep/sweep.js";
 
 /** Cron entry (UTC). Each job is independent: one failing does not stop the others. */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const jobs: Array<[string, () => Promise<unknown>]> = [
-    // The visitor-expiry sweep: `now` is the cron's scheduled instant (UTC), so tests choose it.
-    ["visitor-expiry-sweep", () => runVisitorSweep(env, { now: controller.scheduledTime })],
+    // Visitor expiry: `now` is the cron's scheduled instant (UTC), so tests choose it. With the
+    // expiry queue bound, rounds that consumers carry (sweep/planner.ts); without, the sweep alone.
+    [
+      "visitor-expiry",
+      () =>
+        env.EXPIRY
+          ? planExpiry(env, { now: controller.scheduledTime })
+          : runVisitorSweep(env, { now: controller.scheduledTime }),
+    ],
     // Outbox rows whose queue message was lost: re-enqueue (delivery/reconcile.ts).
     ["delivery-reconciliation", () => reconcileDeliveries(env, controller.scheduledTime)],
     // Used (timestamp, sign) pairs older than the callback window can never be accepted again.

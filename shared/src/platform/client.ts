@@ -44,6 +44,23 @@ export interface PlatformClientOptions {
   tokenRefreshMarginMs?: number;
   /** Current time (tests). */
   now?: () => number;
+  /**
+   * A token shared beyond this client (several Worker invocations of one account): `load` gives
+   * the current one, if any, `store` keeps one this client fetched. Without it the client keeps
+   * its own. A shared token the platform refused is not used again by this client.
+   */
+  sharedToken?: SharedToken;
+}
+
+/** An AccessToken and when to stop using it (Unix ms: its expiry less the refresh margin). */
+export interface CachedToken {
+  value: string;
+  refreshAt: number;
+}
+
+export interface SharedToken {
+  load(): Promise<CachedToken | undefined>;
+  store(token: CachedToken): Promise<void>;
 }
 
 export type OperationMethods = {
@@ -65,6 +82,8 @@ export type PlatformClient = OperationMethods & {
   accessToken(): Promise<string>;
   /** Forget the cached token (the next call fetches a new one). */
   invalidateToken(): void;
+  /** Fetches a new token now (and stores it where it is shared), whatever the cached one. */
+  refreshToken(): Promise<string>;
   /**
    * What this client did so far (for diagnostics and benchmarks). `zodFallbacks`: answers the
    * compiled fast path (fast-parse.ts) did not take, so zod checked them (an invalid answer).
@@ -103,8 +122,10 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   const paths = { ...defaultPaths, ...options.paths };
   const stats = { requests: 0, tokenFetches: 0, retries: 0, zodFallbacks: 0 };
 
-  let token: { value: string; refreshAt: number } | undefined;
+  let token: CachedToken | undefined;
   let pendingToken: Promise<string> | undefined;
+  /** The last token the platform refused: a shared store may still hand it out. */
+  let refused: string | undefined;
 
   function urlFor(id: OperationId, accessToken?: string): string {
     const path = paths[id].startsWith("/") ? paths[id] : `/${paths[id]}`;
@@ -203,16 +224,31 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const lifeMs = result.expiresIn * 1000;
     const margin = Math.min(options.tokenRefreshMarginMs ?? 60_000, lifeMs / 10);
     token = { value: result.accessToken, refreshAt: now() + lifeMs - margin };
+    await options.sharedToken?.store(token);
     return result.accessToken;
+  }
+
+  /** The shared token if it is usable, else a new one. */
+  async function loadOrFetchToken(): Promise<string> {
+    const shared = await options.sharedToken?.load();
+    if (shared && now() < shared.refreshAt && shared.value !== refused) {
+      token = shared;
+      return shared.value;
+    }
+    return fetchToken();
+  }
+
+  function single(fetcher: () => Promise<string>): Promise<string> {
+    // Concurrent callers share one refresh.
+    pendingToken ??= fetcher().finally(() => {
+      pendingToken = undefined;
+    });
+    return pendingToken;
   }
 
   function accessToken(): Promise<string> {
     if (token && now() < token.refreshAt) return Promise.resolve(token.value);
-    // Concurrent callers share one refresh.
-    pendingToken ??= fetchToken().finally(() => {
-      pendingToken = undefined;
-    });
-    return pendingToken;
+    return single(loadOrFetchToken);
   }
 
   function unwrap<K extends OperationId>(id: K, envelope: Record<string, unknown>, status: number): OperationResult<K> {
@@ -251,6 +287,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       if (code !== 0 && !refreshed && isTokenFailure(String(envelope.msg ?? ""), status)) {
         // The platform refused the token without acting: safe to retry once, also for writes.
         refreshed = true;
+        refused = tokenValue;
         if (token?.value === tokenValue) token = undefined;
         continue;
       }
@@ -339,6 +376,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     invalidateToken() {
       token = undefined;
     },
+    refreshToken: () => single(fetchToken),
     stats,
   });
 }

@@ -175,6 +175,60 @@ export async function transition(db: D1Database, options: TransitionOptions): Pr
   return (update?.meta.changes ?? 0) === 1;
 }
 
+/** A grant's outcome: the five columns it has afterwards, and what its audit row says. */
+export interface GrantOutcome {
+  status: GrantStatus;
+  closedReason: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  action: string;
+  detail: Record<string, unknown> | null;
+}
+
+/** One grant's change in a bulk transition. */
+export interface BulkChange extends GrantOutcome {
+  id: string;
+  /** Applies only from this status. */
+  from: GrantStatus;
+}
+
+/**
+ * The statements (for one batch, a transaction) of conditional changes of many grants that
+ * `leaseOwner` holds, with their audit rows: each change applies only from its `from` status and
+ * while the lease is held, and releases the lease. The audit rows come first, read against the
+ * same conditions, so exactly the grants that change get one. Two statements for any number of
+ * grants (their JSON is one parameter: keep it under D1's 2 MB, a few thousand grants).
+ */
+export function bulkTransitionStatements(
+  db: D1Database,
+  options: { leaseOwner: string; at: number; actor: string; changes: BulkChange[] },
+): D1PreparedStatement[] {
+  const rows = JSON.stringify(
+    options.changes.map((c) => ({ ...c, detail: c.detail === null ? null : JSON.stringify(c.detail) })),
+  );
+  const audit = db
+    .prepare(
+      `INSERT INTO grant_audit (grant_id, at, actor, action, from_status, to_status, detail)
+       SELECT g.id, ?2, ?3, j.value ->> 'action', g.status, j.value ->> 'status', j.value ->> 'detail'
+       FROM json_each(?1) j JOIN visitor_grants g ON g.id = j.value ->> 'id'
+       WHERE g.status = j.value ->> 'from' AND g.lease_owner = ?4
+       ORDER BY j.key`,
+    )
+    .bind(rows, options.at, options.actor, options.leaseOwner);
+  const update = db
+    .prepare(
+      `UPDATE visitor_grants SET status = j.value ->> 'status', closed_reason = j.value ->> 'closedReason',
+         attempts = j.value ->> 'attempts', last_error = j.value ->> 'lastError',
+         next_attempt_at = j.value ->> 'nextAttemptAt', lease_owner = NULL, lease_until = NULL, updated_at = ?2
+       FROM json_each(?1) j
+       WHERE visitor_grants.id = j.value ->> 'id' AND visitor_grants.status = j.value ->> 'from'
+         AND visitor_grants.lease_owner = ?3`,
+    )
+    .bind(rows, options.at, options.leaseOwner);
+  return [audit, update];
+}
+
 export interface LeaseRequest {
   id: string;
   status: GrantStatus;
