@@ -54,6 +54,17 @@ export interface DeliveryProblem {
   updatedAt: string;
 }
 
+/** A callback held unconfirmed (callbacks/held.ts): what an operator needs to decide on it. */
+export interface HeldEntry {
+  id: string;
+  callbackType: string;
+  /** From its body, when it says (the body was never verified). */
+  parkingId: string | null;
+  vehicleCode: string | null;
+  receivedAt: string;
+  attempts: number;
+}
+
 /** A list from a table another part owns: `available` is false while its migration is not applied. */
 export interface Section<T> {
   available: boolean;
@@ -72,6 +83,8 @@ export interface StatusSnapshot {
   grantsEndingSoon: Section<GrantEnding>;
   grantHorizonHours: number;
   failedDeliveries: Section<DeliveryProblem>;
+  /** Callbacks held unconfirmed that the sender never resent, newest first. */
+  heldCallbacks: Section<HeldEntry>;
 }
 
 export interface StatusQueryOptions {
@@ -83,7 +96,15 @@ export interface StatusQueryOptions {
 }
 
 /** Bounds keep the page cheap however busy the lots are. */
-export const LIMITS = { lots: 50, lanes: 200, accesses: 15, pointsPerLot: 2000, grants: 20, deliveries: 20 } as const;
+export const LIMITS = {
+  lots: 50,
+  lanes: 200,
+  accesses: 15,
+  pointsPerLot: 2000,
+  grants: 20,
+  deliveries: 20,
+  held: 20,
+} as const;
 
 interface LotRow {
   parking_id: string;
@@ -209,6 +230,36 @@ function loadFailedDeliveries(db: D1Database): Promise<Section<DeliveryProblem>>
   });
 }
 
+/** Held callbacks still waiting (the sender never resent them), newest first. */
+function loadHeldCallbacks(db: D1Database): Promise<Section<HeldEntry>> {
+  return optionalTable(async () => {
+    const [rows, count] = await db.batch([
+      db
+        .prepare(
+          `SELECT id, callback_type, body ->> '$.data.parkingId' AS parking_id,
+                  body ->> '$.data.vehicleCode' AS vehicle_code, received_at, attempts
+             FROM held_callbacks WHERE status = 'held'
+            ORDER BY received_at DESC, id DESC LIMIT ?1`,
+        )
+        .bind(LIMITS.held),
+      db.prepare(`SELECT COUNT(*) AS n FROM held_callbacks WHERE status = 'held'`),
+    ]);
+    const text = (value: unknown) => (value === null || value === undefined ? null : String(value));
+    return {
+      available: true,
+      total: ((count?.results[0] as { n: number } | undefined)?.n ?? 0) as number,
+      items: ((rows?.results ?? []) as Record<string, unknown>[]).map((row) => ({
+        id: String(row.id),
+        callbackType: String(row.callback_type),
+        parkingId: text(row.parking_id),
+        vehicleCode: text(row.vehicle_code),
+        receivedAt: String(row.received_at),
+        attempts: Number(row.attempts),
+      })),
+    };
+  });
+}
+
 const toPoint = (row: PointRow): OccupancyPoint => ({
   atMs: Date.parse(row.occurred_at),
   inPark: row.in_park_num,
@@ -280,9 +331,10 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     };
   });
 
-  const [grantsEndingSoon, failedDeliveries] = await Promise.all([
+  const [grantsEndingSoon, failedDeliveries, heldCallbacks] = await Promise.all([
     loadGrantsEndingSoon(db, nowMs + grantHorizonHours * 3_600_000),
     loadFailedDeliveries(db),
+    loadHeldCallbacks(db),
   ]);
 
   return {
@@ -291,6 +343,7 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     grantHorizonHours,
     grantsEndingSoon,
     failedDeliveries,
+    heldCallbacks,
     lots,
     lanes: ((laneResult?.results ?? []) as LaneRow[]).map((row) => ({
       parkingId: row.parking_id,
