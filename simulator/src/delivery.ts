@@ -1,7 +1,10 @@
 /**
  * Signed callback delivery, as the platform does it: POST `{callbackType, data}` with headers
  * appKey / timestamp / sign = md5(appKey + timestamp + appSecret). A non-2xx answer (or no
- * answer) is retried with the same body and a fresh timestamp and sign per attempt.
+ * answer) is retried with the same body and a fresh timestamp and sign per attempt, after a
+ * delay that doubles, with ±25 % jitter: callbacks that failed together (two signed in the same
+ * millisecond, held by the receiver until resent) do not come back together. Retry-After is not
+ * read: the platform's documents say nothing of it.
  */
 import { type CallbackType, signCallback } from "@parkbridge/shared";
 import type { FaultBook } from "./faults.js";
@@ -40,6 +43,8 @@ export interface DeliveryOptions {
   retryDelayMs: number;
   /** Per-attempt timeout, ms. */
   timeoutMs?: number;
+  /** How requests are sent (default: the global fetch); a test may deliver into a Worker directly. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export class CallbackDelivery {
@@ -63,7 +68,7 @@ export class CallbackDelivery {
     const decision = this.faults.decide("callback");
     if (decision.latencyMs > 0) await this.sleep(decision.latencyMs);
     const text = JSON.stringify(body);
-    const attempts = await this.deliverOnce(body, text);
+    const attempts = await this.deliverOnce(body, text, undefined, decision.timestamp);
     if (decision.duplicate) attempts.push(...(await this.deliverOnce(body, text, attempts[0]?.deliveryId)));
     return attempts;
   }
@@ -79,16 +84,23 @@ export class CallbackDelivery {
     this.timers.clear();
   }
 
-  private async deliverOnce(body: CallbackBody, text: string, duplicateOf?: string): Promise<SentCallback[]> {
+  private async deliverOnce(
+    body: CallbackBody,
+    text: string,
+    duplicateOf?: string,
+    firstTimestamp?: number,
+  ): Promise<SentCallback[]> {
     const deliveryId = `cb-${this.nextId++}`;
     const attempts: SentCallback[] = [];
     for (let attempt = 1; attempt <= this.options.retries + 1; attempt++) {
       if (this.closing.signal.aborted) break;
-      const result = await this.attempt(body, text, deliveryId, attempt, duplicateOf);
+      const timestamp = attempt === 1 && firstTimestamp !== undefined ? firstTimestamp : Date.now();
+      const result = await this.attempt(body, text, deliveryId, attempt, timestamp, duplicateOf);
       attempts.push(result);
       this.sent.push(result);
       if (result.ok || attempt > this.options.retries) break;
-      await this.sleep(this.options.retryDelayMs * 2 ** (attempt - 1));
+      const delay = this.options.retryDelayMs * 2 ** (attempt - 1);
+      await this.sleep(delay * (0.75 + Math.random() * 0.5));
     }
     return attempts;
   }
@@ -98,15 +110,16 @@ export class CallbackDelivery {
     text: string,
     deliveryId: string,
     attempt: number,
+    at: number,
     duplicateOf?: string,
   ): Promise<SentCallback> {
     const { appKey, appSecret } = this.options;
-    const timestamp = String(Date.now());
+    const timestamp = String(at);
     const headers = { appKey, timestamp, sign: signCallback(appKey, timestamp, appSecret) };
     const base = { deliveryId, attempt, callbackType: body.callbackType, body: text, event: body, headers };
     const extra = duplicateOf ? { duplicateOf } : {};
     try {
-      const response = await fetch(this.options.url as string, {
+      const response = await (this.options.fetch ?? fetch)(this.options.url as string, {
         method: "POST",
         headers: { "content-type": "application/json; charset=utf-8", ...headers },
         body: text,

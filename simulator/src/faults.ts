@@ -11,7 +11,8 @@ export type FaultKind =
   | "timeout"
   | "platformError"
   | "tokenExpired"
-  | "duplicateCallback";
+  | "duplicateCallback"
+  | "sameMillisecond";
 
 export const faultKinds: readonly FaultKind[] = [
   "latency",
@@ -21,6 +22,7 @@ export const faultKinds: readonly FaultKind[] = [
   "platformError",
   "tokenExpired",
   "duplicateCallback",
+  "sameMillisecond",
 ];
 
 export interface FaultRule {
@@ -41,6 +43,8 @@ export interface StoredFault extends FaultRule {
   id: string;
   /** How many times it has applied. */
   applied: number;
+  /** sameMillisecond: the timestamp its callbacks share (the time it first applied). */
+  timestamp?: number;
 }
 
 /** What the rules decided for one request or delivery. */
@@ -51,11 +55,17 @@ export interface FaultDecision {
   outcome?: StoredFault;
   /** Deliver the callback twice. */
   duplicate: boolean;
+  /**
+   * Sign the callback's first attempt with this timestamp (sameMillisecond): the platform signs
+   * appKey + timestamp only, so callbacks signed in the same millisecond share a (timestamp, sign).
+   */
+  timestamp?: number;
 }
 
 export const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
 export const DEFAULT_PLATFORM_ERROR_MSG = "系统繁忙,请稍后重试";
 
+const CALLBACK_ONLY: ReadonlySet<FaultKind> = new Set(["duplicateCallback", "sameMillisecond"]);
 const REQUEST_ONLY: ReadonlySet<FaultKind> = new Set([
   "http500",
   "http502",
@@ -120,26 +130,31 @@ export class FaultBook {
 
   /**
    * The faults for a platform/Ebopark request (`operation` = its id) or a callback delivery
-   * (`operation` = "callback"). "*" rules match requests; for callbacks only latency and
-   * duplicateCallback mean something.
+   * (`operation` = "callback"). "*" rules match requests; for callbacks only latency,
+   * duplicateCallback and sameMillisecond mean something.
    */
   decide(operation: string): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, duplicate: false };
     const isCallback = operation === "callback";
     for (const rule of this.rules) {
       const target = rule.operation ?? "*";
+      const callbackOnly = CALLBACK_ONLY.has(rule.kind);
       const matches = isCallback
-        ? target === "callback" || (target === "*" && rule.kind === "duplicateCallback")
-        : target === operation || (target === "*" && rule.kind !== "duplicateCallback");
+        ? target === "callback" || (target === "*" && callbackOnly)
+        : target === operation || (target === "*" && !callbackOnly);
       if (!matches) continue;
       if (isCallback && REQUEST_ONLY.has(rule.kind)) continue;
-      if (!isCallback && rule.kind === "duplicateCallback") continue;
-      if (rule.kind !== "latency" && rule.kind !== "duplicateCallback" && decision.outcome) continue;
+      if (!isCallback && callbackOnly) continue;
+      if (rule.kind !== "latency" && !callbackOnly && decision.outcome) continue;
       if (rule.times !== undefined && rule.applied >= rule.times) continue;
       if (this.random.next() >= (rule.rate ?? 1)) continue;
       rule.applied++;
       if (rule.kind === "latency") decision.latencyMs += rule.latencyMs ?? 0;
       else if (rule.kind === "duplicateCallback") decision.duplicate = true;
+      else if (rule.kind === "sameMillisecond") {
+        rule.timestamp ??= Date.now();
+        decision.timestamp = rule.timestamp;
+      }
       else decision.outcome = rule;
     }
     // Spent rules stay listed (with `applied`) so a test can see they fired.

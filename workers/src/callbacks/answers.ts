@@ -1,8 +1,8 @@
 /**
  * The open platform's answer shapes: `{"code":0,"msg":"操作成功"}` on success; on failure code 1
  * with an English msg, the machine reason and the field at fault. The HTTP status says what the
- * sender should do (docs/edge-api.md): 503 with Retry-After, send it again (a held callback:
- * under a fresh timestamp and sign); 400, 401 and 413, fix something first.
+ * sender should do (docs/edge-api.md): 409 held_unconfirmed and 503 carry Retry-After: send it
+ * again (409: under a fresh timestamp and sign); 400, 401 and 413: fix something first.
  */
 import { z } from "@hono/zod-openapi";
 

@@ -39,7 +39,7 @@ import { committedOutcome, planStore, type StoreOutcome, type StorePlan, storeCa
 /** Why a callback is not accepted: the answer's status, a machine reason, an English message, the field at fault. */
 export interface Refusal {
   ok: false;
-  status: 400 | 401 | 413 | 500 | 503;
+  status: 400 | 401 | 409 | 413 | 500 | 503;
   reason: string;
   message: string;
   field?: string;
@@ -199,10 +199,14 @@ export async function afterStored(env: Env, outcome: Extract<StoreOutcome, { kin
 const storageRefusal = () =>
   refusal(503, "storage_unavailable", "storage is unavailable; nothing was stored, retry later", undefined, 5);
 
-/** The answer to a body held unconfirmed: a failure the platform retries, under a fresh signature. */
+/**
+ * The answer to a body held unconfirmed: a failure the platform retries, under a fresh signature.
+ * 409 (not 5xx: nothing is wrong with the Worker): the request conflicts with the pair's first
+ * body, and resending it under a new timestamp and sign resolves that (RFC 9110, 15.5.10).
+ */
 export const heldRefusal = () =>
   refusal(
-    503,
+    409,
     "held_unconfirmed",
     "another callback already came with this timestamp and sign, so this one is held unconfirmed: send it again with a new timestamp and sign",
     "sign",

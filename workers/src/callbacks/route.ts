@@ -40,7 +40,7 @@ callbackRoutes.openAPIRegistry.registerPath({
   description:
     "The parking open platform's signed callbacks. sign = md5(appKey + timestamp + appSecret); the timestamp must be " +
     "within the window. The headers are checked before the body is read. A (timestamp, sign) pair is bound to the " +
-    "first body it came with: another body under it is held unconfirmed (503 held_unconfirmed, Retry-After) until it " +
+    "first body it came with: another body under it is held unconfirmed (409 held_unconfirmed, Retry-After) until it " +
     "is sent again under a fresh timestamp and sign. A redelivery of the same content answers success and stores " +
     "nothing new. docs/edge-api.md lists every answer and what the sender should do.",
   request: {
@@ -55,11 +55,17 @@ callbackRoutes.openAPIRegistry.registerPath({
     200: { description: "Stored (or already stored)", content: { "application/json": { schema: CallbackOkSchema } } },
     400: failure("Malformed body: the field and the reason are named (sending it again will not help)"),
     401: failure("Unknown appKey, bad sign or a timestamp outside the window"),
+    409: {
+      ...failure(
+        "held_unconfirmed: another callback already came with this timestamp and sign; this body is held, not trusted. Send it again under a fresh timestamp and sign (after Retry-After)",
+      ),
+      headers: retryAfter,
+    },
     413: failure(`Body larger than ${MAX_CALLBACK_BYTES} bytes`),
     500: failure("The Worker is misconfigured (PLATFORM_ACCOUNTS, CALLBACK_ALLOWED_IPS…): retry later"),
     503: {
       ...failure(
-        "Nothing stored, send it again after Retry-After: held_unconfirmed (under a fresh timestamp and sign) or storage_unavailable",
+        "storage_unavailable: nothing stored, send it again after Retry-After",
       ),
       headers: retryAfter,
     },
