@@ -93,11 +93,12 @@ export const callbacks = {
       startTime: localDate(),
       endTime: localDate(),
       memo: lenientText(TEXT_LIMITS.memo, { lineBreaks: true }).optional(),
-    }).superRefine((booking, ctx) => {
+    }).transform((booking, ctx) => {
       // The days a booking covers (its times, if any, do not count): the last day is inclusive.
       if (booking.endTime.slice(0, 10) < booking.startTime.slice(0, 10)) {
-        ctx.addIssue({ code: "custom", path: ["endTime"], message: "must not be before startTime" });
+        ctx.addIssue({ code: "custom", path: ["endTime"], message: "must not be before startTime", input: booking });
       }
+      return booking;
     }),
   },
 } as const;

@@ -183,13 +183,16 @@ export function countSchema() {
 
 /**
  * An object that keeps the fields it does not know (the platforms add fields without notice),
- * within UNKNOWN_FIELD_LIMITS and only as acceptable text: the field at fault is named.
+ * within UNKNOWN_FIELD_LIMITS and only as acceptable text: the field at fault is named. The check
+ * is a transform, not a refinement: the compiled fast path (fast-parse.ts) runs a transform as a
+ * closure, where a refinement would hand the whole object to zod.
  */
 export function openObject<S extends z.core.$ZodLooseShape>(shape: S, limits: JsonLimits = UNKNOWN_FIELD_LIMITS) {
   const known = new Set(Object.keys(shape));
-  return z.looseObject(shape).superRefine((value, ctx) => {
+  return z.looseObject(shape).transform((value, ctx) => {
     const problem = unknownFieldsProblem(value as Record<string, unknown>, known, limits);
     if (problem) ctx.addIssue({ code: "custom", message: problem.reason, path: problem.path, input: value });
+    return value;
   });
 }
 
