@@ -85,6 +85,58 @@ UPDATE lane_state
       since = min(since, (SELECT received_at FROM events WHERE id = lane_state.event_id))
   WHERE event_id IN (SELECT id FROM events WHERE time_suspect = 1);
 
+-- Each kind's typed row, and the live state it reports, follow from its event row, inside the
+-- statement that inserts the event: the ingestion batch needs no statement of its own for them,
+-- whatever the kinds it carries (each statement of a D1 batch costs a round of D1's own work).
+-- Only from `events`: a held callback never has one. Out-of-order events: a report moves the live
+-- state only if it is at least as recent as the stored one (occurred_at: an event with a suspect
+-- time counts at its receipt). No CASE in a trigger: wrangler's splitter ends it at an END.
+CREATE TRIGGER events_vehicle_access AFTER INSERT ON events WHEN NEW.event = 'vehicleAccess'
+BEGIN
+  INSERT INTO vehicle_accesses (event_id, parking_id, vehicle_code, vehicle_type, direction, lane_no, lane_name,
+      occurred_at, temp_lot, in_park_num, total_lot)
+    VALUES (NEW.id, NEW.parking_id, NEW.data ->> '$.vehicleCode', NEW.data ->> '$.vehicleType',
+      NEW.data ->> '$.direction', NEW.lane_no, NEW.data ->> '$.laneName', NEW.occurred_at,
+      NEW.data ->> '$.tempLot', NEW.data ->> '$.inParkNum', NEW.data ->> '$.totalLot');
+  INSERT INTO lot_state (parking_id, app_key, total_lot, temp_lot, in_park_num, occurred_at, event_id)
+    SELECT NEW.parking_id, NEW.app_key, NEW.data ->> '$.totalLot', NEW.data ->> '$.tempLot',
+      NEW.data ->> '$.inParkNum', NEW.occurred_at, NEW.id
+    WHERE coalesce(NEW.data ->> '$.totalLot', NEW.data ->> '$.tempLot', NEW.data ->> '$.inParkNum') IS NOT NULL
+    ON CONFLICT (parking_id) DO UPDATE SET
+      app_key = excluded.app_key,
+      total_lot = coalesce(excluded.total_lot, total_lot),
+      temp_lot = coalesce(excluded.temp_lot, temp_lot),
+      in_park_num = coalesce(excluded.in_park_num, in_park_num),
+      occurred_at = excluded.occurred_at,
+      event_id = excluded.event_id
+    WHERE excluded.occurred_at >= lot_state.occurred_at;
+END;
+
+-- `since` moves only when the status changes (SET expressions read the old row).
+CREATE TRIGGER events_camera_status AFTER INSERT ON events WHEN NEW.event = 'cameraStatus'
+BEGIN
+  INSERT INTO camera_statuses (event_id, parking_id, lane_no, lane_name, online, occurred_at)
+    VALUES (NEW.id, NEW.parking_id, NEW.lane_no, NEW.data ->> '$.laneName', NEW.data ->> '$.online', NEW.occurred_at);
+  INSERT INTO lane_state (parking_id, lane_no, lane_name, online, since, occurred_at, event_id)
+    SELECT NEW.parking_id, NEW.lane_no, NEW.data ->> '$.laneName', NEW.data ->> '$.online', NEW.occurred_at,
+      NEW.occurred_at, NEW.id
+    WHERE true
+    ON CONFLICT (parking_id, lane_no) DO UPDATE SET
+      lane_name = coalesce(excluded.lane_name, lane_name),
+      since = iif(online = excluded.online, since, excluded.since),
+      online = excluded.online,
+      occurred_at = excluded.occurred_at,
+      event_id = excluded.event_id
+    WHERE excluded.occurred_at >= lane_state.occurred_at;
+END;
+
+CREATE TRIGGER events_visitor_registration AFTER INSERT ON events WHEN NEW.event = 'visitorRegistered'
+BEGIN
+  INSERT INTO visitor_registrations (event_id, parking_id, vehicle_code, user_name, user_phone, start_date, end_date, memo)
+    VALUES (NEW.id, NEW.parking_id, NEW.vehicle_code, NEW.data ->> '$.userName', NEW.data ->> '$.userPhoneNumber',
+      NEW.data ->> '$.startTime', NEW.data ->> '$.endTime', NEW.data ->> '$.memo');
+END;
+
 -- Nothing reads it (the pruning deletes by timestamp, and the table holds only two windows of
 -- pairs): one write less per callback.
 DROP INDEX callback_signatures_first_seen;

@@ -154,8 +154,7 @@ export class FaultBook {
       else if (rule.kind === "sameMillisecond") {
         rule.timestamp ??= Date.now();
         decision.timestamp = rule.timestamp;
-      }
-      else decision.outcome = rule;
+      } else decision.outcome = rule;
     }
     // Spent rules stay listed (with `applied`) so a test can see they fired.
     return decision;

@@ -1,7 +1,8 @@
 /**
  * What a verified callback of the open platform means, as plain values: the common event row
- * every kind shares (what the read API lists and subscribers receive), its typed row and the
- * facts the live state needs. Pure: no storage, no clock (the received instant is passed in).
+ * every kind shares (what the read API lists and subscribers receive; its `data` is what its
+ * typed row and live state are derived from in D1). Pure: no storage, no clock (the received
+ * instant is passed in).
  */
 import { type CallbackEvent, formatPlatformTime, parsePlatformTime } from "@parkbridge/shared";
 
@@ -19,15 +20,14 @@ export interface EventRow {
   data: CallbackEvent["data"];
 }
 
-/** What a callback means for the Worker's tables: its event row, its typed row, the live state it reports. */
+/**
+ * What a callback means for the Worker's tables: its event row (its kind's typed row and live
+ * state follow from it in D1, by the triggers of migrations/0005), and which live-state keys it
+ * may move (refreshed in KV after the answer).
+ */
 export interface NormalisedCallback {
   event: EventRow;
-  /** The typed table's own columns (vehicle_accesses, camera_statuses or visitor_registrations). */
-  typed: Record<string, string | number | null>;
-  /** The lot counts a vehicle access reports, if any. */
-  lot?: { total_lot: number | null; temp_lot: number | null; in_park_num: number | null };
-  /** The lane status a camera reports. */
-  lane?: { lane_no: string; lane_name: string | null; online: 0 | 1 };
+  live: { lot: boolean; lane: boolean };
 }
 
 export function toEventRow(event: CallbackEvent, receivedAt: Date): EventRow {
@@ -67,46 +67,14 @@ export function normaliseCallback(event: CallbackEvent, receivedAt: Date): Norma
   const row = toEventRow(event, receivedAt);
   switch (event.event) {
     case "vehicleAccess": {
-      const d = event.data;
-      const reportsCounts = d.totalLot !== undefined || d.tempLot !== undefined || d.inParkNum !== undefined;
-      return {
-        event: row,
-        typed: {
-          vehicle_code: d.vehicleCode,
-          vehicle_type: d.vehicleType ?? null,
-          direction: d.direction,
-          lane_name: d.laneName ?? null,
-          temp_lot: d.tempLot ?? null,
-          in_park_num: d.inParkNum ?? null,
-          total_lot: d.totalLot ?? null,
-        },
-        ...(reportsCounts
-          ? { lot: { total_lot: d.totalLot ?? null, temp_lot: d.tempLot ?? null, in_park_num: d.inParkNum ?? null } }
-          : {}),
-      };
+      const { totalLot, tempLot, inParkNum } = event.data;
+      const reportsCounts = totalLot !== undefined || tempLot !== undefined || inParkNum !== undefined;
+      return { event: row, live: { lot: reportsCounts, lane: false } };
     }
-    case "cameraStatus": {
-      const d = event.data;
-      return {
-        event: row,
-        typed: { lane_name: d.laneName ?? null, online: d.online ? 1 : 0 },
-        lane: { lane_no: d.laneNo, lane_name: d.laneName ?? null, online: d.online ? 1 : 0 },
-      };
-    }
-    case "visitorRegistered": {
-      const d = event.data;
-      return {
-        event: row,
-        typed: {
-          vehicle_code: d.vehicleCode,
-          user_name: d.userName ?? null,
-          user_phone: d.userPhoneNumber ?? null,
-          start_date: d.startTime,
-          end_date: d.endTime,
-          memo: d.memo ?? null,
-        },
-      };
-    }
+    case "cameraStatus":
+      return { event: row, live: { lot: false, lane: true } };
+    case "visitorRegistered":
+      return { event: row, live: { lot: false, lane: false } };
   }
 }
 

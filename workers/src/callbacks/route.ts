@@ -64,9 +64,7 @@ callbackRoutes.openAPIRegistry.registerPath({
     413: failure(`Body larger than ${MAX_CALLBACK_BYTES} bytes`),
     500: failure("The Worker is misconfigured (PLATFORM_ACCOUNTS, CALLBACK_ALLOWED_IPS…): retry later"),
     503: {
-      ...failure(
-        "storage_unavailable: nothing stored, send it again after Retry-After",
-      ),
+      ...failure("storage_unavailable: nothing stored, send it again after Retry-After"),
       headers: retryAfter,
     },
   },

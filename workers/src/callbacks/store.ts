@@ -1,16 +1,19 @@
 /**
  * Stores verified callbacks in one D1 batch (a transaction: all or nothing): the used
- * (timestamp, sign) pairs, the raw callbacks, their event rows, their typed rows, the live state
- * they advance and their outbox rows. Every statement after the raw insert only acts on the
+ * (timestamp, sign) pairs, the raw callbacks, their event rows and their outbox rows. Each kind's
+ * typed row (vehicle_accesses, camera_statuses, visitor_registrations) and the live state it
+ * reports (lot_state, lane_state) follow from its event row inside the event insert itself, by
+ * the triggers of migrations/0005, and storing a content confirms its held copy (a trigger of the
+ * raw insert): so a batch is four statements whatever its callbacks, where each statement costs
+ * a round of D1's work of its own. Every statement after the raw insert only acts on the
  * callbacks that insert stored, so a redelivery (same content key) or a shared pair (same
  * timestamp and sign, another body: `conflict`, which the caller holds, see held.ts) stores
- * nothing new. Storing a content confirms its held copy, if any (a trigger of the raw insert).
- * The batch is idempotent (fixed ids, content keys), hence safe to retry.
+ * nothing new. The batch is idempotent (fixed ids, content keys), hence safe to retry.
  *
- * One batch carries any number of callbacks in the same handful of statements: each statement
- * reads the callbacks as rows of one JSON parameter (`json_each`), in order, so callbacks that
- * arrive together cost one round trip and no more statements than one (see route.ts). Row by
- * row in arrival order, a later callback sees an earlier one exactly as in separate batches.
+ * One batch carries any number of callbacks in the same statements: each reads the callbacks as
+ * rows of one JSON parameter (`json_each`), in order, so callbacks that arrive together cost one
+ * round trip and no more statements than one (see pipeline.ts). Row by row in arrival order, a
+ * later callback sees an earlier one exactly as in separate batches.
  */
 import { outboxInsert } from "../delivery/outbox.js";
 import { type EventRow, type NormalisedCallback, withSaneTime } from "./normalise.js";
@@ -52,6 +55,7 @@ export type StoreOutcome =
       eventId: string;
       row: StoredEvent;
       deliveryIds: string[];
+      /** The live-state keys the event may have moved (refreshed from D1, where newest wins). */
       lotChanged: boolean;
       laneChanged: boolean;
     }
@@ -91,10 +95,6 @@ export interface CallbackRow {
   /** The instant the event is ordered by (and the live state compares): its own time, or its receipt when suspect. */
   occurred_at: string;
   time_suspect: 0 | 1;
-  /** The typed table's own columns (vehicle_accesses, camera_statuses or visitor_registrations). */
-  typed: Record<string, string | number | null>;
-  lot: NonNullable<NormalisedCallback["lot"]> | null;
-  lane: NonNullable<NormalisedCallback["lane"]> | null;
 }
 
 /** The callback's text as stored: the raw body and headers, and the normalised data (JSON). */
@@ -136,9 +136,6 @@ export function planStore(input: StoreInput): StorePlan {
       occurred_at_local: event.occurredAtLocal,
       occurred_at: event.occurredAt,
       time_suspect: event.timeSuspect ? 1 : 0,
-      typed: callback.typed,
-      lot: callback.lot ?? null,
-      lane: callback.lane ?? null,
     },
   };
 }
@@ -168,69 +165,21 @@ const SQL = {
           WHERE s.app_key = r ->> 'app_key' AND s.timestamp = r ->> 'timestamp' AND s.sign = r ->> 'sign') = r ->> 'body_digest'
     ON CONFLICT (content_key) DO NOTHING
     RETURNING id`,
+  // Its kind's typed row and live state follow, by the triggers on events (migrations/0005).
   events: `INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no, occurred_at_local,
       occurred_at, received_at, data, time_suspect)
     SELECT r ->> 'id', r ->> 'event', r ->> 'callback_type', r ->> 'app_key', r ->> 'parking_id', r ->> 'vehicle_code',
       r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at', c ->> 'data',
       r ->> 'time_suspect'
     FROM ${ROWS_WITH_CONTENT} WHERE ${STORED}`,
-  vehicleAccess: `INSERT INTO vehicle_accesses (event_id, parking_id, vehicle_code, vehicle_type, direction, lane_no,
-      lane_name, occurred_at, temp_lot, in_park_num, total_lot)
-    SELECT r ->> 'id', r ->> 'parking_id', r ->> '$.typed.vehicle_code', r ->> '$.typed.vehicle_type',
-      r ->> '$.typed.direction', r ->> 'lane_no', r ->> '$.typed.lane_name', r ->> 'occurred_at',
-      r ->> '$.typed.temp_lot', r ->> '$.typed.in_park_num', r ->> '$.typed.total_lot'
-    FROM ${ROWS} WHERE r ->> 'event' = 'vehicleAccess' AND ${STORED}`,
-  cameraStatus: `INSERT INTO camera_statuses (event_id, parking_id, lane_no, lane_name, online, occurred_at)
-    SELECT r ->> 'id', r ->> 'parking_id', r ->> 'lane_no', r ->> '$.typed.lane_name', r ->> '$.typed.online',
-      r ->> 'occurred_at'
-    FROM ${ROWS} WHERE r ->> 'event' = 'cameraStatus' AND ${STORED}`,
-  visitorRegistered: `INSERT INTO visitor_registrations (event_id, parking_id, vehicle_code, user_name, user_phone,
-      start_date, end_date, memo)
-    SELECT r ->> 'id', r ->> 'parking_id', r ->> '$.typed.vehicle_code', r ->> '$.typed.user_name',
-      r ->> '$.typed.user_phone', r ->> '$.typed.start_date', r ->> '$.typed.end_date', r ->> '$.typed.memo'
-    FROM ${ROWS} WHERE r ->> 'event' = 'visitorRegistered' AND ${STORED}`,
-  // Out-of-order events: only a report at least as recent as the stored one wins (by occurred_at,
-  // which for an event with a suspect time is its receipt, never its claim).
-  lotState: `INSERT INTO lot_state (parking_id, app_key, total_lot, temp_lot, in_park_num, occurred_at, event_id)
-    SELECT r ->> 'parking_id', r ->> 'app_key', r ->> '$.lot.total_lot', r ->> '$.lot.temp_lot',
-      r ->> '$.lot.in_park_num', r ->> 'occurred_at', r ->> 'id'
-    FROM ${ROWS} WHERE r ->> 'lot' IS NOT NULL AND ${STORED}
-    ON CONFLICT (parking_id) DO UPDATE SET
-      app_key = excluded.app_key,
-      total_lot = coalesce(excluded.total_lot, total_lot),
-      temp_lot = coalesce(excluded.temp_lot, temp_lot),
-      in_park_num = coalesce(excluded.in_park_num, in_park_num),
-      occurred_at = excluded.occurred_at,
-      event_id = excluded.event_id
-    WHERE excluded.occurred_at >= lot_state.occurred_at
-    RETURNING event_id`,
-  // `since` moves only when the status changes (SET expressions read the old row).
-  laneState: `INSERT INTO lane_state (parking_id, lane_no, lane_name, online, since, occurred_at, event_id)
-    SELECT r ->> 'parking_id', r ->> '$.lane.lane_no', r ->> '$.lane.lane_name', r ->> '$.lane.online',
-      r ->> 'occurred_at', r ->> 'occurred_at', r ->> 'id'
-    FROM ${ROWS} WHERE r ->> 'lane' IS NOT NULL AND ${STORED}
-    ON CONFLICT (parking_id, lane_no) DO UPDATE SET
-      lane_name = coalesce(excluded.lane_name, lane_name),
-      since = CASE WHEN online = excluded.online THEN since ELSE excluded.since END,
-      online = excluded.online,
-      occurred_at = excluded.occurred_at,
-      event_id = excluded.event_id
-    WHERE excluded.occurred_at >= lane_state.occurred_at
-    RETURNING event_id`,
   /** Aborts the transaction (NOT NULL) unless the callback was stored: guards `extra` statements. */
   guard: `INSERT INTO ingest_guard (must_be_stored) SELECT NULL FROM ${ROWS} WHERE NOT ${STORED}`,
 } as const;
 
-const TYPED_SQL: Record<EventRow["event"], string> = {
-  vehicleAccess: SQL.vehicleAccess,
-  cameraStatus: SQL.cameraStatus,
-  visitorRegistered: SQL.visitorRegistered,
-};
-
 /**
- * Stores callbacks in one batch; answers one outcome per plan, in order. Plans with `extra`
- * statements must come alone (their guard aborts the whole transaction when the callback is not
- * new: then nothing of the batch is stored, and the pair is bound on its own).
+ * Stores callbacks in one batch; answers one outcome per plan, in order. Plans with `extra` or
+ * `prelude` statements must come alone (their guard aborts the whole transaction when the
+ * callback is not new: then nothing of the batch is stored, and the pair is bound on its own).
  */
 export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promise<StoreOutcome[]> {
   const extra = plans.flatMap((plan) => plan.input.extra ?? []);
@@ -247,10 +196,7 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
   const pairsIndex = plans.some((plan) => plan.row.sign !== null) ? statements.push(statement(SQL.bindPairs)) - 1 : -1;
   const rawIndex = statements.push(withContent(SQL.raw)) - 1;
   statements.push(withContent(SQL.events));
-  for (const kind of new Set(plans.map((plan) => plan.event.event))) statements.push(statement(TYPED_SQL[kind]));
   if (extra.length) statements.push(statement(SQL.guard), ...extra);
-  const lotIndex = plans.some((plan) => plan.row.lot) ? statements.push(statement(SQL.lotState)) - 1 : -1;
-  const laneIndex = plans.some((plan) => plan.row.lane) ? statements.push(statement(SQL.laneState)) - 1 : -1;
   const outboxIndex = statements.push(outboxInsert(db, rows)) - 1;
 
   let results: D1Result[];
@@ -265,11 +211,7 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
     return Promise.all(plans.map((plan) => whyNotStored(db, plan)));
   }
 
-  const idsOf = (index: number, column = "id") =>
-    new Set(index < 0 ? [] : ((results[index]?.results ?? []) as Record<string, string>[]).map((r) => r[column]));
-  const stored = idsOf(rawIndex);
-  const lotChanged = idsOf(lotIndex, "event_id");
-  const laneChanged = idsOf(laneIndex, "event_id");
+  const stored = new Set(((results[rawIndex]?.results ?? []) as { id: string }[]).map((r) => r.id));
   const deliveries = new Map<string, string[]>();
   for (const { id, event_id } of (results[outboxIndex]?.results ?? []) as { id: string; event_id: string }[]) {
     deliveries.set(event_id, [...(deliveries.get(event_id) ?? []), id]);
@@ -278,16 +220,25 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
     plans.map((plan): StoreOutcome | Promise<StoreOutcome> => {
       const eventId = plan.row.id;
       if (!stored.has(eventId)) return whyNotStored(db, plan);
-      return {
-        kind: "stored",
-        eventId,
-        row: plan.event,
-        deliveryIds: deliveries.get(eventId) ?? [],
-        lotChanged: lotChanged.has(eventId),
-        laneChanged: laneChanged.has(eventId),
-      };
+      return storedOutcome(plan, deliveries.get(eventId) ?? []);
     }),
   );
+}
+
+/**
+ * A stored callback's outcome. Whether its lot or lane moved is not asked of D1 (that would cost
+ * a statement): a callback that reports one refreshes it, from D1, where the newest report wins,
+ * so a refresh that finds nothing new writes nothing newer (live-state.ts, coalesced per key).
+ */
+function storedOutcome(plan: StorePlan, deliveryIds: string[]): Extract<StoreOutcome, { kind: "stored" }> {
+  return {
+    kind: "stored",
+    eventId: plan.row.id,
+    row: plan.event,
+    deliveryIds,
+    lotChanged: plan.input.callback.live.lot,
+    laneChanged: plan.input.callback.live.lane,
+  };
 }
 
 export const COMMITTED_OUTCOME_SQL =
@@ -303,22 +254,16 @@ export const COMMITTED_OUTCOME_SQL =
  * The outcome of a batch whose answer was lost: if this callback's own event id is in D1, the
  * batch committed, and it is "stored" (not a duplicate: nobody else can have written that id),
  * with the outbox rows it wrote, so its deliveries are sent now rather than by the cron's
- * reconciliation minutes later. Whether the lot or lane changed is not known any more: both are
- * refreshed from D1 if the callback carries them (newest wins there, so a refresh is harmless).
- * Null when the batch did not commit.
+ * reconciliation minutes later. Null when the batch did not commit.
  */
 export async function committedOutcome(db: D1Database, plan: StorePlan): Promise<StoreOutcome | null> {
   const eventId = plan.row.id;
   const { results } = await db.prepare(COMMITTED_OUTCOME_SQL).bind(eventId).all<{ id: string | null }>();
   if (!results.length) return null;
-  return {
-    kind: "stored",
-    eventId,
-    row: plan.event,
-    deliveryIds: results.flatMap((r) => (r.id === null ? [] : [r.id])),
-    lotChanged: plan.row.lot !== null,
-    laneChanged: plan.row.lane !== null,
-  };
+  return storedOutcome(
+    plan,
+    results.flatMap((r) => (r.id === null ? [] : [r.id])),
+  );
 }
 
 /**
