@@ -34,7 +34,7 @@ async function everything() {
   const more = await env.DB.batch(tables.map((t) => env.DB.prepare(`SELECT count(*) AS n FROM ${t}`)));
   return {
     ...(await counts()),
-    ...Object.fromEntries(tables.map((t, i) => [t, (more[i]?.results[0] as { n: number }).n])),
+    ...Object.fromEntries(tables.map((t, i) => [t, (more[i]?.results[0] as { n: number } | undefined)?.n ?? -1])),
   };
 }
 
