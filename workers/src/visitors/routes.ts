@@ -3,7 +3,7 @@
  * /openapi.json. Bearer auth is the `/api/*` middleware's job; this module only routes.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { PLATE_PATTERN } from "@parkbridge/shared";
+import { plateSchema } from "@parkbridge/shared";
 import type { Env } from "../env.js";
 import { grantSources, grantStatuses, toGrant } from "./grant.js";
 import { ApiError } from "./http-error.js";
@@ -21,12 +21,8 @@ const instantInput = (description: string) => z.string().min(1).openapi({ descri
 const CreateGrantBody = z
   .strictObject({
     parkingId: nonEmpty("parkingId").openapi({ example: "park1" }),
-    vehicleCode: z
-      .string()
-      .regex(PLATE_PATTERN, {
-        error: "must be a Chinese licence plate: province character, letter and 5 (or 6) letters/digits, e.g. 鲁A12345",
-      })
-      .openapi({ example: "鲁A12345" }),
+    // The catalogue's plate rule, the same the callbacks and the platform operations use.
+    vehicleCode: z.string().openapi({ example: "鲁A12345" }).pipe(plateSchema),
     visitorName: nonEmpty("visitorName").max(50).openapi({ example: "张三" }),
     visitorPhone: nonEmpty("visitorPhone").max(30).openapi({ example: "13800138000" }),
     reason: z
