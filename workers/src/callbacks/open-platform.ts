@@ -17,7 +17,7 @@ export const openPlatform: CallbackSource<Sender> = {
   id: "open-platform",
   maxBodyBytes: MAX_CALLBACK_BYTES,
 
-  async authenticate(request, settings, receivedAt) {
+  async authenticate(request, { settings, receivedAt }) {
     const verified = await verifyCallbackHeaders({
       headers: request.headers,
       secretFor: (appKey) => settings.accounts.get(appKey),
@@ -28,7 +28,7 @@ export const openPlatform: CallbackSource<Sender> = {
     return { appKey: verified.appKey, pair: { timestamp: verified.timestamp, sign: verified.sign } };
   },
 
-  interpret(body, sender, { db, receivedAt, eventId, settings }) {
+  interpret(body, sender, { env, receivedAt, eventId, settings }) {
     const parsed = parseCallbackBody(body);
     if (!parsed.ok) return refusal(parsed.status, parsed.reason, parsed.message, parsed.field);
     const { event } = parsed;
@@ -42,7 +42,7 @@ export const openPlatform: CallbackSource<Sender> = {
     return {
       callbackType: event.callbackType,
       callback: normaliseCallback(event, receivedAt),
-      extra: recordGrantFromVisitorCallback(db, {
+      extra: recordGrantFromVisitorCallback(env.DB, {
         eventId,
         data: event.data,
         receivedAt: receivedAt.getTime(),

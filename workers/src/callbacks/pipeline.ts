@@ -98,11 +98,16 @@ export interface Interpreted {
   extra?: D1PreparedStatement[];
 }
 
-export interface InterpretContext {
-  db: D1Database;
-  receivedAt: Date;
-  eventId: string;
+/** What a source's checks may read: the Worker's bindings, its parsed settings, the received instant. */
+export interface SourceContext {
+  env: Env;
   settings: IngestSettings;
+  receivedAt: Date;
+}
+
+export interface InterpretContext extends SourceContext {
+  /** The id the event will have (statements of other modules may refer to it). */
+  eventId: string;
 }
 
 /** The platform-specific parts of the ingestion. */
@@ -112,7 +117,7 @@ export interface CallbackSource<S extends Sender = Sender> {
   /** The largest body it accepts, bytes. */
   readonly maxBodyBytes: number;
   /** The checks that need no body (headers, query string), run before the body is read. */
-  authenticate(request: Request, settings: IngestSettings, receivedAt: Date): Promise<S | Refusal>;
+  authenticate(request: Request, context: SourceContext): Promise<S | Refusal>;
   /** The checks of the body (a sign over it, the catalogue) and what it means. */
   interpret(body: string, sender: S, context: InterpretContext): Interpreted | Refusal;
   /** The answer its platform expects, for an accepted callback or a refusal. */
@@ -226,12 +231,12 @@ export async function ingest<S extends Sender>(c: Context<AppEnv>, source: Callb
     return answer(refusal(500, "misconfigured", error.message));
   }
 
-  const sender = await source.authenticate(c.req.raw, settings, receivedAt);
+  const sender = await source.authenticate(c.req.raw, { env: c.env, settings, receivedAt });
   if ("ok" in sender && sender.ok === false) return answer(sender);
   const body = await readBodyCapped(c.req.raw, source.maxBodyBytes);
   if (!body.ok) return answer(refusal(body.status, body.reason, body.message, "(body)"));
   const eventId = newId("evt", receivedAt.getTime());
-  const meaning = source.interpret(body.text, sender as S, { db: c.env.DB, receivedAt, eventId, settings });
+  const meaning = source.interpret(body.text, sender as S, { env: c.env, settings, receivedAt, eventId });
   if ("ok" in meaning && meaning.ok === false) return answer(meaning);
   const { callbackType, callback, extra } = meaning as Interpreted;
 
@@ -287,7 +292,7 @@ export async function releaseHeld(
   const receivedAt = new Date();
   const eventId = newId("evt", receivedAt.getTime());
   const settings = ingestSettings(env);
-  const meaning = source.interpret(row.body, { appKey: row.app_key }, { db: env.DB, receivedAt, eventId, settings });
+  const meaning = source.interpret(row.body, { appKey: row.app_key }, { env, settings, receivedAt, eventId });
   if ("ok" in meaning && meaning.ok === false) {
     throw new ApiError(409, "not_storable", `held callback ${id} cannot be stored: ${meaning.message}`, meaning.field);
   }
