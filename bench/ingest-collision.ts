@@ -4,9 +4,10 @@
  * pair), retrying as the platform does: a non-2xx answer is sent again, same body, fresh
  * timestamp and sign, after a doubling delay with jitter (simulator/src/delivery.ts). The Worker
  * stores the first body of a pair and holds the others (409) until they come back; every event
- * must end up stored once (lost = 0, duplicates = 0). Measured against the same parkbridge
- * without collisions (every timestamp unique) and the D1 floor, interleaved, each in its own
- * Miniflare instance with the same options.
+ * must end up stored once (lost = 0, duplicates = 0). Measured against the same senders from an
+ * address on CALLBACK_ALLOWED_IPS (shared pairs stored at once), the same parkbridge without
+ * collisions (every timestamp unique) and the D1 floor, interleaved, each in its own Miniflare
+ * instance with the same options.
  */
 import os from "node:os";
 import path from "node:path";
@@ -49,20 +50,26 @@ export interface CollisionRun {
 export interface CollisionResult {
   options: CollisionOptions;
   colliding: CollisionRun[];
+  /** The same colliding senders from an address on CALLBACK_ALLOWED_IPS: shared pairs stored at once. */
+  allowed: CollisionRun[];
   unique: CollisionRun[];
   floor: CollisionRun[];
 }
+
+/** The address the allowed senders come from (as Cloudflare sets CF-Connecting-IP; Miniflare does not). */
+const ALLOWED_IP = "198.51.100.7";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Clock = () => number;
 
-/** One sender's callbacks until `total` are sent, each retried as the platform retries. */
+/** `senders` senders send `callbacksPerRun` callbacks, each retried as the platform retries. */
 async function run(
   url: string,
   options: CollisionOptions,
   clock: Clock,
   worker?: RunningWorker,
+  extraHeaders: Record<string, string> = {},
 ): Promise<CollisionRun> {
   const bodies = Array.from({ length: options.callbacksPerRun }, nextCallback);
   const latencies: number[] = [];
@@ -89,7 +96,7 @@ async function run(
           attempts++;
           const response = await fetch(url, {
             method: "POST",
-            headers: { "content-type": "application/json", appKey: ACCOUNT.appKey, timestamp, sign },
+            headers: { "content-type": "application/json", appKey: ACCOUNT.appKey, timestamp, sign, ...extraHeaders },
             body,
           });
           const text = await response.text();
@@ -144,19 +151,26 @@ export async function runCollisionBench(
     bundleWorker(path.join(ROOT, "bench/d1-floor-worker.ts"), outdir, "d1-floor"),
   ]);
   const colliding = await startWorker({ scriptPath: workerScript, bindings: BINDINGS });
+  const allowed = await startWorker({
+    scriptPath: workerScript,
+    bindings: { ...BINDINGS, CALLBACK_ALLOWED_IPS: `${ALLOWED_IP}/32` },
+  });
   const unique = await startWorker({ scriptPath: workerScript, bindings: BINDINGS });
   const floor = await startWorker({ scriptPath: floorScript, bindings: BINDINGS });
   await floor.db.exec("CREATE TABLE floor_callbacks (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
-  // Coarse: the senders of one tick share its timestamp. Unique: strictly increasing (as bench/ingest.ts).
+  // The platform's clock: the senders of one tick share its timestamp (with 1 ms, those a batch
+  // answered together and that send their next callback at once). Unique: strictly increasing.
   const coarse: Clock = () => Math.floor(Date.now() / options.tickMs) * options.tickMs;
   let last = 0;
   const increasing: Clock = () => {
     last = Math.max(last + 1, Date.now() - 60_000);
     return last;
   };
-  const result: CollisionResult = { options, colliding: [], unique: [], floor: [] };
+  const result: CollisionResult = { options, colliding: [], allowed: [], unique: [], floor: [] };
+  const fromAllowed = { "cf-connecting-ip": ALLOWED_IP };
   const contenders = {
     colliding: () => run(new URL("/callbacks", colliding.url).href, options, coarse, colliding),
+    allowed: () => run(new URL("/callbacks", allowed.url).href, options, coarse, allowed, fromAllowed),
     unique: () => run(new URL("/callbacks", unique.url).href, options, increasing, unique),
     floor: () => run(new URL("/callbacks", floor.url).href, options, increasing),
   } as const;
@@ -164,23 +178,26 @@ export async function runCollisionBench(
   try {
     const warmup = { ...options, callbacksPerRun: Math.min(100, options.callbacksPerRun) };
     await run(new URL("/callbacks", colliding.url).href, warmup, increasing, colliding);
+    await run(new URL("/callbacks", allowed.url).href, warmup, increasing, allowed, fromAllowed);
     await run(new URL("/callbacks", unique.url).href, warmup, increasing, unique);
     await run(new URL("/callbacks", floor.url).href, warmup, increasing);
     for (let rep = 0; rep < options.repetitions; rep++) {
-      const order: Contender[] = ["floor", "unique", "colliding"];
-      for (let i = 0; i < rep % 3; i++) order.push(order.shift() as Contender);
+      const order: Contender[] = ["floor", "unique", "colliding", "allowed"];
+      for (let i = 0; i < rep % 4; i++) order.push(order.shift() as Contender);
       for (const which of order) result[which].push(await contenders[which]());
-      const [c, u, f] = [result.colliding.at(-1), result.unique.at(-1), result.floor.at(-1)] as [
-        CollisionRun,
-        CollisionRun,
-        CollisionRun,
-      ];
+      const [c, a, u, f] = [
+        result.colliding.at(-1),
+        result.allowed.at(-1),
+        result.unique.at(-1),
+        result.floor.at(-1),
+      ] as [CollisionRun, CollisionRun, CollisionRun, CollisionRun];
       log(
-        `collision run ${rep + 1}: colliding ${c.eventsPerSecond.toFixed(0)} events/s (${c.held} held answers, lost ${c.lost}, duplicates ${c.duplicates}), unique ${u.eventsPerSecond.toFixed(0)}/s, D1 floor ${f.eventsPerSecond.toFixed(0)}/s`,
+        `collision run ${rep + 1}: colliding ${c.eventsPerSecond.toFixed(0)} events/s (${c.held} held answers, lost ${c.lost}, duplicates ${c.duplicates}), allowed address ${a.eventsPerSecond.toFixed(0)}/s (lost ${a.lost}), unique ${u.eventsPerSecond.toFixed(0)}/s, D1 floor ${f.eventsPerSecond.toFixed(0)}/s`,
       );
     }
   } finally {
     await colliding.close();
+    await allowed.close();
     await unique.close();
     await floor.close();
   }

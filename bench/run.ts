@@ -112,7 +112,7 @@ if (wanted("collision")) {
       senders: 20,
       callbacksPerRun: quick ? 200 : 1000,
       repetitions: quick ? 3 : 5,
-      tickMs: 10,
+      tickMs: 1,
       retryDelayMs: 20,
       maxRetries: 10,
     },

@@ -47,6 +47,9 @@ export interface Refusal {
   retryAfterSeconds?: number;
 }
 
+/** Whether a source's answer is a refusal (a sender or an interpretation otherwise). */
+export const isRefusal = (value: object): value is Refusal => (value as Partial<Refusal>).ok === false;
+
 export const refusal = (
   status: Refusal["status"],
   reason: string,
@@ -232,20 +235,20 @@ export async function ingest<S extends Sender>(c: Context<AppEnv>, source: Callb
   }
 
   const sender = await source.authenticate(c.req.raw, { env: c.env, settings, receivedAt });
-  if ("ok" in sender && sender.ok === false) return answer(sender);
+  if (isRefusal(sender)) return answer(sender);
   const body = await readBodyCapped(c.req.raw, source.maxBodyBytes);
   if (!body.ok) return answer(refusal(body.status, body.reason, body.message, "(body)"));
   const eventId = newId("evt", receivedAt.getTime());
-  const meaning = source.interpret(body.text, sender as S, { env: c.env, settings, receivedAt, eventId });
-  if ("ok" in meaning && meaning.ok === false) return answer(meaning);
-  const { callbackType, callback, extra } = meaning as Interpreted;
+  const meaning = source.interpret(body.text, sender, { env: c.env, settings, receivedAt, eventId });
+  if (isRefusal(meaning)) return answer(meaning);
+  const { callbackType, callback, extra } = meaning;
 
   const clientIp = c.req.header("cf-connecting-ip") ?? null;
   const plan = planStore({
-    appKey: (sender as S).appKey,
+    appKey: sender.appKey,
     callbackType,
     bodyDigest: await sha256Hex(body.text),
-    ...((sender as S).pair ? { pair: (sender as S).pair } : {}),
+    ...(sender.pair ? { pair: sender.pair } : {}),
     trusted: settings.allowList.allows(clientIp),
     callback,
     body: body.text,
@@ -293,10 +296,10 @@ export async function releaseHeld(
   const eventId = newId("evt", receivedAt.getTime());
   const settings = ingestSettings(env);
   const meaning = source.interpret(row.body, { appKey: row.app_key }, { env, settings, receivedAt, eventId });
-  if ("ok" in meaning && meaning.ok === false) {
+  if (isRefusal(meaning)) {
     throw new ApiError(409, "not_storable", `held callback ${id} cannot be stored: ${meaning.message}`, meaning.field);
   }
-  const { callbackType, callback, extra } = meaning as Interpreted;
+  const { callbackType, callback, extra } = meaning;
   const { guard, mark, audit } = resolveStatements(env.DB, id, {
     status: "released",
     at: receivedAt.toISOString(),
