@@ -19,11 +19,15 @@ export { signCallback } from "./callbacks/sign.js";
 export {
   type CallbackRejection,
   DEFAULT_CALLBACK_WINDOW_MS,
+  type HeaderCheckOptions,
   type HeaderSource,
+  parseCallbackBody,
   type RejectionReason,
   type VerifiedCallback,
+  type VerifiedHeaders,
   type VerifyCallbackOptions,
   verifyCallback,
+  verifyCallbackHeaders,
 } from "./callbacks/verify.js";
 // Ebopark
 export {
@@ -131,6 +135,7 @@ export {
   ValidationError,
 } from "./platform/errors.js";
 export {
+  countSchema,
   couponTypeOptions,
   type Direction,
   type FieldMeta,
@@ -138,10 +143,17 @@ export {
   field,
   fieldMeta,
   inParkVehicleTypeOptions,
+  lenientText,
   MAX_PAGE_SIZE,
+  openObject,
+  PLATE_MAX_LENGTH,
   PLATE_PATTERN,
   plateSchema,
+  requiredText,
+  safeText,
+  TEXT_LIMITS,
   timeString,
+  UNKNOWN_FIELD_LIMITS,
   vehicleTypeOptions,
 } from "./platform/fields.js";
 // The catalogue
@@ -167,6 +179,14 @@ export { timingSafeEqual } from "./util/constant-time.js";
 export { BodyDecodingError, charsetOf, decodeBody, gunzip, isGzip, responseText } from "./util/decode.js";
 // Utilities shared by every part
 export { md5Hex } from "./util/md5.js";
+export {
+  type JsonLimits,
+  type JsonProblem,
+  jsonProblem,
+  type TextRules,
+  textProblem,
+  unknownFieldsProblem,
+} from "./util/safe-json.js";
 export { hmacSha256, sha256Hex, toHex } from "./util/sha256.js";
 export {
   CHINA_STANDARD_OFFSET_MINUTES,

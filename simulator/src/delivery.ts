@@ -3,7 +3,10 @@
  * share (faults, retries with doubling delays, duplicates, closing); `CallbackDelivery` is the open
  * platform's: POST `{callbackType, data}` with headers appKey / timestamp / sign = md5(appKey +
  * timestamp + appSecret). A non-2xx answer (or no answer) is retried with the same body and a fresh
- * timestamp and sign per attempt. Ebopark's reports are in report-delivery.ts.
+ * timestamp and sign per attempt, after a delay that doubles, with ±25 % jitter: callbacks that failed
+ * together (two signed in the same millisecond, held by the receiver until resent) do not come back
+ * together. Retry-After is not read: the platform's documents say nothing of it. Ebopark's reports
+ * are in report-delivery.ts.
  */
 import { type CallbackType, signCallback } from "@parkbridge/shared";
 import type { FaultBook } from "./faults.js";
@@ -43,6 +46,8 @@ export interface RetryOptions {
   retryDelayMs: number;
   /** Per-attempt timeout, ms (default 10 s). */
   timeoutMs?: number;
+  /** How requests are sent (default: the global fetch); a test may deliver into a Worker directly. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export interface DeliveryOptions extends RetryOptions {
@@ -72,8 +77,13 @@ export abstract class RetryingDelivery<Item, Sent extends DeliveryAttempt> {
   protected abstract serialise(item: Item): string;
   /** The fault targets of an item (["callback"], ["report", "vehicleEntry"]…). */
   protected abstract targets(item: Item): readonly string[];
-  /** One attempt; never throws (no answer is `status: 0`). */
-  protected abstract attempt(item: Item, text: string, base: DeliveryAttempt & { ok: false; status: 0 }): Promise<Sent>;
+  /** One attempt, signed as of `signedAt` (ms) where the sign covers a time; never throws (no answer is `status: 0`). */
+  protected abstract attempt(
+    item: Item,
+    text: string,
+    base: DeliveryAttempt & { ok: false; status: 0 },
+    signedAt: number,
+  ): Promise<Sent>;
 
   /** Delivers one item (twice under duplicateCallback, never under dropCallback); resolves when every attempt is over. */
   async deliver(item: Item): Promise<Sent[]> {
@@ -85,7 +95,7 @@ export abstract class RetryingDelivery<Item, Sent extends DeliveryAttempt> {
       this.dropped.push(item);
       return [];
     }
-    const attempts = await this.deliverOnce(item, text);
+    const attempts = await this.deliverOnce(item, text, undefined, decision.timestamp);
     if (decision.duplicate) attempts.push(...(await this.deliverOnce(item, text, attempts[0]?.deliveryId)));
     return attempts;
   }
@@ -106,17 +116,20 @@ export abstract class RetryingDelivery<Item, Sent extends DeliveryAttempt> {
     return AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.retry.timeoutMs ?? 10_000)]);
   }
 
-  private async deliverOnce(item: Item, text: string, duplicateOf?: string): Promise<Sent[]> {
+  private async deliverOnce(item: Item, text: string, duplicateOf?: string, firstTimestamp?: number): Promise<Sent[]> {
     const deliveryId = `${this.idPrefix}-${this.nextId++}`;
     const attempts: Sent[] = [];
     for (let attempt = 1; attempt <= this.retry.retries + 1; attempt++) {
       if (this.closing.signal.aborted) break;
       const base = { deliveryId, attempt, body: text, status: 0 as const, ok: false as const };
-      const result = await this.attempt(item, text, duplicateOf ? { ...base, duplicateOf } : base);
+      // A sameMillisecond fault signs the first attempt with the shared timestamp; retries get fresh ones.
+      const signedAt = attempt === 1 && firstTimestamp !== undefined ? firstTimestamp : Date.now();
+      const result = await this.attempt(item, text, duplicateOf ? { ...base, duplicateOf } : base, signedAt);
       attempts.push(result);
       this.sent.push(result);
       if (result.ok || attempt > this.retry.retries) break;
-      await this.sleep(this.retry.retryDelayMs * 2 ** (attempt - 1));
+      const delay = this.retry.retryDelayMs * 2 ** (attempt - 1);
+      await this.sleep(delay * (0.75 + Math.random() * 0.5));
     }
     return attempts;
   }
@@ -157,13 +170,14 @@ export class CallbackDelivery extends RetryingDelivery<CallbackBody, SentCallbac
     body: CallbackBody,
     text: string,
     base: DeliveryAttempt & { ok: false; status: 0 },
+    signedAt: number,
   ): Promise<SentCallback> {
     const { appKey, appSecret } = this.options;
-    const timestamp = String(Date.now());
+    const timestamp = String(signedAt);
     const headers = { appKey, timestamp, sign: signCallback(appKey, timestamp, appSecret) };
     const sent = { ...base, callbackType: body.callbackType, event: body, headers };
     try {
-      const response = await fetch(this.options.url as string, {
+      const response = await (this.retry.fetch ?? fetch)(this.options.url as string, {
         method: "POST",
         headers: { "content-type": "application/json; charset=utf-8", ...headers },
         body: text,

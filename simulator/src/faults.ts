@@ -14,7 +14,8 @@ export type FaultKind =
   | "gzip"
   | "gbk"
   | "duplicateCallback"
-  | "dropCallback";
+  | "dropCallback"
+  | "sameMillisecond";
 
 export const faultKinds: readonly FaultKind[] = [
   "latency",
@@ -27,6 +28,7 @@ export const faultKinds: readonly FaultKind[] = [
   "gbk",
   "duplicateCallback",
   "dropCallback",
+  "sameMillisecond",
 ];
 
 export interface FaultRule {
@@ -53,6 +55,8 @@ export interface StoredFault extends FaultRule {
   id: string;
   /** How many times it has applied. */
   applied: number;
+  /** sameMillisecond: the timestamp its callbacks share (the time it first applied). */
+  timestamp?: number;
 }
 
 /** What the rules decided for one request or delivery. */
@@ -69,17 +73,34 @@ export interface FaultDecision {
   gzip: boolean;
   /** Answer in GBK, declared `charset=GBK` (Ebopark requests). */
   gbk: boolean;
+  /**
+   * Sign the callback's first attempt with this timestamp (sameMillisecond): the platform signs
+   * appKey + timestamp only, so callbacks signed in the same millisecond share a (timestamp, sign).
+   */
+  timestamp?: number;
 }
 
 export const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
 export const DEFAULT_PLATFORM_ERROR_MSG = "系统繁忙,请稍后重试";
 
 /** What a delivery can suffer; every other kind is about a request. */
-const DELIVERY_KINDS: ReadonlySet<FaultKind> = new Set(["latency", "duplicateCallback", "dropCallback"]);
+const DELIVERY_KINDS: ReadonlySet<FaultKind> = new Set([
+  "latency",
+  "duplicateCallback",
+  "dropCallback",
+  "sameMillisecond",
+]);
 /** Delivery kinds a "*" rule applies to (a "*" latency rule is about requests). */
-const DELIVERY_WILDCARD: ReadonlySet<FaultKind> = new Set(["duplicateCallback", "dropCallback"]);
+const DELIVERY_WILDCARD: ReadonlySet<FaultKind> = new Set(["duplicateCallback", "dropCallback", "sameMillisecond"]);
 /** Kinds that change an answer or delivery rather than replace it: they combine with the rest. */
-const MODIFIERS: ReadonlySet<FaultKind> = new Set(["latency", "gzip", "gbk", "duplicateCallback", "dropCallback"]);
+const MODIFIERS: ReadonlySet<FaultKind> = new Set([
+  "latency",
+  "gzip",
+  "gbk",
+  "duplicateCallback",
+  "dropCallback",
+  "sameMillisecond",
+]);
 
 /** Checks a rule from outside (HTTP control endpoint); returns an English reason or undefined. */
 export function faultRuleProblem(rule: unknown): string | undefined {
@@ -177,7 +198,10 @@ export class FaultBook {
       else if (rule.kind === "dropCallback") decision.drop = true;
       else if (rule.kind === "gzip") decision.gzip = true;
       else if (rule.kind === "gbk") decision.gbk = true;
-      else decision.outcome = rule;
+      else if (rule.kind === "sameMillisecond") {
+        rule.timestamp ??= Date.now();
+        decision.timestamp = rule.timestamp;
+      } else decision.outcome = rule;
     }
     // Spent rules stay listed (with `applied`) so a test can see they fired.
     return decision;

@@ -64,7 +64,7 @@ export class ReportDelivery extends RetryingDelivery<EboparkReportBody, SentRepo
     const url = `${(this.options.url as string).replace(/\/+$/, "")}/${item.report}?partnerid=${encodeURIComponent(partnerId)}&sign=${sign}`;
     const sent = { ...base, report: item.report, event: item, url, partnerId, sign };
     try {
-      const response = await fetch(url, {
+      const response = await (this.retry.fetch ?? fetch)(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: text,

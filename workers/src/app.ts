@@ -3,6 +3,7 @@ import { eventRoutes } from "./api/events.js";
 import { laneRoutes } from "./api/lanes.js";
 import { lotRoutes } from "./api/lots.js";
 import { mountOpenApi } from "./api/openapi.js";
+import { heldCallbackRoutes } from "./callbacks/held-routes.js";
 import { callbackRoutes } from "./callbacks/route.js";
 import { deliveryRoutes } from "./delivery/deliveries.js";
 import { subscriptionRoutes } from "./delivery/subscriptions.js";
@@ -22,8 +23,9 @@ app.use("/api/*", requireAdminToken);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 
-// The platform's signed callbacks: POST /callbacks.
+// The platform's signed callbacks: POST /callbacks; those held unconfirmed: /api/held-callbacks.
 app.route("/", callbackRoutes);
+app.route("/", heldCallbackRoutes);
 
 // Read API: GET /api/events, /api/lots/{parkingId}, /api/lanes.
 app.route("/", eventRoutes);

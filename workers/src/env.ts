@@ -16,6 +16,16 @@ export interface Env {
   /** Status-page login attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */
   LOGIN_LIMITER?: RateLimit;
   CALLBACK_WINDOW_SECONDS?: string;
+  /** How far an event's own time may lead its receipt, seconds, before it is marked suspect (default 600). */
+  CALLBACK_MAX_SKEW_SECONDS?: string;
+  /**
+   * The platform's egress addresses, if known: CIDRs (IPv4 or IPv6, comma or space separated),
+   * matched on CF-Connecting-IP. A callback from one of them under a (timestamp, sign) pair already
+   * used with another body is stored directly instead of held (optional: unset, every such callback is held).
+   */
+  CALLBACK_ALLOWED_IPS?: string;
+  /** How far ahead a visitor booking made on the platform may end, days (default 366). */
+  VISITOR_BOOKING_HORIZON_DAYS?: string;
   /** Per-request timeout of platform calls, ms (default 10000). */
   PLATFORM_TIMEOUT_MS?: string;
   /** Platform requests one visitor-expiry sweep run may make, token and list calls included (default 40). */

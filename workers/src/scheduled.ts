@@ -1,3 +1,4 @@
+import { pruneHeldEvidence } from "./callbacks/held.js";
 import { pruneCallbackSignatures } from "./callbacks/prune.js";
 import { reconcileDeliveries } from "./delivery/reconcile.js";
 import type { Env } from "./env.js";
@@ -20,6 +21,8 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     ["delivery-reconciliation", () => reconcileDeliveries(env, controller.scheduledTime)],
     // Used (timestamp, sign) pairs older than the callback window can never be accepted again.
     ["callback-signature-pruning", () => pruneCallbackSignatures(env, controller.scheduledTime)],
+    // Held callbacks resolved over 30 days ago keep their record and audit, not their bodies.
+    ["held-callback-pruning", () => pruneHeldEvidence(env.DB, controller.scheduledTime)],
   ];
   const results = await Promise.allSettled(jobs.map(([, job]) => job()));
   results.forEach((result, index) => {

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { callbackEventIds, callbacks, callbackTypeOfEvent } from "../callbacks/catalogue.js";
-import { PLATE_PATTERN } from "../platform/fields.js";
+import { plateSchema } from "../platform/fields.js";
 
 /** What an edge API field tells the Parkbridge Edge node, beyond its OpenAPI description and example. */
 export interface EdgeFieldMeta {
@@ -105,13 +105,8 @@ const plateFilter = z.string().min(1).register(edgeFields, { title: "Plate" }).o
 
 export const createGrantBody = z.strictObject({
   parkingId: nonEmpty("parkingId").meta({ example: "park1" }).register(edgeFields, { title: "Parking Lot ID" }),
-  vehicleCode: z
-    .string()
-    .regex(PLATE_PATTERN, {
-      error: "must be a Chinese licence plate: province character, letter and 5 (or 6) letters/digits, e.g. 鲁A12345",
-    })
-    .meta({ example: "鲁A12345" })
-    .register(edgeFields, { title: "Plate" }),
+  // The catalogue's plate rule, the same the callbacks and the platform operations use.
+  vehicleCode: plateSchema.meta({ example: "鲁A12345" }).register(edgeFields, { title: "Plate" }),
   visitorName: nonEmpty("visitorName")
     .max(50)
     .meta({ example: "张三" })

@@ -30,6 +30,7 @@ interface EventDbRow {
   occurred_at: string;
   received_at: string;
   data: string;
+  time_suspect: number;
 }
 
 export const toEventRecord = (r: EventDbRow): EventRecord => ({
@@ -43,6 +44,7 @@ export const toEventRecord = (r: EventDbRow): EventRecord => ({
   occurredAtLocal: r.occurred_at_local,
   occurredAt: r.occurred_at,
   receivedAt: r.received_at,
+  timeSuspect: r.time_suspect === 1,
   data: JSON.parse(r.data),
 });
 

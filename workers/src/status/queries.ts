@@ -2,10 +2,11 @@
  * What the status page shows, read straight from D1 (the source of truth; KV is only a cache of
  * the same live state). A composer: each table's owner gives its query (lots and lanes:
  * callbacks/live-state.ts; accesses and occupancy: api/events.ts; grants: visitors/repository.ts;
- * deliveries: delivery/deliveries.ts), and all of them run in one D1 batch, six statements
- * whatever the number of lots. Every list is bounded.
+ * deliveries: delivery/deliveries.ts; held callbacks: callbacks/held.ts), and all of them run in
+ * one D1 batch, seven statements whatever the number of lots. Every list is bounded.
  */
 import { type AccessRow, latestAccesses, type OccupancyRow, occupancyOfListedLots } from "../api/events.js";
+import { type HeldWaitingRow, waitingHeld } from "../callbacks/held.js";
 import { type LaneLive, type LotLive, lanesOfflineFirst, listedLots } from "../callbacks/live-state.js";
 import { type DeliveryProblemRow, failedDeliveries } from "../delivery/deliveries.js";
 import { type Query, runQueries } from "../lib/d1-query.js";
@@ -51,6 +52,17 @@ export interface DeliveryProblem {
   updatedAt: string;
 }
 
+/** A callback held unconfirmed (callbacks/held.ts): what an operator needs to decide on it. */
+export interface HeldEntry {
+  id: string;
+  callbackType: string;
+  /** From its body, when it says (the body was never verified). */
+  parkingId: string | null;
+  vehicleCode: string | null;
+  receivedAt: string;
+  attempts: number;
+}
+
 /** A list from a table another part owns: `available` is false while its migration is not applied. */
 export interface Section<T> {
   available: boolean;
@@ -69,6 +81,8 @@ export interface StatusSnapshot {
   grantsEndingSoon: Section<GrantEnding>;
   grantHorizonHours: number;
   failedDeliveries: Section<DeliveryProblem>;
+  /** Callbacks held unconfirmed that the sender never resent, newest first. */
+  heldCallbacks: Section<HeldEntry>;
 }
 
 export interface StatusQueryOptions {
@@ -80,7 +94,15 @@ export interface StatusQueryOptions {
 }
 
 /** Bounds keep the page cheap however busy the lots are. */
-export const LIMITS = { lots: 50, lanes: 200, accesses: 15, pointsPerLot: 2000, grants: 20, deliveries: 20 } as const;
+export const LIMITS = {
+  lots: 50,
+  lanes: 200,
+  accesses: 15,
+  pointsPerLot: 2000,
+  grants: 20,
+  deliveries: 20,
+  held: 20,
+} as const;
 
 const toPoint = (row: OccupancyRow): OccupancyPoint => ({
   atMs: Date.parse(row.occurred_at),
@@ -119,6 +141,15 @@ const toDeliveryProblem = (row: DeliveryProblemRow): DeliveryProblem => ({
   updatedAt: row.updated_at,
 });
 
+const toHeldEntry = (row: HeldWaitingRow): HeldEntry => ({
+  id: row.id,
+  callbackType: row.callback_type,
+  parkingId: row.parking_id === null ? null : String(row.parking_id),
+  vehicleCode: row.vehicle_code === null ? null : String(row.vehicle_code),
+  receivedAt: row.received_at,
+  attempts: row.attempts,
+});
+
 const isMissingTable = (error: unknown) => /no such table/i.test(String(error));
 
 /** One query alone, or undefined while its table's migration is not applied. */
@@ -151,6 +182,7 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
   ] as const;
   const grantsQuery = activeGrantsEndingBefore(db, nowMs + grantHorizonHours * 3_600_000, LIMITS.grants);
   const deliveriesQuery = failedDeliveries(db, LIMITS.deliveries);
+  const heldQuery = waitingHeld(db, LIMITS.held);
 
   let lots: LotLive[];
   let occupancy: Map<string, OccupancyRow[]>;
@@ -158,19 +190,22 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
   let accesses: AccessRow[];
   let grants: { items: GrantRow[]; total: number } | undefined;
   let deliveries: { items: DeliveryProblemRow[]; total: number } | undefined;
+  let held: { items: HeldWaitingRow[]; total: number } | undefined;
   try {
-    [lots, occupancy, lanes, accesses, grants, deliveries] = await runQueries(db, [
+    [lots, occupancy, lanes, accesses, grants, deliveries, held] = await runQueries(db, [
       ...core,
       grantsQuery,
       deliveriesQuery,
+      heldQuery,
     ]);
   } catch (error) {
     if (!isMissingTable(error)) throw error;
-    // Grants and deliveries come with later migrations: until those are applied, the page shows
+    // Grants, deliveries and held callbacks come with later migrations: until those are applied, the page shows
     // the rest, and says which sections are not set up yet.
     [lots, occupancy, lanes, accesses] = await runQueries(db, core);
     grants = await unlessMissing(db, grantsQuery);
     deliveries = await unlessMissing(db, deliveriesQuery);
+    held = await unlessMissing(db, heldQuery);
   }
 
   return {
@@ -179,6 +214,7 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     grantHorizonHours,
     grantsEndingSoon: section(grants, toGrantEnding),
     failedDeliveries: section(deliveries, toDeliveryProblem),
+    heldCallbacks: section(held, toHeldEntry),
     lots: lots.map(({ eventId: _eventId, ...lot }) => ({
       ...lot,
       points: (occupancy.get(lot.parkingId) ?? []).map(toPoint),

@@ -19,6 +19,23 @@ export interface VisitorCallbackInput {
   appKey: string;
 }
 
+/**
+ * Why a booking cannot become a grant, or undefined: its end (the end of its last day, UTC+8)
+ * lies further ahead of its receipt than `horizonMs` (VISITOR_BOOKING_HORIZON_DAYS). An end
+ * before the start is the catalogue's to refuse. Either way the callback is refused with the
+ * field named, never stored with its grant silently dropped.
+ */
+export function bookingProblem(
+  data: Pick<VisitorRegisteredEvent["data"], "endTime">,
+  receivedAt: number,
+  horizonMs: number,
+): { field: "endTime"; reason: string } | undefined {
+  const endsAt = endOfPlatformDay(data.endTime.slice(0, 10)).getTime();
+  if (endsAt - receivedAt <= horizonMs) return undefined;
+  const days = Math.round(horizonMs / 86_400_000);
+  return { field: "endTime", reason: `must be at most ${days} days ahead (VISITOR_BOOKING_HORIZON_DAYS)` };
+}
+
 /** The grant id a visitor callback event records (deterministic, so it can be looked up from the event). */
 export const grantIdForEvent = (eventId: string) => `vg_cb_${eventId}`;
 

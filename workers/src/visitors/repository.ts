@@ -84,14 +84,20 @@ export type NewGrant = Omit<
 >;
 
 /** The INSERT of a new grant; `orIgnore` skips it when the plate already has an open grant (or the ref is known). */
-export function insertGrant(db: D1Database, grant: NewGrant, orIgnore = false): D1PreparedStatement {
+/**
+ * `ifNew`: a grant that conflicts with one already recorded (the same source event, or an open
+ * grant of the plate at the lot) is not inserted, and that is no error. Only uniqueness is let
+ * go (ON CONFLICT DO NOTHING): a CHECK or NOT NULL violation still fails, never silently dropped.
+ */
+export function insertGrant(db: D1Database, grant: NewGrant, ifNew = false): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT ${orIgnore ? "OR IGNORE " : ""}INTO visitor_grants (
+      `INSERT INTO visitor_grants (
          id, parking_id, vehicle_code, visitor_name, visitor_phone, reason, lane_nos,
          starts_at, ends_at, starts_at_local, ends_at_local, platform_start_date, platform_end_date,
          source, source_ref, status, app_key, attempts, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, 0, ?17, ?17)`,
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, 0, ?17, ?17)
+       ${ifNew ? "ON CONFLICT DO NOTHING" : ""}`,
     )
     .bind(
       grant.id,
