@@ -2,10 +2,9 @@
  * Sizes: the Worker as `wrangler deploy --dry-run` bundles it (scripts/deploy-dry-run.sh, the
  * size Workers' limits apply to), the same entry minified by esbuild with what dominates it,
  * the bare Hono baseline bundled the same way (context: Hono's tiny preset is ~14 kB), and the
- * n8n package as `npm pack` would publish it.
+ * n8n package as `npm pack` would publish it, built first (a fresh clone has no dist/).
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -24,7 +23,7 @@ export interface BundleResult {
     duplicates: Array<{ name: string; copies: string[] }>;
   };
   baseline: { raw: number; gzip: number };
-  n8n: { packed: number; unpacked: number; files: number; distBuilt: boolean } | { error: string };
+  n8n: { packed: number; unpacked: number; files: number } | { error: string };
 }
 
 async function minify(
@@ -90,17 +89,16 @@ export async function runBundleBench(log: (line: string) => void): Promise<Bundl
   const baseline = await minify(path.join(ROOT, "bench/baseline-worker.ts"));
   let n8n: BundleResult["n8n"];
   try {
+    // What would be published is dist/: build it from this checkout, never measure a stale or missing one.
+    await run("npm", ["run", "build", "-w", "n8n-nodes-parkbridge"], { cwd: ROOT, maxBuffer: 1 << 24 });
+    log("bundle: n8n package built");
     const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "-w", "n8n-nodes-parkbridge"], {
       cwd: ROOT,
       maxBuffer: 1 << 24,
     });
     const info = (JSON.parse(stdout) as Array<{ size: number; unpackedSize: number; entryCount: number }>)[0];
-    n8n = {
-      packed: info?.size ?? Number.NaN,
-      unpacked: info?.unpackedSize ?? Number.NaN,
-      files: info?.entryCount ?? Number.NaN,
-      distBuilt: existsSync(path.join(ROOT, "n8n-nodes/dist")),
-    };
+    if (!info?.entryCount) throw new Error("npm pack listed no files");
+    n8n = { packed: info.size, unpacked: info.unpackedSize, files: info.entryCount };
   } catch (error) {
     n8n = { error: String((error as Error).message).slice(0, 300) };
   }

@@ -12,8 +12,8 @@ import { formatPlatformTime, signCallback } from "@parkbridge/shared";
 import { median, percentile } from "./lib/stats.js";
 import { bundleWorker, ROOT, type RunningWorker, startWorker } from "./lib/worker.js";
 
-const ACCOUNT = { appKey: "bench-app-key", appSecret: "bench-app-secret" };
-const BINDINGS = {
+export const ACCOUNT = { appKey: "bench-app-key", appSecret: "bench-app-secret" };
+export const BINDINGS = {
   PLATFORM_BASE_URL: "http://127.0.0.1:9",
   PLATFORM_APP_KEY: ACCOUNT.appKey,
   PLATFORM_APP_SECRET: ACCOUNT.appSecret,
@@ -51,7 +51,7 @@ export interface IngestResult {
 // Unique plates: province + letter + 5 characters from a counter (PLATE_PATTERN-valid).
 let sequence = 0;
 const PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
-function nextCallback(): string {
+export function nextCallback(): string {
   const n = sequence++;
   const counts = { tempLot: 50 + (n % 7), inParkNum: 120 + (n % 11), totalLot: 200 };
   const plate = `${PROVINCES[n % PROVINCES.length]}${"ABCDEFGHJK"[Math.floor(n / 31) % 10]}${String(Math.floor(n / 310)).padStart(5, "0")}`;

@@ -7,6 +7,7 @@
  */
 import { createPlatformClient, operations, signCallback } from "@parkbridge/shared";
 import { startSimulator } from "@parkbridge/simulator";
+import { z } from "zod";
 import { FAIL, fastParser } from "../shared/src/platform/fast-parse.js";
 import { median, slope } from "./lib/stats.js";
 
@@ -24,8 +25,16 @@ export interface PagingResult {
   bareMs: number[];
   /** Bare fetch + JSON.parse + the catalogue's result schema (zod) per page: what plain zod would cost. */
   validatedMs: number[];
+  /** The same with zod's JIT off (`jitless`), as on workerd, where eval is not allowed. */
+  validatedJitlessMs: number[];
   /** Bare fetch + JSON.parse + the compiled fast path of that schema per page: what the client pays for it. */
   fastMs: number[];
+  /**
+   * Checking alone, no I/O: the listing's pages, parsed from JSON once, checked again and again
+   * by the fast path, by zod, and by zod with its JIT off (as on workerd), in turn. CPU only and
+   * short, so it holds up on a busy machine where whole runs drift. One entry per round each.
+   */
+  checkMs: { fast: number[]; zod: number[]; zodJitless: number[] };
   /**
    * The same listing both ways at once, page by page: a client page (its next pageSize items)
    * then a bare page, in turn (who goes first alternates), each timed on its own and summed. Both
@@ -130,6 +139,7 @@ async function viaClient(
     items++;
     if (onPage && items % pageSize === 0) onPage(items / pageSize);
   }
+  if (client.stats.zodFallbacks > 0) throw new Error("the client checked a page with zod: the fast path refused it");
   return { items, requests: client.stats.requests };
 }
 
@@ -144,8 +154,10 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
       clientMs: [],
       bareMs: [],
       validatedMs: [],
+      validatedJitlessMs: [],
       fastMs: [],
       interleaved: [],
+      checkMs: { fast: [], zod: [], zodJitless: [] },
       heap: undefined,
     };
     // Warm both paths (JIT, sockets) before timing.
@@ -177,6 +189,12 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
         }
       }
       result.validatedMs.push(await timed(() => bare(simulator.url, options.pageSize, "zod")));
+      z.config({ jitless: true });
+      try {
+        result.validatedJitlessMs.push(await timed(() => bare(simulator.url, options.pageSize, "zod")));
+      } finally {
+        z.config({ jitless: false });
+      }
       result.fastMs.push(await timed(() => bare(simulator.url, options.pageSize, "fast")));
       collect();
       result.interleaved.push(await interleaved(simulator.url, options.pageSize));
@@ -185,6 +203,10 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
         `paging run ${rep + 1}: client ${result.clientMs.at(-1)?.toFixed(0)} ms, bare ${result.bareMs.at(-1)?.toFixed(0)} ms; interleaved ${pair?.clientMs.toFixed(0)} / ${pair?.bareMs.toFixed(0)} ms`,
       );
     }
+    await timeChecks(simulator.url, options, result.checkMs, collect);
+    log(
+      `paging: checking alone, fast path ${median(result.checkMs.fast).toFixed(1)} ms, zod ${median(result.checkMs.zod).toFixed(1)} ms, zod jitless ${median(result.checkMs.zodJitless).toFixed(1)} ms`,
+    );
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) {
       const samples: number[] = [];
@@ -213,13 +235,64 @@ export async function runPagingBench(options: PagingOptions, log: (line: string)
   }
 }
 
+/** See PagingResult.checkMs. */
+async function timeChecks(
+  baseUrl: string,
+  options: PagingOptions,
+  into: PagingResult["checkMs"],
+  collect: () => void,
+): Promise<void> {
+  const schema = operations.listVehicles.result;
+  const token = await bareToken(baseUrl);
+  const pages: unknown[] = [];
+  for (let pageNo = 1; ; pageNo++) {
+    const page = (
+      await bareRequest(baseUrl, "/listVehicles", { parkingId: LOT, pageNo, pageSize: options.pageSize }, token)
+    ).result as { hasMore: boolean; data: unknown[] };
+    pages.push(page);
+    if (!page.hasMore || page.data.length === 0) break;
+  }
+  const fast = fastParser(schema);
+  const check = (parse: (page: unknown) => unknown) => {
+    collect();
+    const started = performance.now();
+    for (const page of pages) if (parse(page) === FAIL) throw new Error("the fast path refused a page zod accepts");
+    return performance.now() - started;
+  };
+  const kinds = {
+    fast: () => check(fast),
+    zod: () => check((page) => schema.parse(page)),
+    zodJitless: () => {
+      z.config({ jitless: true });
+      try {
+        return check((page) => schema.parse(page));
+      } finally {
+        z.config({ jitless: false });
+      }
+    },
+  };
+  const names = Object.keys(kinds) as Array<keyof typeof kinds>;
+  for (let warm = 0; warm < 3; warm++) for (const name of names) kinds[name](); // JIT, inline caches
+  for (let round = 0; round < Math.max(9, options.repetitions); round++) {
+    // Who goes first rotates.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length] as keyof typeof kinds;
+      into[name].push(kinds[name]());
+    }
+  }
+}
+
 export const pagingMedians = (r: PagingResult) => ({
   client: median(r.clientMs),
   bare: median(r.bareMs),
   validated: median(r.validatedMs),
+  validatedJitless: median(r.validatedJitlessMs),
   fast: median(r.fastMs),
   /** Median over runs of each run's interleaved client / bare ratio. */
   interleavedRatio: median(r.interleaved.map((pair) => pair.clientMs / pair.bareMs)),
+  checkFast: median(r.checkMs.fast),
+  checkZod: median(r.checkMs.zod),
+  checkZodJitless: median(r.checkMs.zodJitless),
   interleavedClient: median(r.interleaved.map((pair) => pair.clientMs)),
   interleavedBare: median(r.interleaved.map((pair) => pair.bareMs)),
 });

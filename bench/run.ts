@@ -4,14 +4,17 @@
  * headline and absolute numbers are context.
  *   npm run bench                      full sizes (about 5 to 10 minutes on 2 cores)
  *   npm run bench -- --quick           small sizes, written to the OS temp dir unless --out is given
- *   npm run bench -- --only=ingest,sweep,paging,bundle   --out=path/to/report.md
+ *   npm run bench -- --only=ingest,collision,memory,sweep,expiry,paging,bundle   --out=path/to/report.md
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type BundleResult, runBundleBench } from "./bundle.js";
+import { type ExpiryBenchResult, runExpiryBench } from "./expiry.js";
 import { type IngestResult, runIngest, summarise } from "./ingest.js";
+import { type CollisionResult, collisionMedians, runCollisionBench } from "./ingest-collision.js";
+import { type MemoryResult, runMemoryBench } from "./ingest-memory.js";
 import { ROOT } from "./lib/worker.js";
 import { type PagingResult, pagingMedians, runPagingBench } from "./paging.js";
 import { type Environment, renderReport } from "./report.js";
@@ -73,9 +76,12 @@ log(
 );
 
 let ingest: IngestResult | undefined;
+let collision: CollisionResult | undefined;
+let memory: MemoryResult | undefined;
 let sweep: SweepBenchResult | undefined;
 let paging: PagingResult | undefined;
 let bundle: BundleResult | undefined;
+let expiry: ExpiryBenchResult | undefined;
 
 if (wanted("bundle")) bundle = await runBundleBench(log);
 if (wanted("paging")) {
@@ -102,6 +108,22 @@ if (wanted("ingest")) {
     );
   }
 }
+if (wanted("collision")) {
+  collision = await runCollisionBench(
+    {
+      senders: 20,
+      callbacksPerRun: quick ? 200 : 1000,
+      repetitions: quick ? 3 : 5,
+      tickMs: 1,
+      retryDelayMs: 20,
+      maxRetries: 10,
+    },
+    log,
+  );
+  const c = collisionMedians(collision.colliding);
+  log(`collision: ${c.eventsPerSecond.toFixed(0)} events/s, lost ${c.lost}, duplicates ${c.duplicates}`);
+}
+if (wanted("memory")) memory = await runMemoryBench({ requests: 20, bodyMB: 50 }, log);
 if (wanted("sweep")) {
   sweep = await runSweepBench(
     quick
@@ -111,11 +133,39 @@ if (wanted("sweep")) {
   );
 }
 
+if (wanted("expiry")) {
+  expiry = await runExpiryBench(
+    {
+      authorisationsPerLot: quick ? 5_000 : 50_000,
+      scenarios: [
+        { due: quick ? 100 : 1_000, profile: "before", warm: true },
+        { due: quick ? 100 : 1_000, profile: "free", warm: false },
+        { due: quick ? 100 : 1_000, profile: "free", warm: true },
+        { due: quick ? 1_000 : 10_000, profile: "free", warm: true },
+        { due: quick ? 100 : 1_000, profile: "free+wake", warm: true },
+        { due: quick ? 100 : 1_000, profile: "paid", warm: true },
+        { due: quick ? 1_000 : 10_000, profile: "paid", warm: true },
+      ],
+      platformLatencyMs: quick ? 20 : 100,
+      d1LatencyMs: quick ? 2 : 10,
+      deliveryLatencyMs: 1000,
+      deadlineMinutes: quick ? 5 : 15,
+    },
+    log,
+  );
+}
+
 const env2 = {
   ...env,
   loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))),
   seconds: Math.round((Date.now() - started) / 1000),
 };
-writeFileSync(out, renderReport({ env: env2, ingest, sweep, paging, bundle }));
+writeFileSync(out, renderReport({ env: env2, ingest, collision, memory, sweep, expiry, paging, bundle }));
 rmSync(path.join(os.tmpdir(), `parkbridge-bench-${process.pid}`), { recursive: true, force: true });
 log(`wrote ${path.relative(process.cwd(), out) || out}`);
+// An invocation past the plan's limits fails the benchmark, as production would fail the invocation.
+const violations = expiry?.scenarios.flatMap((s) => s.violations) ?? [];
+if (violations.length > 0) {
+  console.error(`expiry: ${violations.length} invocations went past their plan's limits, e.g. ${violations[0]}`);
+  process.exitCode = 1;
+}

@@ -3,7 +3,11 @@
 // .dev.vars from the example, applies the D1 migrations locally, starts the platform
 // simulator (8788) and the edge Worker under `wrangler dev` (8787, embedded D1/KV, cron
 // triggerable), lets the simulator drive signed callbacks into it, and stops all of it on
-// Ctrl-C. Plain JavaScript that runs on Node 20 too: it may be what installs Node 24.
+// Ctrl-C, SIGTERM or SIGHUP, and when its parent goes: npm does not pass SIGTERM on, so a
+// process manager stopping `npm start` ends npm alone. Its children run in process groups of
+// their own (stopping one stops what it started); should this script be killed outright,
+// scripts/reaper.mjs stops them. Plain JavaScript that runs on Node 20 too: it may be what
+// installs Node 24.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import net from "node:net";
@@ -22,6 +26,10 @@ const simulatorUrl = `http://127.0.0.1:${SIMULATOR_PORT}`;
 
 const children = [];
 let stopping = false;
+/** The reaper's stdin (scripts/reaper.mjs), once started. */
+let reaper;
+/** When this process handed over to the project's Node 24: the process doing the work. */
+let handedOver;
 
 function log(message) {
   process.stdout.write(`[parkbridge] ${message}\n`);
@@ -34,12 +42,47 @@ function fail(message) {
 
 function run(command, args, label) {
   log(`${label}: ${command} ${args.join(" ")}`);
-  // No stdin: `wrangler d1 migrations apply` would otherwise stop at a "continue? (Y/n)" prompt.
   const result = spawnSync(command, args, { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
   if (result.status !== 0) {
     process.stderr.write(`[parkbridge] ${label} failed (exit ${result.status})\n`);
     process.exit(result.status ?? 1);
   }
+}
+
+/** The D1 migrations, applied locally. wrangler prints its table again after each one: only the last is shown. */
+function applyMigrations() {
+  const args = ["d1", "migrations", "apply", "parkbridge", "--local"];
+  log(`applying D1 migrations (local): wrangler ${args.join(" ")}`);
+  // No stdin: `wrangler d1 migrations apply` would otherwise stop at a "continue? (Y/n)" prompt.
+  const result = spawnSync(bin("wrangler"), args, {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  if (result.status !== 0) {
+    process.stderr.write(output);
+    process.stderr.write(`[parkbridge] applying D1 migrations failed (exit ${result.status})\n`);
+    process.exit(result.status ?? 1);
+  }
+  const tables = output.match(/┌[\s\S]*?┘/g);
+  if (/No migrations to apply/i.test(output)) log("D1 migrations: all applied already");
+  else if (tables) process.stdout.write(`${tables.at(-1)}\n`);
+  else process.stdout.write(output);
+}
+
+/** The reaper (scripts/reaper.mjs): in a group of its own, so nothing sent to this one's group ends it. */
+function startReaper() {
+  const child = spawn(process.execPath, [path.join(root, "scripts", "reaper.mjs")], {
+    cwd: root,
+    stdio: ["pipe", "ignore", "inherit"],
+    detached: true,
+  });
+  child.unref();
+  child.stdin.on("error", () => {}); // it may be gone first
+  reaper = child.stdin;
+  reaper.unref?.();
 }
 
 /** Starts a long-running child in its own process group, so stopping it stops its children too. */
@@ -50,6 +93,7 @@ function startChild(label, command, args, extraEnv = {}) {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  reaper?.write(`group ${child.pid}\n`);
   const prefix = (stream, out) => {
     let buffered = "";
     stream.on("data", (chunk) => {
@@ -118,12 +162,28 @@ async function stop(code = 0) {
       }
     }
   }
+  reaper?.end("done\n");
   log("stopped; ports freed.");
   process.exit(code);
 }
 
-process.on("SIGINT", () => void stop(0));
-process.on("SIGTERM", () => void stop(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    if (handedOver) handedOver.kill(signal);
+    else void stop(0);
+  });
+}
+
+// npm (or whoever started this) gone: this process was re-parented. Stop, as for SIGTERM.
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid === parentAtStart) return;
+  if (handedOver) handedOver.kill("SIGTERM");
+  else if (!stopping) {
+    log("the process that started npm start is gone: stopping");
+    void stop(0);
+  }
+}, 500).unref();
 
 async function main() {
   if (!existsSync(bin("wrangler")) || !existsSync(bin("tsx"))) {
@@ -132,8 +192,10 @@ async function main() {
   // npm runs this script with node_modules/.bin first on PATH; when it ran the install
   // itself under an older system Node, hand over to the project's Node 24.
   if (Number(process.versions.node.split(".")[0]) < 22 && existsSync(bin("node"))) {
-    const result = spawnSync(bin("node"), process.argv.slice(1), { stdio: "inherit", env });
-    process.exit(result.status ?? 0);
+    // Not spawnSync: this process keeps passing signals (and its parent's end) on while it waits.
+    handedOver = spawn(bin("node"), process.argv.slice(1), { stdio: "inherit", env });
+    handedOver.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+    return;
   }
 
   if (!existsSync(path.join(root, ".dev.vars"))) {
@@ -151,8 +213,9 @@ async function main() {
     }
   }
 
-  run(bin("wrangler"), ["d1", "migrations", "apply", "parkbridge", "--local"], "applying D1 migrations (local)");
+  applyMigrations();
 
+  startReaper();
   startChild("simulator", bin("tsx"), [
     "simulator/src/cli.ts",
     "--port",

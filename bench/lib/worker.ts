@@ -89,6 +89,8 @@ export interface WorkerOptions {
   onLog?: (line: string) => void;
   /** Apply migrations/ to the D1 database (default true). */
   migrate?: boolean;
+  /** Flags on top of wrangler.toml's (a harness around the Worker may need one the Worker does not). */
+  extraCompatibilityFlags?: string[];
 }
 
 export interface RunningWorker {
@@ -108,7 +110,7 @@ export function miniflareOptions(options: WorkerOptions): V4MiniflareOptions {
     // No network: never fetch the `cf` object from Cloudflare.
     cf: false,
     compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: COMPATIBILITY_FLAGS,
+    compatibilityFlags: [...COMPATIBILITY_FLAGS, ...(options.extraCompatibilityFlags ?? [])],
     host: "127.0.0.1",
     port: options.port ?? 0,
     d1Databases: { DB: "parkbridge-db" },
@@ -136,4 +138,25 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const db = await mf.getD1Database("DB");
   if (options.migrate !== false) await applyMigrations(db);
   return { mf, url, db, close: () => mf.dispose() };
+}
+
+/** A `[[queues.consumers]]` block of wrangler.toml (its simple `key = number` lines), by queue name. */
+export function queueConsumerSettings(queue: string): Record<string, number> {
+  const blocks = wranglerToml.split(/^\[\[queues\.consumers\]\]\s*$/m).slice(1);
+  for (const block of blocks) {
+    const body = block.split(/^\[/m)[0] ?? "";
+    if (!new RegExp(`^queue\\s*=\\s*"${queue}"`, "m").test(body)) continue;
+    const settings: Record<string, number> = {};
+    for (const [, key, value] of body.matchAll(/^(\w+)\s*=\s*(\d+)\s*$/gm)) settings[key as string] = Number(value);
+    return settings;
+  }
+  throw new Error(`wrangler.toml has no consumer of ${queue}`);
+}
+
+/** wrangler.toml's `[vars]` (the defaults a deployment starts from). */
+export function wranglerVars(): Record<string, string> {
+  const body = wranglerToml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
+  return Object.fromEntries(
+    [...body.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1] as string, m[2] as string]),
+  );
 }

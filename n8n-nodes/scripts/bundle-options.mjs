@@ -22,19 +22,6 @@ const n8nTimers = {
   },
 };
 
-// Community nodes must not evaluate code (the scanner refuses the Function constructor): shared's
-// one module that does is swapped for its no-op twin, and the fast answer parser uses closures.
-const noCodegen = {
-  name: "no-codegen",
-  setup(b) {
-    b.onResolve({ filter: /\/util\/compile-function\.js$/ }, (args) =>
-      args.importer.includes(`${join("shared", "src")}`)
-        ? { path: join(root, "..", "shared", "src", "util", "compile-function.none.ts") }
-        : undefined,
-    );
-  },
-};
-
 // zod's error messages in English only: zod's own import of its locales index (~50 languages,
 // ~260 kB) gets a module exporting `en` alone, as wrangler.toml's [alias] does for the Worker
 // (shared/src/util/zod-locales-en.ts says why).
@@ -59,7 +46,7 @@ export const bundleOptions = {
   format: "cjs",
   target: "node20",
   external: ["n8n-workflow"],
-  plugins: [n8nTimers, noCodegen, zodLocalesEn],
+  plugins: [n8nTimers, zodLocalesEn],
   // Bundled zod keeps its registry and config in a bundle-local object rather than the
   // process-wide globalThis, so it neither reads nor changes any other zod in the n8n process.
   define: { globalThis: "__parkbridgeGlobals" },

@@ -19,16 +19,56 @@ export { signCallback } from "./callbacks/sign.js";
 export {
   type CallbackRejection,
   DEFAULT_CALLBACK_WINDOW_MS,
+  type HeaderCheckOptions,
   type HeaderSource,
+  parseCallbackBody,
   type RejectionReason,
   type VerifiedCallback,
+  type VerifiedHeaders,
   type VerifyCallbackOptions,
   verifyCallback,
+  verifyCallbackHeaders,
 } from "./callbacks/verify.js";
 // Ebopark
-export { type EboparkOperationId, eboparkOperations, eboparkPartnerOperationIds } from "./ebopark/catalogue.js";
+export {
+  EBOPARK_REPORT_SUCCESS,
+  type EboparkReportRefusal,
+  eboparkReportRefusal,
+  isEboparkReportSuccess,
+} from "./ebopark/answers.js";
+export {
+  carParkSessionRecord,
+  type EboparkHost,
+  type EboparkOperationId,
+  type EboparkPartnerOperationId,
+  eboparkOperations,
+  eboparkPartnerOperationIds,
+} from "./ebopark/catalogue.js";
 export { createEboparkClient, type EboparkClient, type EboparkClientOptions } from "./ebopark/client.js";
-export { type CpgsSigner, defaultCpgsSigner, signPartnerBody } from "./ebopark/sign.js";
+export {
+  type EboparkFieldName,
+  type EboparkReport,
+  type EboparkReportData,
+  type EboparkReportId,
+  eboparkReportIds,
+  eboparkReports,
+  eboparkVocabulary,
+  type FieldKind,
+  type FieldSource,
+  isEboparkReportId,
+  type ReportFieldMeta,
+  reportFieldMeta,
+} from "./ebopark/reports.js";
+export { type CpgsSigner, defaultCpgsSigner, signPartnerBody, signReportBody } from "./ebopark/sign.js";
+export {
+  defaultReportSignatureCheck,
+  type ReportRejection,
+  type ReportRejectionReason,
+  type ReportSignatureCheck,
+  type VerifiedReport,
+  type VerifyReportOptions,
+  verifyEboparkReport,
+} from "./ebopark/verify-report.js";
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
   changeGrantBody,
@@ -64,13 +104,30 @@ export {
   type WebhookCheck,
   webhookHeaders,
 } from "./edge/standard-webhooks.js";
+// One event vocabulary for both platforms
+export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
+export {
+  type EventSource,
+  type LaneUpdate,
+  type LotUpdate,
+  type ParkingEvent,
+  type ParkingEventKind,
+  type ParkingEventOf,
+  type Platform,
+  parkingEventDescriptions,
+  parkingEventKinds,
+  platforms,
+  type StayAmounts,
+} from "./events/vocabulary.js";
 // Clients and verification
 export {
+  type CachedToken,
   createPlatformClient,
   isTokenFailure,
   type PagedInput,
   type PlatformClient,
   type PlatformClientOptions,
+  type SharedToken,
 } from "./platform/client.js";
 export {
   type FieldIssue,
@@ -82,6 +139,7 @@ export {
   ValidationError,
 } from "./platform/errors.js";
 export {
+  countSchema,
   couponTypeOptions,
   type Direction,
   type FieldMeta,
@@ -89,10 +147,17 @@ export {
   field,
   fieldMeta,
   inParkVehicleTypeOptions,
+  lenientText,
   MAX_PAGE_SIZE,
+  openObject,
+  PLATE_MAX_LENGTH,
   PLATE_PATTERN,
   plateSchema,
+  requiredText,
+  safeText,
+  TEXT_LIMITS,
   timeString,
+  UNKNOWN_FIELD_LIMITS,
   vehicleTypeOptions,
 } from "./platform/fields.js";
 // The catalogue
@@ -122,8 +187,17 @@ export {
 } from "./platform/plate-input.js";
 export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
+export { BodyDecodingError, charsetOf, decodeBody, gunzip, isGzip, responseText } from "./util/decode.js";
 // Utilities shared by every part
 export { md5Hex } from "./util/md5.js";
+export {
+  type JsonLimits,
+  type JsonProblem,
+  jsonProblem,
+  type TextRules,
+  textProblem,
+  unknownFieldsProblem,
+} from "./util/safe-json.js";
 export { hmacSha256, sha256Hex, toHex } from "./util/sha256.js";
 export {
   CHINA_STANDARD_OFFSET_MINUTES,

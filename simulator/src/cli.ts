@@ -1,5 +1,6 @@
 /**
  * `npm run simulator -- --port 8788 --seed 1 --callback-url http://127.0.0.1:8787/callbacks --traffic-rate 2`
+ * (add `--ebopark-report-url http://127.0.0.1:8787/callbacks/ebopark` for Ebopark's reports)
  * Starts the simulator and prints where it listens; stops cleanly on SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
@@ -14,7 +15,9 @@ const USAGE = `Usage: npm run simulator -- [options]
   --app-secret <secret>  its appSecret (default ${DEFAULT_ACCOUNT.appSecret})
   --token-ttl <seconds>  AccessToken lifetime (default 7200)
   --callback-url <url>   where signed callbacks are POSTed (default: none)
-  --traffic              start driving traffic at once
+  --ebopark-report-url <url>
+                         base URL of Ebopark's signed reports; the report id is appended (default: none)
+  --traffic              start driving traffic at once (both platforms)
   --traffic-rate <n>     events per second while traffic runs (default 1; implies --traffic)
   --callback-retries <n> retries of a non-2xx delivery (default 3)
   --help                 this text`;
@@ -42,6 +45,7 @@ async function main() {
         "app-secret": { type: "string" },
         "token-ttl": { type: "string" },
         "callback-url": { type: "string" },
+        "ebopark-report-url": { type: "string" },
         traffic: { type: "boolean" },
         "traffic-rate": { type: "string" },
         "callback-retries": { type: "string" },
@@ -69,6 +73,7 @@ async function main() {
     vehicleCount: number("vehicles", v.vehicles, 0),
     tokenTtlSeconds: number("token-ttl", v["token-ttl"], 1),
     callbackUrl: v["callback-url"],
+    eboparkReportUrl: v["ebopark-report-url"],
     trafficPerSecond: trafficRate,
     traffic: Boolean(v.traffic || trafficRate),
     callbackRetries: number("callback-retries", v["callback-retries"], 0),
@@ -82,12 +87,21 @@ async function main() {
   const lots = sim.state.lots();
   console.log(`parkbridge simulator listening on ${sim.url} (seed ${options.seed ?? 1})`);
   console.log(`  platform:   POST ${sim.url}/{operationId}   (AccessToken header or ?AccessToken=)`);
-  console.log(`  ebopark:    POST ${sim.url}/partner/findByCarNo, POST ${sim.url}/partnerService/<Name>`);
+  console.log(
+    `  ebopark:    POST ${sim.url}/partner/findByCarNo, POST ${sim.url}/partnerService/<Name>, POST ${sim.url}/ebo/park/query/carParkSession`,
+  );
   console.log(`  control:    ${sim.url}/__sim/state`);
   console.log(`  lots:       ${lots.map((l) => `${l.parkingId} ${l.name}`).join(", ")}`);
   console.log(
+    `  ebopark lots: ${sim.ebopark.state
+      .lots()
+      .map((l) => `${l.parkCode} ${l.parkName}`)
+      .join(", ")}`,
+  );
+  console.log(
     `  callbacks:  ${options.callbackUrl ?? "(none: --callback-url)"}; traffic ${options.traffic ? `on, ${trafficRate ?? 1}/s` : "off"}`,
   );
+  console.log(`  reports:    ${options.eboparkReportUrl ?? "(none: --ebopark-report-url)"}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,6 +1,6 @@
 /**
- * Faults on demand: rules matched per request (or per callback delivery), applied always,
- * for the next N matches, or at a rate drawn from a seeded random source.
+ * Faults on demand: rules matched per request (or per callback or report delivery), applied
+ * always, for the next N matches, or at a rate drawn from a seeded random source.
  */
 import { createRandom, type Random } from "./random.js";
 
@@ -11,7 +11,11 @@ export type FaultKind =
   | "timeout"
   | "platformError"
   | "tokenExpired"
-  | "duplicateCallback";
+  | "gzip"
+  | "gbk"
+  | "duplicateCallback"
+  | "dropCallback"
+  | "sameMillisecond";
 
 export const faultKinds: readonly FaultKind[] = [
   "latency",
@@ -20,12 +24,22 @@ export const faultKinds: readonly FaultKind[] = [
   "timeout",
   "platformError",
   "tokenExpired",
+  "gzip",
+  "gbk",
   "duplicateCallback",
+  "dropCallback",
+  "sameMillisecond",
 ];
 
 export interface FaultRule {
-  /** An operation id, "findByCarNo", a partnerService name, "callback", or "*" (default "*"). */
+  /**
+   * An operation id, "findByCarNo", a partnerService name, "carParkSession"; "callback" (the open
+   * platform's callbacks), "report" (every Ebopark report) or a report id ("vehicleEntry"…); or
+   * "*" (default "*").
+   */
   operation?: string;
+  /** Only requests naming this lot (their body's parkingId): faults for one test's lot alone. */
+  parkingId?: string;
   kind: FaultKind;
   /** Apply to the next N matching requests (default: unlimited while rate applies). */
   times?: number;
@@ -41,6 +55,8 @@ export interface StoredFault extends FaultRule {
   id: string;
   /** How many times it has applied. */
   applied: number;
+  /** sameMillisecond: the timestamp its callbacks share (the time it first applied). */
+  timestamp?: number;
 }
 
 /** What the rules decided for one request or delivery. */
@@ -51,17 +67,39 @@ export interface FaultDecision {
   outcome?: StoredFault;
   /** Deliver the callback twice. */
   duplicate: boolean;
+  /** Do not deliver the callback at all (the event still happened). */
+  drop: boolean;
+  /** Answer gzip-compressed (Ebopark requests). */
+  gzip: boolean;
+  /** Answer in GBK, declared `charset=GBK` (Ebopark requests). */
+  gbk: boolean;
+  /**
+   * Sign the callback's first attempt with this timestamp (sameMillisecond): the platform signs
+   * appKey + timestamp only, so callbacks signed in the same millisecond share a (timestamp, sign).
+   */
+  timestamp?: number;
 }
 
 export const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
 export const DEFAULT_PLATFORM_ERROR_MSG = "系统繁忙,请稍后重试";
 
-const REQUEST_ONLY: ReadonlySet<FaultKind> = new Set([
-  "http500",
-  "http502",
-  "timeout",
-  "platformError",
-  "tokenExpired",
+/** What a delivery can suffer; every other kind is about a request. */
+const DELIVERY_KINDS: ReadonlySet<FaultKind> = new Set([
+  "latency",
+  "duplicateCallback",
+  "dropCallback",
+  "sameMillisecond",
+]);
+/** Delivery kinds a "*" rule applies to (a "*" latency rule is about requests). */
+const DELIVERY_WILDCARD: ReadonlySet<FaultKind> = new Set(["duplicateCallback", "dropCallback", "sameMillisecond"]);
+/** Kinds that change an answer or delivery rather than replace it: they combine with the rest. */
+const MODIFIERS: ReadonlySet<FaultKind> = new Set([
+  "latency",
+  "gzip",
+  "gbk",
+  "duplicateCallback",
+  "dropCallback",
+  "sameMillisecond",
 ]);
 
 /** Checks a rule from outside (HTTP control endpoint); returns an English reason or undefined. */
@@ -82,6 +120,9 @@ export function faultRuleProblem(rule: unknown): string | undefined {
     return "latencyMs must be a number ≥ 0";
   }
   if (r.msg !== undefined && typeof r.msg !== "string") return "msg must be a string";
+  if (r.parkingId !== undefined && (typeof r.parkingId !== "string" || !r.parkingId)) {
+    return "parkingId must be a non-empty string";
+  }
   return undefined;
 }
 
@@ -119,28 +160,48 @@ export class FaultBook {
   }
 
   /**
-   * The faults for a platform/Ebopark request (`operation` = its id) or a callback delivery
-   * (`operation` = "callback"). "*" rules match requests; for callbacks only latency and
-   * duplicateCallback mean something.
+   * The faults for a platform/Ebopark request (`operation` = its id). "callback" is the open
+   * platform's callback delivery, as `decideDelivery(["callback"])`.
    */
-  decide(operation: string): FaultDecision {
-    const decision: FaultDecision = { latencyMs: 0, duplicate: false };
-    const isCallback = operation === "callback";
+  decide(operation: string, parkingId?: string): FaultDecision {
+    if (operation === "callback") return this.decideDelivery(["callback"]);
+    return this.apply((rule, target) =>
+      DELIVERY_KINDS.has(rule.kind) && rule.kind !== "latency"
+        ? false
+        : (target === operation || target === "*") && (rule.parkingId === undefined || rule.parkingId === parkingId),
+    );
+  }
+
+  /**
+   * The faults for one delivery, named by its targets: ["callback"] for an open-platform callback,
+   * ["report", "<reportId>"] for an Ebopark report. "*" rules apply to deliveries only for
+   * duplicateCallback and dropCallback.
+   */
+  decideDelivery(targets: readonly string[]): FaultDecision {
+    return this.apply(
+      (rule, target) =>
+        DELIVERY_KINDS.has(rule.kind) &&
+        (targets.includes(target) || (target === "*" && DELIVERY_WILDCARD.has(rule.kind))),
+    );
+  }
+
+  private apply(matches: (rule: StoredFault, target: string) => boolean): FaultDecision {
+    const decision: FaultDecision = { latencyMs: 0, duplicate: false, drop: false, gzip: false, gbk: false };
     for (const rule of this.rules) {
-      const target = rule.operation ?? "*";
-      const matches = isCallback
-        ? target === "callback" || (target === "*" && rule.kind === "duplicateCallback")
-        : target === operation || (target === "*" && rule.kind !== "duplicateCallback");
-      if (!matches) continue;
-      if (isCallback && REQUEST_ONLY.has(rule.kind)) continue;
-      if (!isCallback && rule.kind === "duplicateCallback") continue;
-      if (rule.kind !== "latency" && rule.kind !== "duplicateCallback" && decision.outcome) continue;
+      if (!matches(rule, rule.operation ?? "*")) continue;
+      if (!MODIFIERS.has(rule.kind) && decision.outcome) continue;
       if (rule.times !== undefined && rule.applied >= rule.times) continue;
       if (this.random.next() >= (rule.rate ?? 1)) continue;
       rule.applied++;
       if (rule.kind === "latency") decision.latencyMs += rule.latencyMs ?? 0;
       else if (rule.kind === "duplicateCallback") decision.duplicate = true;
-      else decision.outcome = rule;
+      else if (rule.kind === "dropCallback") decision.drop = true;
+      else if (rule.kind === "gzip") decision.gzip = true;
+      else if (rule.kind === "gbk") decision.gbk = true;
+      else if (rule.kind === "sameMillisecond") {
+        rule.timestamp ??= Date.now();
+        decision.timestamp = rule.timestamp;
+      } else decision.outcome = rule;
     }
     // Spent rules stay listed (with `applied`) so a test can see they fired.
     return decision;

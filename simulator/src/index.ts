@@ -4,8 +4,11 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { SentCallback } from "./delivery.js";
+import type { CallbackBody, SentCallback } from "./delivery.js";
+import type { EboparkState } from "./ebopark-state.js";
+import type { EboparkTraffic } from "./ebopark-traffic.js";
 import type { FaultRule, StoredFault } from "./faults.js";
+import type { EboparkReportBody, SentReport } from "./report-delivery.js";
 import type { CallRecord } from "./server.js";
 import { createRequestListener } from "./server.js";
 import { Simulator } from "./simulator.js";
@@ -14,8 +17,12 @@ import type { Account } from "./tokens.js";
 import type { Traffic } from "./traffic.js";
 
 export type { CallbackBody, SentCallback } from "./delivery.js";
+export type * from "./ebopark-model.js";
+export { EBOPARK_LOT_PLANS, type EboparkSnapshot, EboparkState, temporaryFee } from "./ebopark-state.js";
 export { type FaultKind, type FaultRule, faultKinds, type StoredFault } from "./faults.js";
+export { encodeGbk } from "./gbk.js";
 export type * from "./model.js";
+export type { EboparkReportBody, SentReport } from "./report-delivery.js";
 export type { CallRecord } from "./server.js";
 export { SimulatorState, type StateSnapshot } from "./state.js";
 export { type Account, TOKEN_FAILURE_MSG } from "./tokens.js";
@@ -45,12 +52,19 @@ export interface SimulatorOptions {
   callbackRetryDelayMs?: number;
   /** Seeded authorised vehicles per lot (default 50). */
   vehicleCount?: number;
+  /** The platform's clock for its platform operations (default Date.now), for harnesses that model time. */
+  clock?: () => number;
   /** Default "demo-partner". */
   eboparkPartnerId?: string;
   /** Default "demo-ebopark-secret". */
   eboparkSecretKey?: string;
   /** CPGS appKey, default "demo-cpgs-key". */
   eboparkAppKey?: string;
+  /**
+   * Where Ebopark's signed reports go: a base URL, the report id appended (the Worker's
+   * `http://127.0.0.1:8787/callbacks/ebopark` → `…/callbacks/ebopark/vehicleEntry`). None if absent.
+   */
+  eboparkReportUrl?: string;
 }
 
 export interface RunningSimulator {
@@ -76,10 +90,31 @@ export interface RunningSimulator {
     readonly events: Traffic["events"];
     readonly running: boolean;
   };
-  /** Every delivery attempt. */
-  callbacks: { sent: SentCallback[] };
+  /** Every delivery attempt, and the callbacks a dropCallback fault kept back. */
+  callbacks: { sent: SentCallback[]; dropped: CallbackBody[] };
   /** Every platform and Ebopark request received. */
   calls: CallRecord[];
+  /** Ebopark's lots: their state, their traffic (signed reports) and every report delivery attempt. */
+  ebopark: {
+    state: EboparkState;
+    traffic: {
+      start(ratePerSecond?: number): void;
+      stop(): void;
+      /** Generates `count` events now (each one or two reports); resolves after their delivery attempts. */
+      step(count?: number): Promise<SentReport[]>;
+      vehicleEnters: EboparkTraffic["vehicleEnters"];
+      vehicleLeaves: EboparkTraffic["vehicleLeaves"];
+      abnormalLift: EboparkTraffic["abnormalLift"];
+      deviceStatus: EboparkTraffic["deviceStatus"];
+      lotInfo: EboparkTraffic["lotInfo"];
+      drain(): Promise<unknown>;
+      /** Every report generated, delivered or not. */
+      readonly events: EboparkReportBody[];
+      readonly running: boolean;
+    };
+    /** Every report delivery attempt, and the reports a dropCallback fault kept back. */
+    reports: { sent: SentReport[]; dropped: EboparkReportBody[] };
+  };
   /** Invalidates every issued token now. */
   expireTokens(): void;
   /** Seeded state again; faults, calls and sent callbacks cleared. */
@@ -107,11 +142,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     callbackRetries: options.callbackRetries ?? 3,
     callbackRetryDelayMs: options.callbackRetryDelayMs ?? 500,
     trafficPerSecond: options.trafficPerSecond ?? 1,
+    ...(options.clock ? { clock: options.clock } : {}),
     ebopark: {
       partnerId: options.eboparkPartnerId ?? "demo-partner",
       secretKey: options.eboparkSecretKey ?? "demo-ebopark-secret",
       appKey: options.eboparkAppKey ?? "demo-cpgs-key",
     },
+    eboparkReportUrl: options.eboparkReportUrl,
   });
 
   const server = createServer(createRequestListener(sim));
@@ -124,9 +161,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     });
   });
   const { port } = server.address() as AddressInfo;
-  if (options.traffic) sim.traffic.start();
+  if (options.traffic) {
+    sim.traffic.start();
+    sim.eboparkTraffic.start();
+  }
 
   const traffic = sim.traffic;
+  const eboparkTraffic = sim.eboparkTraffic;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
@@ -153,8 +194,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         return traffic.running;
       },
     },
-    callbacks: { sent: sim.delivery.sent },
+    callbacks: { sent: sim.delivery.sent, dropped: sim.delivery.dropped },
     calls: sim.calls,
+    ebopark: {
+      state: sim.eboparkState,
+      traffic: {
+        start: (rate) => eboparkTraffic.start(rate),
+        stop: () => eboparkTraffic.stop(),
+        step: (count) => eboparkTraffic.step(count),
+        vehicleEnters: (...args) => eboparkTraffic.vehicleEnters(...args),
+        vehicleLeaves: (...args) => eboparkTraffic.vehicleLeaves(...args),
+        abnormalLift: (...args) => eboparkTraffic.abnormalLift(...args),
+        deviceStatus: (...args) => eboparkTraffic.deviceStatus(...args),
+        lotInfo: (...args) => eboparkTraffic.lotInfo(...args),
+        drain: () => eboparkTraffic.drain(),
+        get events() {
+          return eboparkTraffic.events;
+        },
+        get running() {
+          return eboparkTraffic.running;
+        },
+      },
+      reports: { sent: sim.reports.sent, dropped: sim.reports.dropped },
+    },
     expireTokens: () => sim.tokens.expireAll(),
     reset: () => sim.reset(),
     close: async () => {

@@ -7,7 +7,7 @@ import { formatPlatformTime } from "@parkbridge/shared";
 import type { AccessRecord, Authorisation, Lane, Lot, Visitor } from "./model.js";
 import { mobileNumber, personName, type Random, uniquePlate } from "./random.js";
 
-interface LotPlan {
+export interface LotPlan {
   parkingId: string;
   name: string;
   totalLot: number;
@@ -151,26 +151,31 @@ export interface SeedOptions {
   now: number;
 }
 
+/** A lot as its plan describes it, with nothing in it yet. */
+export function emptyLot(plan: LotPlan): Lot {
+  return {
+    parkingId: plan.parkingId,
+    name: plan.name,
+    totalLot: plan.totalLot,
+    mothTotalLot: plan.mothTotalLot,
+    plateRegion: plan.plateRegion,
+    lanes: makeLanes(plan.parkingId, plan.lanePairs),
+    authorisations: new Map(),
+    blacklist: new Map(),
+    inPark: new Map(),
+    records: [],
+    visitors: new Map(),
+    vehicleTypes: [],
+    coupons: [],
+    outings: [],
+    gateOpenings: [],
+  };
+}
+
 export function seedLots(random: Random, counters: IdCounters, options: SeedOptions): Lot[] {
   const { now } = options;
   return LOT_PLANS.map((plan) => {
-    const lot: Lot = {
-      parkingId: plan.parkingId,
-      name: plan.name,
-      totalLot: plan.totalLot,
-      mothTotalLot: plan.mothTotalLot,
-      plateRegion: plan.plateRegion,
-      lanes: makeLanes(plan.parkingId, plan.lanePairs),
-      authorisations: new Map(),
-      blacklist: new Map(),
-      inPark: new Map(),
-      records: [],
-      visitors: new Map(),
-      vehicleTypes: [],
-      coupons: [],
-      outings: [],
-      gateOpenings: [],
-    };
+    const lot = emptyLot(plan);
     const typeCount = random.int(1, CUSTOM_TYPES.length);
     lot.vehicleTypes = CUSTOM_TYPES.slice(0, typeCount).map((t) => ({ recordId: ++counters.vehicleType, ...t }));
 

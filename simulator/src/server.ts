@@ -1,9 +1,10 @@
 /**
  * HTTP routing (node:http): the platform's operations at `POST {base}/{operationId}`, Ebopark's
- * CPGS and partnerService paths, and the `/__sim/` control endpoints. Platform answers are
+ * CPGS, partnerService and ump paths, and the `/__sim/` control endpoints. Platform answers are
  * always HTTP 200 with `{code, msg, result|data}`, as the platform does; faults may replace them.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
 import {
   type CallableOperationId,
   type OperationDefinition,
@@ -13,8 +14,9 @@ import {
   toPlatformMessage,
 } from "@parkbridge/shared";
 import { handleControl } from "./control.js";
-import { type EboparkAnswer, findByCarNo, partnerService } from "./ebopark.js";
-import { DEFAULT_PLATFORM_ERROR_MSG, DEFAULT_TIMEOUT_HOLD_MS, type StoredFault } from "./faults.js";
+import { carParkSession, type EboparkAnswer, findByCarNo, partnerService } from "./ebopark.js";
+import { DEFAULT_PLATFORM_ERROR_MSG, DEFAULT_TIMEOUT_HOLD_MS, type FaultDecision, type StoredFault } from "./faults.js";
+import { encodeGbk } from "./gbk.js";
 import { type Handler, handlers, Refusal } from "./handlers/index.js";
 import type { CatalogueSchema } from "./schemas.js";
 import type { Simulator } from "./simulator.js";
@@ -26,6 +28,8 @@ export interface CallRecord {
   body: unknown;
   /** Unix ms of arrival. */
   at: number;
+  /** Unix ms of the answer (after any latency a fault added): when the platform acted. */
+  answeredAt?: number;
   /** The envelope's code (Ebopark: its state); for a fault that replaced the answer: the HTTP status, or -1 for a dropped request. */
   code: number;
   /** The platform's msg when code ≠ 0. */
@@ -49,6 +53,23 @@ export function sendJson(response: ServerResponse, status: number, json: unknown
     "content-length": Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+/** An answer as Ebopark's servers sometimes send it: in GBK (declared), gzip-compressed, or both. */
+function sendEncodedJson(response: ServerResponse, json: unknown, encoding: Pick<FaultDecision, "gzip" | "gbk">): void {
+  if (!encoding.gzip && !encoding.gbk) {
+    sendJson(response, 200, json);
+    return;
+  }
+  const text = JSON.stringify(json);
+  const plain = encoding.gbk ? Buffer.from(encodeGbk(text)) : Buffer.from(text, "utf8");
+  const body = encoding.gzip ? gzipSync(plain) : plain;
+  response.writeHead(200, {
+    "content-type": `application/json; charset=${encoding.gbk ? "GBK" : "utf-8"}`,
+    ...(encoding.gzip ? { "content-encoding": "gzip" } : {}),
+    "content-length": body.length,
+  });
+  response.end(body);
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -78,13 +99,18 @@ async function route(sim: Simulator, request: IncomingMessage, response: ServerR
   if (request.method !== "POST") return sendJson(response, 405, { error: "the platforms take POST" });
 
   if (url.pathname.endsWith("/partner/findByCarNo")) {
-    return answerEbopark(sim, "findByCarNo", body, response, () => findByCarNo(sim.state, sim.ebopark, body));
+    return answerEbopark(sim, "findByCarNo", body, response, () => findByCarNo(sim.eboparkContext, body));
   }
   const partner = /\/partnerService\/([^/]+)$/.exec(url.pathname);
   if (partner) {
     const name = decodeURIComponent(partner[1] as string);
     return answerEbopark(sim, name, body, response, () =>
-      partnerService(sim.state, sim.ebopark, name, url.searchParams, body),
+      partnerService(sim.eboparkContext, name, url.searchParams, body),
+    );
+  }
+  if (url.pathname.endsWith("/ebo/park/query/carParkSession")) {
+    return answerEbopark(sim, "carParkSession", body, response, () =>
+      carParkSession(sim.eboparkContext, url.searchParams, body),
     );
   }
   // Any base path: the operation id is the last segment.
@@ -93,38 +119,39 @@ async function route(sim: Simulator, request: IncomingMessage, response: ServerR
   return answerPlatform(sim, operationId, request, url, body, response);
 }
 
-/** Applies the faults for a request; returns true when a fault answered (or dropped) it. */
+/** Applies the faults for a request; returns undefined when a fault answered (or dropped) it, else the decision. */
 async function applyFaults(
   sim: Simulator,
   operationId: string,
+  parkingId: string | undefined,
   response: ServerResponse,
   log: (code: number, msg?: string) => void,
-  onPlatformFault: (fault: StoredFault) => void,
-): Promise<boolean> {
-  const decision = sim.faults.decide(operationId);
+  onPlatformFault: (fault: StoredFault, decision: FaultDecision) => void,
+): Promise<FaultDecision | undefined> {
+  const decision = sim.faults.decide(operationId, parkingId);
   if (decision.latencyMs > 0) await sim.hold(decision.latencyMs);
   const fault = decision.outcome;
-  if (!fault) return false;
+  if (!fault) return decision;
   switch (fault.kind) {
     case "http500":
       log(500);
       response.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error");
-      return true;
+      return undefined;
     case "http502":
       log(502);
       response
         .writeHead(502, { "content-type": "text/html; charset=utf-8" })
         .end("<html><body><h1>502 Bad Gateway</h1></body></html>");
-      return true;
+      return undefined;
     case "timeout":
       log(-1);
       // Hold longer than the client waits, then drop the connection without an answer.
       await sim.hold(fault.latencyMs ?? DEFAULT_TIMEOUT_HOLD_MS);
       response.destroy();
-      return true;
+      return undefined;
     default:
-      onPlatformFault(fault);
-      return true;
+      onPlatformFault(fault, decision);
+      return undefined;
   }
 }
 
@@ -136,11 +163,12 @@ async function answerPlatform(
   bodyText: string,
   response: ServerResponse,
 ): Promise<void> {
-  const now = Date.now();
+  const now = sim.now();
   const parsedBody = parseJson(bodyText);
   const record: CallRecord = { operationId, body: parsedBody.ok ? parsedBody.value : bodyText, at: now, code: 0 };
   const log = (code: number, msg?: string) => {
     record.code = code;
+    record.answeredAt = sim.now();
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
@@ -152,18 +180,26 @@ async function answerPlatform(
   const headerToken = request.headers.accesstoken;
   const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? url.searchParams.get("AccessToken");
 
-  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
-    if (fault.kind === "tokenExpired") {
-      // The token really expires: the client must fetch a new one.
-      if (token) sim.tokens.expire(token);
-      refuse(TOKEN_FAILURE_MSG);
-    } else {
-      refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
-    }
-  });
-  if (faulted) return;
+  const lot = parsedBody.ok ? (parsedBody.value as { parkingId?: unknown } | null)?.parkingId : undefined;
+  const decision = await applyFaults(
+    sim,
+    operationId,
+    typeof lot === "string" ? lot : undefined,
+    response,
+    log,
+    (fault) => {
+      if (fault.kind === "tokenExpired") {
+        // The token really expires: the client must fetch a new one.
+        if (token) sim.tokens.expire(token);
+        refuse(TOKEN_FAILURE_MSG);
+      } else {
+        refuse(fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
+      }
+    },
+  );
+  if (!decision) return;
 
-  const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, Date.now());
+  const caller = operationId === "getAccessToken" ? undefined : sim.tokens.check(token ?? undefined, sim.now());
   if (operationId !== "getAccessToken" && !caller) return refuse(TOKEN_FAILURE_MSG);
   if (caller) record.appKey = caller;
   if (!parsedBody.ok) return refuse("参数错误:请求体不是有效的JSON");
@@ -224,14 +260,14 @@ async function answerEbopark(
     if (msg !== undefined) record.msg = msg;
     sim.calls.push(record);
   };
-  const faulted = await applyFaults(sim, operationId, response, log, (fault) => {
+  const decision = await applyFaults(sim, operationId, undefined, response, log, (fault, decision) => {
     const desc = fault.kind === "tokenExpired" ? "签名已过期" : (fault.msg ?? DEFAULT_PLATFORM_ERROR_MSG);
     log(1, desc);
-    sendJson(response, 200, { state: 1, desc, data: null });
+    sendEncodedJson(response, { state: 1, desc, data: null }, decision);
   });
-  if (faulted) return;
+  if (!decision) return;
   const result = handle();
-  const json = result.json as { desc?: string };
-  log(result.state, result.state === 0 ? undefined : json.desc);
-  sendJson(response, 200, result.json);
+  const json = result.json as { desc?: string; msg?: string };
+  log(result.state, result.state === 0 ? undefined : (json.desc ?? json.msg));
+  sendEncodedJson(response, result.json, decision);
 }

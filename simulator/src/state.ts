@@ -19,7 +19,7 @@ import type {
   Visitor,
 } from "./model.js";
 import { createRandom, type Random } from "./random.js";
-import { accessRecord, generateAuthorisation, type IdCounters, newCounters, seedLots } from "./seed.js";
+import { accessRecord, emptyLot, generateAuthorisation, type IdCounters, newCounters, seedLots } from "./seed.js";
 
 export interface StateOptions {
   seed: number;
@@ -82,6 +82,24 @@ export class SimulatorState {
 
   lot(parkingId: string): Lot | undefined {
     return this.lotsById.get(parkingId);
+  }
+
+  /**
+   * Adds an empty lot with one lane pair (a test that needs a lot of its own, e.g. a large one
+   * next to other tests' lots); reset() forgets it.
+   */
+  addLot(parkingId: string, options: { name?: string; plateRegion?: string } = {}): Lot {
+    if (this.lotsById.has(parkingId)) throw new Error(`there is a lot ${parkingId} already`);
+    const lot = emptyLot({
+      parkingId,
+      name: options.name ?? parkingId,
+      totalLot: 1000,
+      mothTotalLot: 500,
+      plateRegion: options.plateRegion ?? "浙Z",
+      lanePairs: 1,
+    });
+    this.lotsById.set(parkingId, lot);
+    return lot;
   }
 
   /** Throws when the lot does not exist (for direct setup from tests). */
@@ -148,6 +166,23 @@ export class SimulatorState {
     this.plateSet(lot).add(stored.vehicleCode);
     this.authorisationPages.delete(lot.parkingId);
     return stored;
+  }
+
+  /** Adds or replaces many authorisations of one lot (as putAuthorisation each, one page rebuild). */
+  putAuthorisations(parkingId: string, authorisations: ReadonlyArray<OperationRequest<"addVehicle">>): number {
+    const lot = this.requireLot(parkingId);
+    const plates = this.plateSet(lot);
+    for (const authorisation of authorisations) {
+      if (authorisation.parkingId !== parkingId) throw new Error(`${authorisation.vehicleCode} is not of ${parkingId}`);
+      lot.authorisations.set(authorisation.vehicleCode, {
+        ...authorisation,
+        laneNos: authorisation.laneNos ?? "",
+        lotNum: authorisation.lotNum ?? 1,
+      });
+      plates.add(authorisation.vehicleCode);
+    }
+    this.authorisationPages.delete(parkingId);
+    return authorisations.length;
   }
 
   removeAuthorisation(parkingId: string, vehicleCode: string): boolean {

@@ -6,49 +6,23 @@
 import { formatPlatformTime } from "@parkbridge/shared";
 import type { CallbackBody, CallbackDelivery, SentCallback } from "./delivery.js";
 import type { AccessRecord, Lane, Lot, Visitor } from "./model.js";
+import { PacedTraffic } from "./pacer.js";
 import { uniquePlate } from "./random.js";
 import { generateVisitor } from "./seed.js";
 import type { SimulatorState } from "./state.js";
 
 const VISITING_REGIONS = ["鲁A", "鲁B", "鲁C", "京A", "冀A", "苏E"];
 
-export class Traffic {
+export class Traffic extends PacedTraffic<SentCallback> {
   /** Every event generated, delivered or not (no callback URL means none are delivered). */
   readonly events: CallbackBody[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
-  private owed = 0;
 
   constructor(
     private readonly state: SimulatorState,
     private readonly delivery: CallbackDelivery,
-    private ratePerSecond: number,
-  ) {}
-
-  get running(): boolean {
-    return this.timer !== undefined;
-  }
-
-  start(ratePerSecond = this.ratePerSecond): void {
-    this.stop();
-    this.ratePerSecond = ratePerSecond;
-    if (!(ratePerSecond > 0)) return;
-    const intervalMs = Math.max(10, Math.round(1000 / ratePerSecond));
-    this.timer = setInterval(() => {
-      this.owed += (ratePerSecond * intervalMs) / 1000;
-      const count = Math.floor(this.owed);
-      if (count < 1) return;
-      this.owed -= count;
-      // Chained so events go out in order even when a receiver is slow.
-      this.queue = this.queue.then(() => this.step(count)).catch(() => undefined);
-    }, intervalMs);
-    // Traffic alone must not keep a process alive.
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    ratePerSecond: number,
+  ) {
+    super(ratePerSecond);
   }
 
   /** Generates `count` events now and delivers them in order; resolves after every attempt. */
@@ -83,11 +57,6 @@ export class Traffic {
   /** A visitor books a visit (generated when not given). */
   async visitorRegisters(parkingId: string, visitor?: Partial<Visitor>) {
     return this.emit(this.visitorEvent(this.state.requireLot(parkingId), visitor));
-  }
-
-  /** Waits for the events the timer queued. */
-  drain(): Promise<unknown> {
-    return this.queue;
   }
 
   // ---- event generation -----------------------------------------------------------------------

@@ -120,6 +120,8 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
     simulator.faults.add({ operation: "callback", kind: "duplicateCallback", rate: 0.2 });
     simulator.faults.add({ operation: "callback", kind: "latency", rate: 0.3, latencyMs: 40 });
     simulator.faults.add({ operation: "callback", kind: "latency", rate: 0.1, latencyMs: 250 });
+    // And events signed in the same millisecond: 5 % of first attempts share one (timestamp, sign).
+    simulator.faults.add({ operation: "callback", kind: "sameMillisecond", rate: 0.05 });
 
     // Many deliveries in flight at once: later events overtake earlier ones.
     let generated = 0;
@@ -165,6 +167,12 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
     ).toEqual([]);
     const events = await worker.db.prepare("SELECT count(*) AS n FROM events").first<{ n: number }>();
     expect(events?.n).toBe(rows.length);
+    // Bodies that shared a pair were held, then confirmed once when resent: none of the accepted waits.
+    const held = (
+      await worker.db.prepare("SELECT body, status FROM held_callbacks").all<{ body: string; status: string }>()
+    ).results;
+    expect(held.length, "the shared pairs really happened").toBeGreaterThan(0);
+    expect(held.filter((h) => accepted.has(h.body) && h.status !== "confirmed")).toEqual([]);
 
     // Every stored event reaches the subscriber at least once (retries after its failures). An
     // event whose commit "failed" after it happened was answered 503 and never enqueued: the
@@ -200,6 +208,7 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
         retried,
         duplicated,
         stored: rows.length,
+        held: held.length,
         d1Faults: faults,
         ingestGroups: ingest,
         deliveriesReceived: sink.received.length,
@@ -211,10 +220,10 @@ describe("soak: callbacks under duplicates, retries, reordering and D1 failures"
           ]),
         ),
         // The sign covers appKey + timestamp only: two deliveries sent in the same millisecond share a
-        // (timestamp, sign) pair, and the second is refused as reused (then retried with a new one).
-        refusedSharingTheirMillisecond: sent.filter(
+        // (timestamp, sign) pair, and the second is held (409, then retried with a new one).
+        heldSharingTheirMillisecond: sent.filter(
           (a) =>
-            a.status === 401 &&
+            a.status === 409 &&
             sent.some((b) => b !== a && b.headers.timestamp === a.headers.timestamp && b.body !== a.body),
         ).length,
         storageFailuresLogged: workerLogs.filter((l) => l.includes("storage failed")).length,

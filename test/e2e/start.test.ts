@@ -2,7 +2,9 @@
  * `npm start` as a newcomer runs it: in a fresh clone of the committed tree (node_modules
  * hard-linked from this checkout instead of downloaded), on free ports. It must come up, take
  * a signed callback, answer the API with the token it put in .dev.vars, run the cron sweep,
- * and on Ctrl-C (SIGINT) stop everything it started and free its ports.
+ * and on Ctrl-C (SIGINT) stop everything it started and free its ports. Started again, it must
+ * also stop everything when a process manager sends SIGTERM to npm alone (npm does not pass it
+ * on), and when the start script itself is killed outright.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
@@ -27,6 +29,58 @@ let child: ChildProcess;
 let output = "";
 let adminToken: string;
 let treeBeforeStop: ProcessInfo[] = [];
+/** Every process any `npm start` of this file had, for the final clean-up after a failure. */
+const seen: ProcessInfo[] = [];
+
+/** `npm start` in the clone on this file's ports; resolves once it prints its banner. */
+async function startNpm(): Promise<void> {
+  output = "";
+  child = spawn("npm", ["start"], {
+    cwd: clone,
+    env: {
+      ...process.env,
+      ...quietWranglerEnv,
+      PARKBRIDGE_WORKER_PORT: String(workerPort),
+      PARKBRIDGE_SIMULATOR_PORT: String(simulatorPort),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, as a terminal would run it: SIGINT goes to the whole group.
+    detached: true,
+  });
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  try {
+    await waitUntil(
+      "the npm start banner",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode})`);
+        return output.includes("parkbridge is running");
+      },
+      240_000,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- npm start output ---\n${output}`);
+  }
+  treeBeforeStop = processTree(child.pid as number);
+  seen.push(...treeBeforeStop);
+}
+
+/** Waits until no process of `tree` (nor of its process groups) is left, and both ports are free. */
+async function expectAllStopped(tree: ProcessInfo[]): Promise<void> {
+  await waitUntil("every started process to end", async () => survivors(tree).length === 0, 15_000).catch(() => {
+    throw new Error(
+      `still running after npm start stopped:\n${survivors(tree)
+        .map((p) => `${p.pid} ${p.command}`)
+        .join("\n")}\n--- npm start output ---\n${output}`,
+    );
+  });
+  expect(await portIsFree(workerPort)).toBe(true);
+  expect(await portIsFree(simulatorPort)).toBe(true);
+}
 
 const workerUrl = () => `http://127.0.0.1:${workerPort}`;
 const api = async (pathAndQuery: string, init: RequestInit = {}) => {
@@ -68,43 +122,13 @@ beforeAll(async () => {
 
   workerPort = await freePort();
   simulatorPort = await freePort();
-  child = spawn("npm", ["start"], {
-    cwd: clone,
-    env: {
-      ...process.env,
-      ...quietWranglerEnv,
-      PARKBRIDGE_WORKER_PORT: String(workerPort),
-      PARKBRIDGE_SIMULATOR_PORT: String(simulatorPort),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group, as a terminal would run it: SIGINT goes to the whole group.
-    detached: true,
-  });
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  try {
-    await waitUntil(
-      "the npm start banner",
-      async () => {
-        if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode})`);
-        return output.includes("parkbridge is running");
-      },
-      240_000,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- npm start output ---\n${output}`);
-  }
-  treeBeforeStop = processTree(child.pid as number);
+  await startNpm();
   adminToken = /^ADMIN_TOKEN=(.+)$/m.exec(readFileSync(path.join(clone, ".dev.vars"), "utf8"))?.[1]?.trim() ?? "";
 }, 300_000);
 
 afterAll(async () => {
   // After a failure part-way, whatever npm start left running is found the same way.
-  const tree = [...treeBeforeStop, ...(child?.pid && child.exitCode === null ? processTree(child.pid) : [])];
+  const tree = [...seen, ...(child?.pid && child.exitCode === null ? processTree(child.pid) : [])];
   if (child && child.exitCode === null) await stopGroup(child);
   for (const survivor of survivors(tree)) {
     try {
@@ -172,26 +196,48 @@ describe("npm start in a fresh clone", { timeout: 120_000 }, () => {
     );
   });
 
+  it("printed the migrations it applied once, not a table per migration", () => {
+    expect(output.match(/0001_events\.sql/g)).toHaveLength(1);
+  });
+
   it("stops everything on Ctrl-C (SIGINT) and frees both ports", async () => {
     treeBeforeStop = processTree(child.pid as number);
-    // npm, the start script, the simulator, wrangler and its workerd processes at least.
-    expect(treeBeforeStop.length).toBeGreaterThanOrEqual(5);
+    // npm, the start script, its reaper, the simulator, wrangler and its workerd processes at least.
+    expect(treeBeforeStop.length).toBeGreaterThanOrEqual(6);
     expect(treeBeforeStop.some((p) => p.command.includes("workerd"))).toBe(true);
+    expect(treeBeforeStop.some((p) => p.command.includes("scripts/reaper.mjs"))).toBe(true);
 
     process.kill(-(child.pid as number), "SIGINT");
     await exited(child);
 
-    await waitUntil("every started process to end", async () => survivors(treeBeforeStop).length === 0, 15_000).catch(
-      () => {
-        throw new Error(
-          `still running after npm start stopped:\n${survivors(treeBeforeStop)
-            .map((p) => `${p.pid} ${p.command}`)
-            .join("\n")}`,
-        );
-      },
-    );
+    await expectAllStopped(treeBeforeStop);
     expect(output).toContain("stopped; ports freed.");
-    expect(await portIsFree(workerPort)).toBe(true);
-    expect(await portIsFree(simulatorPort)).toBe(true);
+  });
+});
+
+describe("npm start stopped from outside", { timeout: 300_000 }, () => {
+  it("stops everything when a process manager sends SIGTERM to npm alone", async () => {
+    await startNpm();
+    expect(output).toContain("D1 migrations: all applied already");
+    expect(await portIsFree(workerPort)).toBe(false);
+
+    // Not the group: npm alone, as systemd (KillMode=process), pm2 or a CI runner's timeout does it.
+    process.kill(child.pid as number, "SIGTERM");
+    await exited(child);
+
+    await expectAllStopped(treeBeforeStop);
+    expect(output).toContain("is gone: stopping");
+  });
+
+  it("and when the start script itself is killed outright (SIGKILL): its reaper stops the rest", async () => {
+    await startNpm();
+    const script = treeBeforeStop.find((p) => /scripts\/start\.mjs/.test(p.command) && !p.command.startsWith("sh "));
+    expect(script, treeBeforeStop.map((p) => p.command).join("\n")).toBeDefined();
+
+    process.kill(script?.pid as number, "SIGKILL");
+
+    await expectAllStopped(treeBeforeStop);
+    expect(output).toContain("ended without stopping its processes");
+    if (child.exitCode === null) await stopGroup(child);
   });
 });

@@ -109,7 +109,8 @@ beforeAll(async () => {
     [60, 48],
   ] as const) {
     const sent = await postCallback(worker.url, "PARKING_VEHICLE_ACCESS", {
-      vehicleCode: `苏E0${minutesAgo}8`,
+      // Plates follow the catalogue's rule: province, letter and 5 characters.
+      vehicleCode: `苏E${String(minutesAgo).padStart(4, "0")}8`,
       accessType: "0",
       time: formatPlatformTime(now - minutesAgo * MINUTE, "second"),
       laneNo: "W1",

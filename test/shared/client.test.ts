@@ -166,6 +166,40 @@ describe("AccessToken", () => {
     expect(server.to("/getAccessToken")).toHaveLength(2);
   });
 
+  it("a shared token is used as it is, a new one is stored, and one the platform refused is not used again", async () => {
+    let issued = 0;
+    const server = await platform((request) => {
+      if (request.path === "/getAccessToken") return tokenAnswer(`tok-${++issued}`);
+      return tokenOf(request) === "shared-stale" ? refused("AccessToken已过期") : ok(lanes, "data");
+    });
+    const stored: Array<{ value: string; refreshAt: number }> = [];
+    let shared: { value: string; refreshAt: number } | undefined = {
+      value: "shared-1",
+      refreshAt: Date.now() + 60_000,
+    };
+    const sharedToken = {
+      load: async () => shared,
+      store: async (token: { value: string; refreshAt: number }) => {
+        stored.push(token);
+      },
+    };
+    // A usable shared token: no token request at all.
+    await client(server, { sharedToken }).listLanes({});
+    expect(server.to("/getAccessToken")).toHaveLength(0);
+    expect(server.to("/listLanes").map(tokenOf)).toEqual(["shared-1"]);
+    // None shared yet: this client fetches one and shares it.
+    shared = undefined;
+    await client(server, { sharedToken }).listLanes({});
+    expect(stored.map((t) => t.value)).toEqual(["tok-1"]);
+    // The shared one is refused: the store still hands it out, so the client fetches (once) and shares the new one.
+    shared = { value: "shared-stale", refreshAt: Date.now() + 60_000 };
+    expect(await client(server, { sharedToken }).listLanes({})).toEqual(lanes);
+    expect(stored.map((t) => t.value)).toEqual(["tok-1", "tok-2"]);
+    // refreshToken fetches whatever is cached.
+    const c = client(server, { sharedToken });
+    expect(await c.refreshToken()).toBe("tok-3");
+  });
+
   it("invalidateToken makes the next call fetch a new one", async () => {
     let issued = 0;
     const server = await platform((request) =>

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import {
   type CpgsSigner,
   createEboparkClient,
@@ -7,6 +8,7 @@ import {
   TransportError,
   ValidationError,
 } from "@parkbridge/shared";
+import { encodeGbk } from "@parkbridge/simulator";
 import { afterEach, describe, expect, it } from "vitest";
 import { eboparkExamples, parseExample } from "./fixtures/seed-examples.js";
 import { type FakeServer, type Handler, startFakeServer } from "./helpers/fake-server.js";
@@ -125,6 +127,112 @@ describe("findByCarNo (CPGS)", () => {
   });
 });
 
+/** Ebopark's published carParkSession example: its request, and its answer's keys seen (values as shown). */
+const SESSION_REQUEST = { parkCode: "510185001", startTime: "2025-06-26 10:00:00", endTime: "2025-06-27 00:00:00" };
+const SESSION_RECORD = {
+  entryChannelId: 9460,
+  miscAmount: 0.0,
+  isNewEnergy: 0,
+  freeReason: "",
+  entryNotes: null,
+  companyName: "",
+  chargeType: "TEMP",
+  operatorName: "",
+  plateColor: "",
+  entryPlateImage: "",
+  exitPlateImage: "",
+  carColor: "",
+  couponAmount: 0.0,
+  plateNumber: "川A12345",
+};
+
+describe("carParkSession (ump host)", () => {
+  it("POSTs {parkCode, startTime, endTime} to {umpHost}/ebo/park/query/carParkSession, signed partnerService-style", async () => {
+    const ump = await host(() => codeOk({ carParkSessionList: [SESSION_RECORD] }));
+    const { client, partnerHost } = await setup(() => ({ status: 500, text: "" }), undefined, { umpHost: ump.url });
+    const answer = await client.carParkSession(SESSION_REQUEST);
+    expect(answer).toEqual({ carParkSessionList: [{ ...SESSION_RECORD, entryChannelId: "9460" }] });
+    const [request] = ump.to("/ebo/park/query/carParkSession");
+    expect(request?.rawBody).toBe(JSON.stringify(SESSION_REQUEST));
+    expect(request?.query.get("partnerid")).toBe(credentials.partnerId);
+    expect(request?.query.get("sign")).toBe(md5Hex(`${request?.rawBody}${credentials.secretKey}`));
+    expect(partnerHost.requests).toHaveLength(0);
+  });
+
+  it("without umpHost goes to the partner host (where Ebopark's test environment serves it)", async () => {
+    const { client, partnerHost } = await setup(() => codeOk({ carParkSessionList: [] }));
+    await expect(client.carParkSession(SESSION_REQUEST)).resolves.toEqual({ carParkSessionList: [] });
+    expect(partnerHost.to("/ebo/park/query/carParkSession")).toHaveLength(1);
+  });
+
+  it("validates the range before sending: yyyy-MM-dd HH:mm:ss, end not before start", async () => {
+    const { client, partnerHost } = await setup(() => codeOk({ carParkSessionList: [] }));
+    await expect(client.carParkSession({ ...SESSION_REQUEST, startTime: "2025-06-26" })).rejects.toThrow(
+      /startTime must be formatted yyyy-MM-dd HH:mm:ss/,
+    );
+    await expect(client.carParkSession({ ...SESSION_REQUEST, endTime: "2025-06-26 09:59:59" })).rejects.toThrow(
+      /endTime must not be before startTime/,
+    );
+    expect(partnerHost.requests).toHaveLength(0);
+  });
+
+  it("a refusal {code ≠ 200, msg} is a PlatformError with Ebopark's msg", async () => {
+    const { client } = await setup(() => ({ json: { code: 401, msg: "签名错误", result: null } }));
+    await expect(client.carParkSession(SESSION_REQUEST)).rejects.toMatchObject({
+      name: "PlatformError",
+      code: 401,
+      msg: "签名错误",
+    });
+  });
+});
+
+describe("answers as Ebopark's servers send them (gzip, GBK), from a real loopback server", () => {
+  const rules = [{ ruleId: 7, ruleName: "标准月租", chargeType: "MONTH", amount1: 300 }];
+  const text = JSON.stringify({ state: 0, total: 1, result: rules, desc: "成功" });
+  const expected = [{ ...rules[0], ruleId: "7" }];
+  const answer = (bytes: Uint8Array, headers: Record<string, string>) => () => ({ bytes, headers });
+
+  it.each([
+    [
+      "gzip, declared (the transport inflates it)",
+      gzipSync(text),
+      { "content-encoding": "gzip", "content-type": "application/json" },
+    ],
+    ["gzip, undeclared (the client inflates it)", gzipSync(text), { "content-type": "application/json" }],
+    ["GBK, declared", encodeGbk(text), { "content-type": "application/json;charset=GBK" }],
+    ["GBK, undeclared", encodeGbk(text), { "content-type": "application/json" }],
+    [
+      "GBK and gzip",
+      gzipSync(encodeGbk(text)),
+      { "content-encoding": "gzip", "content-type": "application/json; charset=gbk" },
+    ],
+    ["GB2312 declared", encodeGbk(text), { "content-type": "text/html; charset=gb2312" }],
+  ])("%s", async (_name, bytes, headers) => {
+    const { client } = await setup(answer(new Uint8Array(bytes), headers));
+    await expect(client.QueryMonthRule({ ParkCode: "510107148" })).resolves.toEqual(expected);
+  });
+
+  it("a GBK refusal keeps Ebopark's Chinese message", async () => {
+    const refusal = JSON.stringify({ state: 1, desc: "车场不存在:510107148" });
+    const { client } = await setup(answer(encodeGbk(refusal), { "content-type": "application/json; charset=GBK" }));
+    await expect(client.QueryMonthRule({ ParkCode: "510107148" })).rejects.toMatchObject({
+      name: "PlatformError",
+      msg: "车场不存在:510107148",
+    });
+  });
+
+  it("a charset the runtime cannot decode is a TransportError that says so", async () => {
+    const { client } = await setup(
+      answer(new TextEncoder().encode(text), { "content-type": "application/json; charset=x-klingon" }),
+    );
+    await expect(client.QueryMonthRule({ ParkCode: "510107148" })).rejects.toMatchObject({
+      name: "TransportError",
+      kind: "malformed",
+      message: expect.stringContaining('charset "x-klingon"'),
+    });
+  });
+});
+
 describe("partnerService calls", () => {
   const addMonthCar = {
     ParkCode: "P001",
@@ -167,12 +275,66 @@ describe("partnerService calls", () => {
     expect(partnerHost.requests).toHaveLength(0);
   });
 
-  it("QueryDeduList: {code: 200, msg, result} answer", async () => {
-    const coupons = [{ carNo: "川A11NW5", status: 0 }];
-    const { client, partnerHost } = await setup(() => codeOk(coupons));
+  it("QueryDeduList: its answer {state, total, result: {total, records}, desc}, records kept as received", async () => {
+    const records = [{ carNo: "川A11NW5", status: 0, deduValue: 60, 券名: "停车券" }];
+    const { client, partnerHost } = await setup(() => ({
+      json: { state: 0, total: 1, result: { total: 1, records }, desc: "成功" },
+    }));
     const input = { carNo: "川A11NW5", parkCode: "P001", page: 1, pageSize: 20, status: 0 as const };
-    await expect(client.QueryDeduList(input)).resolves.toEqual(coupons);
+    await expect(client.QueryDeduList(input)).resolves.toEqual({ total: 1, records });
     expect(expectSignedPartnerRequest(partnerHost, "QueryDeduList")?.body).toEqual(input);
+  });
+
+  it("QueryDeduList: also {code: 200, msg, result}; an empty result is no records", async () => {
+    const { client } = await setup((_request, index) =>
+      index === 0 ? codeOk({ total: 0, records: [] }) : { json: { state: 0, total: 0, result: {}, desc: "成功" } },
+    );
+    const input = { parkCode: "P001", page: 1, pageSize: 20 };
+    await expect(client.QueryDeduList(input)).resolves.toEqual({ total: 0, records: [] });
+    await expect(client.QueryDeduList(input)).resolves.toEqual({ records: [] });
+  });
+
+  it("QueryMonthRule: body {ParkCode} (its own casing) signed as sent; the rules typed, unknown keys kept", async () => {
+    const rules = [
+      {
+        ruleId: 12,
+        ruleName: "标准月租",
+        chargeType: "MONTH",
+        amount1: 300,
+        amount3: 850,
+        amount6: 1600,
+        amount12: 3000,
+      },
+      {
+        ruleId: "F-1",
+        ruleName: "固定车位",
+        chargeType: "FIX",
+        amount1: "500",
+        amount3: 1400,
+        amount6: 2700,
+        amount12: 5000,
+        备注: "B1",
+      },
+    ];
+    const { client, partnerHost } = await setup(() => ({ json: { state: 0, total: 2, result: rules } }));
+    const answer = await client.QueryMonthRule({ ParkCode: "510107148" });
+    expect(answer).toEqual([
+      { ...rules[0], ruleId: "12" },
+      { ...rules[1], amount1: 500 },
+    ]);
+    expect(expectSignedPartnerRequest(partnerHost, "QueryMonthRule")?.rawBody).toBe('{"ParkCode":"510107148"}');
+    // `parkCode` is not this endpoint's key: the request is refused before sending.
+    await expect(client.QueryMonthRule({ parkCode: "510107148" } as never)).rejects.toThrow(/ParkCode is required/);
+    expect(partnerHost.requests).toHaveLength(1);
+  });
+
+  it("an answer that contradicts the catalogue is a TransportError naming the field", async () => {
+    const { client } = await setup(() => ({ json: { state: 0, total: 1, result: [{ ruleName: "无编号" }] } }));
+    await expect(client.QueryMonthRule({ ParkCode: "510107148" })).rejects.toMatchObject({
+      name: "TransportError",
+      kind: "malformed",
+      message: expect.stringContaining("0.ruleId"),
+    });
   });
 
   it("QueryMonthCarFeeV2: {state, desc, result} answer", async () => {

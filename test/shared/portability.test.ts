@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
-// The protocol package runs on workerd and in n8n as well as Node: Web standards only.
+// The protocol package runs on workerd and in n8n as well as Node: Web standards only, no eval.
 const root = join(import.meta.dirname, "../../shared/src");
 const files = (readdirSync(root, { recursive: true }) as string[])
   .filter((name) => name.endsWith(".ts"))
@@ -27,5 +27,7 @@ describe("shared/src uses no Node-only API", () => {
     expect(source).not.toMatch(/\bBuffer\b/);
     expect(source).not.toMatch(/\bprocess\./);
     expect(source).not.toMatch(/from\s+["'](fs|path|crypto|http|https|os|url|util|stream|buffer|events)["']/);
+    // Nor evaluates code: workerd forbids it and the n8n community scanner refuses it.
+    expect(source).not.toMatch(/\bnew\s+Function\b|\beval\s*\(/);
   });
 });

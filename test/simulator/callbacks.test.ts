@@ -125,6 +125,38 @@ describe("callback delivery", () => {
     expect(receiver.received[2]?.body).not.toBe(receiver.received[0]?.body);
   });
 
+  it("dropCallback: the event happens, its callback is never sent", async () => {
+    const { sim, receiver } = await setUp();
+    sim.faults.add({ kind: "dropCallback", times: 1 });
+    expect(await sim.traffic.vehicleEnters("park2", "鲁B77777")).toEqual([]);
+    expect(sim.state.inPark("park2").some((v) => v.vehicleCode === "鲁B77777")).toBe(true);
+    expect(sim.callbacks.dropped.map((d) => d.data.vehicleCode)).toEqual(["鲁B77777"]);
+    await sim.traffic.vehicleLeaves("park2", "鲁B77777");
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it("sameMillisecond signs the next callbacks' first attempts with one timestamp; each retry gets a fresh one", async () => {
+    // The receiver refuses every second request (as a Worker holds the second body under a shared pair).
+    const { sim, receiver } = await setUp((n) => (n % 2 === 0 ? 409 : 200));
+    sim.faults.add({ operation: "callback", kind: "sameMillisecond", times: 3 });
+    const sent = await sim.traffic.step(4);
+    const firsts = sent.filter((s) => s.attempt === 1);
+    expect(firsts).toHaveLength(4);
+    // The first three share a (timestamp, sign); the fourth is signed at its own time.
+    expect(new Set(firsts.slice(0, 3).map((s) => `${s.headers.timestamp}:${s.headers.sign}`)).size).toBe(1);
+    expect(firsts[3]?.headers.timestamp).not.toBe(firsts[0]?.headers.timestamp);
+    // Every refused attempt was retried with the same body under a fresh timestamp and sign.
+    for (const retry of sent.filter((s) => s.attempt > 1)) {
+      const before = sent.find((s) => s.deliveryId === retry.deliveryId && s.attempt === retry.attempt - 1);
+      expect(before?.status).toBe(409);
+      expect(retry.body).toBe(before?.body);
+      expect(retry.headers.sign).not.toBe(before?.headers.sign);
+    }
+    expect(sent.filter((s) => s.ok)).toHaveLength(4);
+    expect(receiver.received.length).toBe(sent.length);
+    expect(sim.faults.list()[0]).toMatchObject({ kind: "sameMillisecond", applied: 3 });
+  });
+
   it("callbacks are signed by the account named by callbackAppKey", async () => {
     const { sim, receiver } = await setUp(undefined, {
       accounts: [

@@ -111,6 +111,38 @@ describe("control endpoints", () => {
     expect(sim.calls).toEqual([]);
   });
 
+  it("POST /__sim/lots adds an empty lot of a test's own; bulk items fill it; calls filter by lot", async () => {
+    const created = await control("POST", "/lots", { parkingId: "burst-1", plateRegion: "浙Z" });
+    expect(created.status).toBe(200);
+    expect((await control("POST", "/lots", { parkingId: "burst-1" })).json).toMatchObject({
+      error: "parkingId burst-1 names a lot already",
+    });
+    expect((await control("POST", "/lots", { parkingId: "no spaces" })).status).toBe(400);
+    const item = { vehicleType: "2", userName: "访客", userPhoneNumber: "13800000000", startTime: "2026-11-21" };
+    const bulk = await control("POST", "/authorisations/bulk", {
+      parkingId: "burst-1",
+      items: [
+        { ...item, vehicleCode: "浙Y00001", endTime: "2026-11-22", remark: "[pb:vg_1]" },
+        { ...item, vehicleCode: "浙Y00002", endTime: "2026-11-22" },
+      ],
+    });
+    expect(bulk.json).toEqual({ added: 2 });
+    const refused = await control("POST", "/authorisations/bulk", {
+      parkingId: "burst-1",
+      items: [{ ...item, vehicleCode: "XYZ", endTime: "2026-11-22" }],
+    });
+    expect(refused.status).toBe(400);
+    expect(String(refused.json.error)).toMatch(/^items\[0\]\.vehicleCode /);
+    await control("POST", "/authorisations/bulk", { parkingId: "burst-1", count: 5 });
+    const page = await clientFor(sim).listVehicles({ parkingId: "burst-1", pageNo: 1, pageSize: 10 });
+    expect(page.data.map((a) => a.vehicleCode).slice(0, 2)).toEqual(["浙Y00001", "浙Y00002"]);
+    expect(page.data).toHaveLength(7);
+    await clientFor(sim).listVehicles({ parkingId: "park1", pageNo: 1, pageSize: 1 });
+    const calls = await control("GET", "/calls?operation=listVehicles&parkingId=burst-1");
+    expect(calls.json).toHaveLength(1);
+    expect(calls.json[0]).toMatchObject({ code: 0, answeredAt: expect.any(Number) });
+  });
+
   it("unknown control paths answer 404", async () => {
     expect((await control("GET", "/nothing")).status).toBe(404);
   });

@@ -32,6 +32,16 @@ describe("faults", () => {
     expect(sim.calls.filter((c) => c.operationId === "listLanes").map((c) => c.code)).toEqual([500, 0]);
   });
 
+  it("a rule naming a lot meets only requests for that lot", async () => {
+    const client = clientFor(sim, { retries: 0 });
+    sim.faults.add({ operation: "listVehicles", parkingId: "park2", kind: "http500" });
+    expect((await client.listVehicles({ parkingId: "park1", pageNo: 1, pageSize: 1 })).data).toHaveLength(1);
+    expect(await failure(client.listVehicles({ parkingId: "park2", pageNo: 1, pageSize: 1 }))).toMatchObject({
+      kind: "http",
+      httpStatus: 500,
+    });
+  });
+
   it("http502 on a write is not retried: the client reports an HTTP failure", async () => {
     const client = clientFor(sim);
     sim.faults.add({ operation: "openGate", kind: "http502" });

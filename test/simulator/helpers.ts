@@ -49,17 +49,31 @@ export async function postRaw(
 export interface ReceivedCallback {
   headers: IncomingMessage["headers"];
   body: string;
+  /** Path and query string, as requested. */
+  url: string;
 }
 
-/** A tiny loopback HTTP receiver; `answer` picks the status of each delivery (default 200). */
-export async function startReceiver(answer: (n: number) => number = () => 200) {
+/**
+ * A tiny loopback HTTP receiver; `answer` picks the status of each delivery (default 200), or
+ * the status and the body.
+ */
+export async function startReceiver(
+  answer: (n: number, request: ReceivedCallback) => number | { status: number; body: string } = () => 200,
+) {
   const received: ReceivedCallback[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
-      response.writeHead(answer(received.length)).end();
+      const delivery = {
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        url: request.url ?? "",
+      };
+      received.push(delivery);
+      const reply = answer(received.length, delivery);
+      if (typeof reply === "number") response.writeHead(reply).end();
+      else response.writeHead(reply.status, { "content-type": "application/json" }).end(reply.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,8 +1,9 @@
 /**
  * A D1 failure in the middle of the ingestion batch: the platform gets 503 (so it retries) and
- * nothing is half-written. The failure is real: the typed table the batch writes after the raw
- * and event rows is dropped, so D1 refuses that statement and rolls the transaction back.
- * (Own file: Workers tests isolate storage per file, and this one breaks its schema.)
+ * nothing is half-written. The failure is real: the typed row the batch writes after the raw and
+ * event rows (a trigger of the event insert) is refused by a trigger this test adds, so D1 fails
+ * that statement and rolls the transaction back. (Own file: Workers tests isolate storage per
+ * file, and this one changes its schema.)
  */
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
@@ -10,7 +11,9 @@ import { callbackExamples } from "../shared/fixtures/seed-examples.js";
 import { sendCallback } from "./ingest-support.js";
 
 it("answers 503 and stores nothing when a later statement of the batch fails", async () => {
-  await env.DB.prepare("DROP TABLE vehicle_accesses").run();
+  await env.DB.prepare(
+    "CREATE TRIGGER refuse_vehicle_accesses BEFORE INSERT ON vehicle_accesses BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END",
+  ).run();
   const usedPairs = () => env.DB.prepare("SELECT count(*) AS n FROM callback_signatures").first<{ n: number }>();
   const pairsBefore = await usedPairs();
 
@@ -21,7 +24,13 @@ it("answers 503 and stores nothing when a later statement of the batch fails", a
   const raw = await env.DB.prepare("SELECT count(*) AS n FROM raw_callbacks").first<{ n: number }>();
   const events = await env.DB.prepare("SELECT count(*) AS n FROM events").first<{ n: number }>();
   const lots = await env.DB.prepare("SELECT count(*) AS n FROM lot_state").first<{ n: number }>();
-  expect({ raw: raw?.n, events: events?.n, lots: lots?.n }).toEqual({ raw: 0, events: 0, lots: 0 });
+  const accesses = await env.DB.prepare("SELECT count(*) AS n FROM vehicle_accesses").first<{ n: number }>();
+  expect({ raw: raw?.n, events: events?.n, lots: lots?.n, accesses: accesses?.n }).toEqual({
+    raw: 0,
+    events: 0,
+    lots: 0,
+    accesses: 0,
+  });
   expect(await usedPairs()).toEqual(pairsBefore);
 
   // Other kinds still go through: the failure was that statement's, not the Worker's.

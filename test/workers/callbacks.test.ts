@@ -124,7 +124,8 @@ describe("rejections store nothing", () => {
     ],
   ];
 
-  it.each(cases)("%s → %i", async (_name, send, status, reason, field) => {
+  const named = cases.map(([name, send, status, reason, field]) => [name, status, reason, field, send] as const);
+  it.each(named)("%s → %i %s", async (_name, status, reason, field, send) => {
     const before = await counts();
     const response = await send();
     expect(response.status).toBe(status);
@@ -134,7 +135,7 @@ describe("rejections store nothing", () => {
     expect(await counts()).toEqual(before);
   });
 
-  it("a (timestamp, sign) pair reused with another body → 401, nothing stored", async () => {
+  it("a (timestamp, sign) pair reused with another body → 409 held, nothing stored as history", async () => {
     const timestamp = Date.now();
     const first = await sendCallback(vehicleAccess({ parkingId: uniqueLot("pair") }), { timestamp });
     expect(first.status).toBe(200);
@@ -142,8 +143,9 @@ describe("rejections store nothing", () => {
     const forged = await sendCallback(vehicleAccess({ parkingId: uniqueLot("forged"), vehicleCode: "京A00001" }), {
       timestamp,
     });
-    expect(forged.status).toBe(401);
-    expect(await forged.json()).toMatchObject({ code: 1, reason: "reused_signature", field: "sign" });
+    expect(forged.status).toBe(409);
+    expect(forged.headers.get("retry-after")).toBe("1");
+    expect(await forged.json()).toMatchObject({ code: 1, reason: "held_unconfirmed", field: "sign" });
     expect(await counts()).toEqual(before);
   });
 
@@ -156,7 +158,7 @@ describe("rejections store nothing", () => {
       data: { parkingId: uniqueLot("v"), vehicleCode: "京A00002", startTime: "2026-11-22", endTime: "2026-11-30" },
     };
     const response = await sendCallback(forged, { timestamp });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(409);
     const grantsAfter = await env.DB.prepare("SELECT count(*) AS n FROM visitor_grants").first<{ n: number }>();
     expect(grantsAfter?.n).toBe(grantsBefore?.n);
   });

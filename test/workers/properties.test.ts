@@ -1,8 +1,9 @@
 /**
  * Property-based tests of POST /callbacks in the Workers runtime, with real D1: whatever
- * arrives (random JSON, damaged valid bodies, bad or repeated headers, signs reused for other
- * bodies, far-off timestamps), the answer is never a 5xx, always carries a reason, a refused
- * callback stores nothing, and an accepted one is stored byte for byte.
+ * arrives (random JSON, damaged valid bodies, bad or repeated headers, (timestamp, sign) pairs
+ * shared by several bodies, far-off timestamps), the answer is never a 5xx, always carries a
+ * reason, a refused or held callback stores nothing as verified history, an accepted one is
+ * stored byte for byte, and a held one resent under a fresh signature is stored exactly once.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import fc from "fast-check";
@@ -36,6 +37,7 @@ async function counts(): Promise<Record<string, number>> {
 
 interface Answer {
   status: number;
+  retryAfter: string | null;
   json: { code?: number; msg?: string; reason?: string };
 }
 
@@ -56,7 +58,7 @@ async function post(text: string, headers: [string, string][] | Record<string, s
   } catch {
     throw new Error(`answer ${response.status} is not JSON: ${raw.slice(0, 200)}`);
   }
-  return { status: response.status, json };
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), json };
 }
 
 /** The invariants every answer keeps; returns whether the callback was accepted. */
@@ -74,8 +76,25 @@ async function checkAnswer(text: string, answer: Answer, before: Record<string, 
   }
   expect(answer.json.code).toBe(1);
   expect(answer.json.reason?.length).toBeGreaterThan(0);
+  // Held (a shared pair): a failure the sender retries, under a fresh signature.
+  if (answer.status === 409) {
+    expect(answer.json.reason).toBe("held_unconfirmed");
+    expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+  }
   expect(await counts()).toEqual(before);
   return false;
+}
+
+/** The held copies of these bodies, by status. */
+async function heldStatuses(texts: string[]): Promise<string[]> {
+  const statuses: string[] = [];
+  for (const text of texts) {
+    const row = await env.DB.prepare("SELECT status FROM held_callbacks WHERE body = ?")
+      .bind(text)
+      .first<{ status: string }>();
+    if (row) statuses.push(row.status);
+  }
+  return statuses;
 }
 
 describe("POST /callbacks under random and damaged input", () => {
@@ -122,7 +141,7 @@ describe("POST /callbacks under random and damaged input", () => {
         const answer = await post(text, signedHeaders(account, nextTimestamp()));
         if (!(await checkAnswer(text, answer, before))) {
           refused++;
-          expect([400, 401], how).toContain(answer.status);
+          expect([400, 401, 413], how).toContain(answer.status);
         }
       }),
       settings(200),
@@ -148,26 +167,81 @@ describe("POST /callbacks under random and damaged input", () => {
     );
   });
 
-  it("a (timestamp, sign) pair reused for another body is refused; the same body again is a stored-once duplicate", async () => {
+  it("bodies sharing one (timestamp, sign): one stored, the others held; resent under fresh pairs, each stored once", async () => {
     await fc.assert(
-      fc.asyncProperty(validBody, validBody, async (first, other) => {
-        const headers = signedHeaders(account, nextTimestamp());
-        const firstText = JSON.stringify(first);
-        const otherText = JSON.stringify(other);
-        fc.pre(firstText !== otherText);
-        const before = await counts();
-        expect((await post(firstText, headers)).status).toBe(200);
-        const afterFirst = await counts();
+      fc.asyncProperty(
+        fc.uniqueArray(validBody, { minLength: 2, maxLength: 6, selector: (b) => JSON.stringify(b) }),
+        async (bodies) => {
+          const texts = bodies.map((body) => JSON.stringify(body));
+          const shared = signedHeaders(account, nextTimestamp());
+          const before = await counts();
+          // Sent together, as the platform does with events of the same millisecond.
+          const answers = await Promise.all(texts.map((text) => post(text, shared)));
+          const accepted = texts.filter((_, i) => answers[i]?.status === 200);
+          expect(accepted).toHaveLength(1);
+          const afterFirst = await counts();
+          expect(afterFirst.raw_callbacks).toBe((before.raw_callbacks ?? 0) + 1);
+          for (const [i, answer] of answers.entries()) {
+            expect(answer.status).toBeLessThan(500);
+            if (answer.status !== 200) {
+              expect(answer.status).toBe(409);
+              expect(answer.json.reason).toBe("held_unconfirmed");
+              expect(answer.retryAfter).toBe("1");
+              expect(await heldStatuses([texts[i] as string])).toEqual(["held"]);
+            }
+          }
+          // The same pair again with a held body: still held, nothing stored.
+          const heldOne = texts.find((_, i) => answers[i]?.status === 409) as string;
+          expect(await checkAnswer(heldOne, await post(heldOne, shared), afterFirst)).toBe(false);
 
-        const reused = await post(otherText, headers);
-        expect(await checkAnswer(otherText, reused, afterFirst)).toBe(false);
-        expect(reused.json.reason).toBe("reused_signature");
+          // The platform's retry: each under a fresh pair. Everything ends stored exactly once.
+          for (const text of texts) {
+            const again = await post(text, signedHeaders(account, nextTimestamp()));
+            expect(again.status, again.json.msg).toBe(200);
+          }
+          expect((await counts()).raw_callbacks).toBe((before.raw_callbacks ?? 0) + texts.length);
+          for (const text of texts) {
+            const stored = await env.DB.prepare("SELECT count(*) AS n FROM raw_callbacks WHERE body = ?")
+              .bind(text)
+              .first<{ n: number }>();
+            expect(stored?.n).toBe(1);
+          }
+          expect(await heldStatuses(texts)).toEqual(texts.slice(1).map(() => "confirmed"));
+        },
+      ),
+      settings(25),
+    );
+  });
 
-        const again = await post(firstText, headers);
-        expect(again.status).toBe(200);
-        expect(await counts()).toEqual(afterFirst);
-        expect(afterFirst.raw_callbacks).toBeLessThanOrEqual((before.raw_callbacks ?? 0) + 1);
-      }),
+  it("bodies forged under a captured pair are held and never become verified history", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        validBody,
+        fc.array(
+          fc.oneof(
+            validBody,
+            mutatedBody.map((m) => m.text),
+          ),
+          { minLength: 1, maxLength: 4 },
+        ),
+        async (first, forged) => {
+          const headers = signedHeaders(account, nextTimestamp());
+          const firstText = JSON.stringify(first);
+          expect((await post(firstText, headers)).status).toBe(200);
+          const afterFirst = await counts();
+          for (const body of forged) {
+            const text = typeof body === "string" ? body : JSON.stringify(body);
+            if (text === firstText) continue;
+            const answer = await post(text, headers);
+            // Malformed ones are refused (400, 413); valid ones are held (409); none is accepted.
+            expect(await checkAnswer(text, answer, afterFirst)).toBe(false);
+            expect([400, 409, 413]).toContain(answer.status);
+          }
+          // The pair's own body again: a duplicate, stored once.
+          expect((await post(firstText, headers)).status).toBe(200);
+          expect(await counts()).toEqual(afterFirst);
+        },
+      ),
       settings(40),
     );
   });
@@ -189,7 +263,7 @@ describe("POST /callbacks under random and damaged input", () => {
           const before = await counts();
           const replay = await post(JSON.stringify(other), redelivery);
           expect(await checkAnswer(JSON.stringify(other), replay, before)).toBe(false);
-          expect(replay.json.reason).toBe("reused_signature");
+          expect(replay.json.reason).toBe("held_unconfirmed");
         },
       ),
       settings(10),

@@ -15,6 +15,7 @@ import {
   authorisationOf,
   callsFor,
   clearLedger,
+  countingD1,
   cst,
   deletionsOf,
   envWith,
@@ -283,46 +284,3 @@ describe("bounded work", () => {
     for (const g of grants) expect((await reload(g)).status).toBe("expired");
   });
 });
-
-/** A D1 binding that counts the statements run through it (a batch counts as its statements). */
-function countingD1(db: D1Database) {
-  let statements = 0;
-  type Wrapped = { inner: D1PreparedStatement };
-  const wrap = (inner: D1PreparedStatement): D1PreparedStatement & Wrapped =>
-    ({
-      inner,
-      bind: (...values: unknown[]) => wrap(inner.bind(...values)),
-      run: () => {
-        statements++;
-        return inner.run();
-      },
-      first: (column?: string) => {
-        statements++;
-        return column === undefined ? inner.first() : inner.first(column);
-      },
-      all: () => {
-        statements++;
-        return inner.all();
-      },
-      raw: () => {
-        statements++;
-        return inner.raw();
-      },
-    }) as unknown as D1PreparedStatement & Wrapped;
-  const counting = {
-    prepare: (sql: string) => wrap(db.prepare(sql)),
-    batch: (list: Array<D1PreparedStatement & Partial<Wrapped>>) => {
-      statements += list.length;
-      return db.batch(list.map((s) => s.inner ?? s));
-    },
-  } as unknown as D1Database;
-  return {
-    db: counting,
-    get statements() {
-      return statements;
-    },
-    reset() {
-      statements = 0;
-    },
-  };
-}

@@ -72,6 +72,8 @@ export async function deletionsOf(plate: string): Promise<number> {
 
 export async function addFault(rule: {
   operation?: string;
+  /** Only requests naming this lot. */
+  parkingId?: string;
   kind: "latency" | "http500" | "http502" | "timeout" | "platformError" | "tokenExpired";
   times?: number;
   rate?: number;
@@ -115,3 +117,46 @@ export async function clearLedger(): Promise<void> {
 
 /** Epoch ms of a local (UTC+8) wall-clock time, written out for readability in tests. */
 export const cst = (local: string) => Date.parse(`${local.replace(" ", "T")}+08:00`);
+
+/** A D1 binding that counts the statements run through it (a batch counts as its statements). */
+export function countingD1(db: D1Database) {
+  let statements = 0;
+  type Wrapped = { inner: D1PreparedStatement };
+  const wrap = (inner: D1PreparedStatement): D1PreparedStatement & Wrapped =>
+    ({
+      inner,
+      bind: (...values: unknown[]) => wrap(inner.bind(...values)),
+      run: () => {
+        statements++;
+        return inner.run();
+      },
+      first: (column?: string) => {
+        statements++;
+        return column === undefined ? inner.first() : inner.first(column);
+      },
+      all: () => {
+        statements++;
+        return inner.all();
+      },
+      raw: () => {
+        statements++;
+        return inner.raw();
+      },
+    }) as unknown as D1PreparedStatement & Wrapped;
+  const counting = {
+    prepare: (sql: string) => wrap(db.prepare(sql)),
+    batch: (list: Array<D1PreparedStatement & Partial<Wrapped>>) => {
+      statements += list.length;
+      return db.batch(list.map((s) => s.inner ?? s));
+    },
+  } as unknown as D1Database;
+  return {
+    db: counting,
+    get statements() {
+      return statements;
+    },
+    reset() {
+      statements = 0;
+    },
+  };
+}

@@ -39,6 +39,7 @@ export default defineProject(async () => {
               deadLetterQueue: "parkbridge-deliveries-dlq",
             },
             "parkbridge-deliveries-dlq": { maxBatchTimeout: 0.05 },
+            "parkbridge-expiry": { maxBatchTimeout: 0.05, maxBatchSize: 1, maxRetries: 5, retryDelay: 0 },
           },
         },
       })),

@@ -3,11 +3,12 @@ import { eventRoutes } from "./api/events.js";
 import { laneRoutes } from "./api/lanes.js";
 import { lotRoutes } from "./api/lots.js";
 import { mountOpenApi } from "./api/openapi.js";
+import { heldCallbackRoutes } from "./callbacks/held-routes.js";
 import { callbackRoutes } from "./callbacks/route.js";
 import { claimRoutes } from "./delivery/claims.js";
 import { deliveryRoutes } from "./delivery/deliveries.js";
 import { subscriptionRoutes } from "./delivery/subscriptions.js";
-import { errorAnswer } from "./lib/errors.js";
+import { ApiError, errorAnswer } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi-app.js";
 import { statusRoutes } from "./status/routes.js";
 import { visitorGrantRoutes } from "./visitors/routes.js";
@@ -16,15 +17,16 @@ import { visitorGrantRoutes } from "./visitors/routes.js";
 export const app = createRouter();
 
 app.onError(errorAnswer);
-app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+app.notFound((c) => errorAnswer(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
 // Every /api/* route needs the bearer token, including routes mounted below by other modules.
 app.use("/api/*", requireAdminToken);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 
-// The platform's signed callbacks: POST /callbacks.
+// The platform's signed callbacks: POST /callbacks; those held unconfirmed: /api/held-callbacks.
 app.route("/", callbackRoutes);
+app.route("/", heldCallbackRoutes);
 
 // Read API: GET /api/events, /api/lots/{parkingId}, /api/lanes.
 app.route("/", eventRoutes);

@@ -16,6 +16,16 @@ export interface Env {
   /** Status-page login attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */
   LOGIN_LIMITER?: RateLimit;
   CALLBACK_WINDOW_SECONDS?: string;
+  /** How far an event's own time may lead its receipt, seconds, before it is marked suspect (default 600). */
+  CALLBACK_MAX_SKEW_SECONDS?: string;
+  /**
+   * The platform's egress addresses, if known: CIDRs (IPv4 or IPv6, comma or space separated),
+   * matched on CF-Connecting-IP. A callback from one of them under a (timestamp, sign) pair already
+   * used with another body is stored directly instead of held (optional: unset, every such callback is held).
+   */
+  CALLBACK_ALLOWED_IPS?: string;
+  /** How far ahead a visitor booking made on the platform may end, days (default 366). */
+  VISITOR_BOOKING_HORIZON_DAYS?: string;
   /** Per-request timeout of platform calls, ms (default 10000). */
   PLATFORM_TIMEOUT_MS?: string;
   /** Platform requests one visitor-expiry sweep run may make, token and list calls included (default 40). */
@@ -24,6 +34,20 @@ export interface Env {
   SWEEP_MAX_ATTEMPTS?: string;
   /** D1 statements one sweep run may run, counted conservatively (default 40; D1 allows 50 per invocation on the free plan). */
   SWEEP_MAX_D1_QUERIES?: string;
+  /** Visitor expiry in rounds: scan and revoke tasks (sweep/consumer.ts). Unbound: the cron sweeps alone. */
+  EXPIRY?: Queue<import("./sweep/invocation.js").ExpiryMessage>;
+  /** Platform requests one expiry consumer invocation may make (default 45; free plan 50 subrequests). */
+  EXPIRY_MAX_PLATFORM_CALLS?: string;
+  /** D1 statements one expiry consumer invocation may run (default 45; free plan 50 queries). */
+  EXPIRY_MAX_D1_QUERIES?: string;
+  /** Pages of a lot's authorisations one scan task reads (default 4: about 10 ms of CPU). */
+  EXPIRY_SCAN_PAGES?: string;
+  /** Platform requests an expiry invocation keeps in flight at once (default 1, at most 6). */
+  EXPIRY_PARALLEL_CALLS?: string;
+  /** Grants one expiry round (one lot's scan) ends at most (default 5000). */
+  EXPIRY_ROUND_GRANTS?: string;
+  /** "on": between cron ticks, a delayed queue message wakes the expiry for grants ending before the next tick (default "off"). */
+  EXPIRY_WAKE_UP?: string;
   /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */
   DELIVERIES: Queue<import("./delivery/outbox.js").DeliveryMessage>;
   /** First retry delay of a failed delivery, seconds; doubles per attempt up to an hour (default 30). */

@@ -7,15 +7,18 @@ import { consumeQueue } from "./delivery/consumer.js";
 import type { DeliveryMessage } from "./delivery/outbox.js";
 import type { Env } from "./env.js";
 import { runScheduled } from "./scheduled.js";
+import { consumeExpiry, EXPIRY_QUEUE } from "./sweep/consumer.js";
+import type { ExpiryMessage } from "./sweep/invocation.js";
 
 export default {
   fetch: app.fetch,
   scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller, env));
   },
-  // Event delivery (and its dead-letter queue): delivery/consumer.ts.
+  // Visitor expiry rounds (sweep/consumer.ts); event delivery and its dead-letter queue (delivery/consumer.ts).
   // The context is unused (all work is awaited), so callers may leave it out.
-  queue(batch: MessageBatch<DeliveryMessage>, env: Env, _ctx?: ExecutionContext) {
-    return consumeQueue(batch, env);
+  queue(batch: MessageBatch<DeliveryMessage | ExpiryMessage>, env: Env, _ctx?: ExecutionContext) {
+    if (batch.queue === EXPIRY_QUEUE) return consumeExpiry(batch as MessageBatch<ExpiryMessage>, env);
+    return consumeQueue(batch as MessageBatch<DeliveryMessage>, env);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage>;
+} satisfies ExportedHandler<Env, DeliveryMessage | ExpiryMessage>;

@@ -1,26 +1,38 @@
 /**
  * The three callbacks the platform POSTs to us: `{callbackType, data}` with headers
- * appKey / timestamp / sign. Parsed leniently (the platform's quirks) but never loosely:
- * a field of the wrong kind is refused with its name.
+ * appKey / timestamp / sign. Parsed leniently where the platform varies (a number for a
+ * string, unpadded times, fields it adds) but never loosely: every value is bounded and
+ * acceptable text (platform/fields.ts, "safe values"), and a refusal names the field.
  */
 import { z } from "zod";
-import { type Direction, field } from "../platform/fields.js";
+import {
+  countSchema,
+  type Direction,
+  field,
+  lenientText,
+  openObject,
+  plateSchema,
+  requiredText,
+  safeText,
+  TEXT_LIMITS,
+} from "../platform/fields.js";
 import { normalisePlatformTime, parseLocalParts } from "../util/time.js";
 
-// Lenient scalars: the platform may send a number where the table says string, and vice versa.
-const text = (what: string) =>
-  z.union([z.string(), z.number().transform(String)], { error: `must be a string (${what})` });
-const requiredText = (what: string) => text(what).pipe(z.string().trim().min(1, { error: "must not be empty" }));
-const count = () =>
-  z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], { error: "must be a whole number" });
-const localTime = () =>
+const text = (max: number) => lenientText(max).optional();
+const count = () => countSchema().optional();
+// Cameras may pad a plate with spaces; the plate itself is the catalogue's rule, as everywhere.
+const plate = () =>
+  z.string({ error: "must be a string" }).trim().min(1, { error: "must not be empty", abort: true }).pipe(plateSchema);
+const code = (options: [string, string], meaning: string) =>
   z
-    .string({ error: "must be a string" })
+    .union([z.string(), z.number().transform(String)], { error: "must be a string" })
+    .pipe(z.enum(options, { error: `must be ${meaning}` }));
+const localTime = () =>
+  safeText(32)
     .refine((v) => parseLocalParts(v) !== undefined, { error: "must be a time formatted yyyy-MM-dd HH:mm:ss" })
     .transform(normalisePlatformTime);
 const localDate = () =>
-  z
-    .string({ error: "must be a string" })
+  safeText(32)
     .refine((v) => parseLocalParts(v) !== undefined, { error: "must be a date formatted yyyy-MM-dd" })
     .transform(normalisePlatformTime);
 
@@ -33,28 +45,25 @@ export const callbacks = {
     title: "Vehicle Entered or Left",
     zh: "车辆进出",
     description: "A camera read a plate at a lane and the vehicle went in or out.",
-    data: z
-      .looseObject({
-        vehicleCode: requiredText("plate"),
-        vehicleType: text("vehicle type").optional(),
-        accessType: field(
-          z
-            .union([z.string(), z.number().transform(String)])
-            .pipe(z.enum(["0", "1"], { error: "must be 0 (in) or 1 (out)" })),
-          { title: "Direction", description: "0 in, 1 out.", zh: "进出方向" },
-        ),
-        time: localTime(),
-        laneNo: requiredText("lane number"),
-        laneName: text("lane name").optional(),
-        photo: text("photo URL").optional(),
-        parkingId: requiredText("parking lot id"),
-        userName: text("owner name").optional(),
-        tempLot: count().optional(),
-        inParkNum: count().optional(),
-        totalLot: count().optional(),
-        phoneNum: text("phone").optional(),
-      })
-      .transform((d) => ({ ...d, direction: accessTypeToDirection(d.accessType) })),
+    data: openObject({
+      vehicleCode: plate(),
+      vehicleType: text(TEXT_LIMITS.code),
+      accessType: field(code(["0", "1"], "0 (in) or 1 (out)"), {
+        title: "Direction",
+        description: "0 in, 1 out.",
+        zh: "进出方向",
+      }),
+      time: localTime(),
+      laneNo: requiredText(TEXT_LIMITS.laneNo),
+      laneName: text(TEXT_LIMITS.name),
+      photo: text(TEXT_LIMITS.url),
+      parkingId: requiredText(TEXT_LIMITS.id),
+      userName: text(TEXT_LIMITS.name),
+      tempLot: count(),
+      inParkNum: count(),
+      totalLot: count(),
+      phoneNum: text(TEXT_LIMITS.phone),
+    }).transform((d) => ({ ...d, direction: accessTypeToDirection(d.accessType) })),
   },
   PARKING_CAMERA_ONLINE: {
     callbackType: "PARKING_CAMERA_ONLINE",
@@ -62,17 +71,13 @@ export const callbacks = {
     title: "Lane Camera Online or Offline",
     zh: "相机在线状态",
     description: "A lane camera went offline or came back.",
-    data: z
-      .looseObject({
-        parkingId: requiredText("parking lot id"),
-        laneNo: requiredText("lane number"),
-        laneName: text("lane name").optional(),
-        time: localTime(),
-        status: z
-          .union([z.string(), z.number().transform(String)])
-          .pipe(z.enum(["0", "1"], { error: "must be 0 (offline) or 1 (online)" })),
-      })
-      .transform((d) => ({ ...d, online: d.status === "1" })),
+    data: openObject({
+      parkingId: requiredText(TEXT_LIMITS.id),
+      laneNo: requiredText(TEXT_LIMITS.laneNo),
+      laneName: text(TEXT_LIMITS.name),
+      time: localTime(),
+      status: code(["0", "1"], "0 (offline) or 1 (online)"),
+    }).transform((d) => ({ ...d, online: d.status === "1" })),
   },
   PARKING_VISITOR: {
     callbackType: "PARKING_VISITOR",
@@ -80,14 +85,20 @@ export const callbacks = {
     title: "Visitor Registered",
     zh: "访客登记",
     description: "A visitor booking was made on the platform.",
-    data: z.looseObject({
-      parkingId: requiredText("parking lot id"),
-      vehicleCode: requiredText("plate"),
-      userName: text("contact name").optional(),
-      userPhoneNumber: text("contact phone").optional(),
+    data: openObject({
+      parkingId: requiredText(TEXT_LIMITS.id),
+      vehicleCode: plate(),
+      userName: text(TEXT_LIMITS.name),
+      userPhoneNumber: text(TEXT_LIMITS.phone),
       startTime: localDate(),
       endTime: localDate(),
-      memo: text("reason").optional(),
+      memo: lenientText(TEXT_LIMITS.memo, { lineBreaks: true }).optional(),
+    }).transform((booking, ctx) => {
+      // The days a booking covers (its times, if any, do not count): the last day is inclusive.
+      if (booking.endTime.slice(0, 10) < booking.startTime.slice(0, 10)) {
+        ctx.addIssue({ code: "custom", path: ["endTime"], message: "must not be before startTime", input: booking });
+      }
+      return booking;
     }),
   },
 } as const;

@@ -1,7 +1,8 @@
 /**
  * Verifies a platform callback: headers present, appKey known, sign correct (constant time),
- * timestamp inside the window, body valid for its callbackType. Returns a typed event or a
- * typed rejection; never throws on bad input.
+ * timestamp inside the window (all from the headers: verifyCallbackHeaders), then the body valid
+ * for its callbackType (parseCallbackBody). Returns a typed event or a typed rejection; never
+ * throws on bad input.
  *
  * The sign does not cover the body, so a verified sign proves only who sent *a* callback at
  * that timestamp. Callers must also refuse a (timestamp, sign) pair reused with another body:
@@ -9,7 +10,9 @@
  */
 import { toFieldIssues } from "../platform/errors.js";
 import { FAIL, fastParser } from "../platform/fast-parse.js";
+import { UNKNOWN_FIELD_LIMITS } from "../platform/fields.js";
 import { timingSafeEqual } from "../util/constant-time.js";
+import { unknownFieldsProblem } from "../util/safe-json.js";
 import { sha256Hex } from "../util/sha256.js";
 import { type CallbackEvent, type CallbackType, callbacks } from "./catalogue.js";
 import { signCallback } from "./sign.js";
@@ -76,8 +79,23 @@ const reject = (reason: RejectionReason, message: string, field?: string): Callb
   ...(field ? { field } : {}),
 });
 
-export async function verifyCallback(options: VerifyCallbackOptions): Promise<VerifiedCallback | CallbackRejection> {
-  const { headers, body, secretFor } = options;
+export interface VerifiedHeaders {
+  ok: true;
+  appKey: string;
+  timestamp: number;
+  /** Lowercase hex. */
+  sign: string;
+}
+
+export type HeaderCheckOptions = Omit<VerifyCallbackOptions, "body">;
+
+/**
+ * The checks that need no body: headers present, appKey known, sign correct (constant time),
+ * timestamp inside the window. The sign covers appKey + timestamp only, so all of it can (and,
+ * on an endpoint anyone can reach, should) run before the body is read.
+ */
+export async function verifyCallbackHeaders(options: HeaderCheckOptions): Promise<VerifiedHeaders | CallbackRejection> {
+  const { headers, secretFor } = options;
   const now = options.now ?? Date.now();
   const windowMs = options.windowMs ?? DEFAULT_CALLBACK_WINDOW_MS;
 
@@ -107,7 +125,17 @@ export async function verifyCallback(options: VerifyCallbackOptions): Promise<Ve
       "timestamp",
     );
   }
+  return { ok: true, appKey, timestamp, sign };
+}
 
+// The envelope's own fields; anything else at the top level is kept as sent, within bounds.
+const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(["callbackType", "data"]);
+
+/**
+ * The body's checks: JSON, the envelope `{callbackType, data}`, and `data` against the
+ * catalogue's schema for its callbackType. Never throws on bad input.
+ */
+export function parseCallbackBody(body: string): { ok: true; event: CallbackEvent } | CallbackRejection {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -132,6 +160,11 @@ export async function verifyCallback(options: VerifyCallbackOptions): Promise<Ve
   if (!data || typeof data !== "object" || Array.isArray(data)) {
     return reject("malformed_body", "data must be an object", "data");
   }
+  const extra = unknownFieldsProblem(json as Record<string, unknown>, ENVELOPE_FIELDS, UNKNOWN_FIELD_LIMITS);
+  if (extra) {
+    const field = extra.path.join(".");
+    return reject("malformed_body", `${field} ${extra.reason}`, field);
+  }
   // The compiled fast path gives zod's answer for valid data; zod itself explains invalid data.
   const fast = fastParser(definition.data)(data);
   const parsed = fast !== FAIL ? { success: true as const, data: fast } : definition.data.safeParse(data);
@@ -142,10 +175,15 @@ export async function verifyCallback(options: VerifyCallbackOptions): Promise<Ve
   }
   return {
     ok: true,
-    appKey,
-    timestamp,
-    sign,
     event: { event: definition.event, callbackType: definition.callbackType, data: parsed.data } as CallbackEvent,
-    bodyDigest: await sha256Hex(body),
   };
+}
+
+/** Headers, then body (verifyCallbackHeaders, parseCallbackBody), and the body's digest. */
+export async function verifyCallback(options: VerifyCallbackOptions): Promise<VerifiedCallback | CallbackRejection> {
+  const headers = await verifyCallbackHeaders(options);
+  if (!headers.ok) return headers;
+  const parsed = parseCallbackBody(options.body);
+  if (!parsed.ok) return parsed;
+  return { ...headers, event: parsed.event, bodyDigest: await sha256Hex(options.body) };
 }

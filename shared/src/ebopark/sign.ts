@@ -1,5 +1,7 @@
 import { md5Hex } from "../util/md5.js";
 
+const encoder = new TextEncoder();
+
 /**
  * Ebopark partnerService signature: md5(<the exact JSON body string sent> + secretKey), lowercase
  * hex over UTF-8. Sign the string you send: serialise once, sign it, send the same string.
@@ -23,3 +25,17 @@ export const defaultCpgsSigner: CpgsSigner = (fields, secretKey) => {
     .join("&");
   return md5Hex(canonical + secretKey);
 };
+
+/**
+ * The sign of a report Ebopark pushes, as assumed: partnerService's rule over the raw body bytes,
+ * md5(<body bytes as sent> + secretKey), lowercase hex. UNCONFIRMED: Ebopark's pages do not state
+ * how reports are signed (docs/protocol.md, "Assumptions"); a deployment may replace the check.
+ */
+export function signReportBody(body: Uint8Array | string, secretKey: string): string {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const secret = encoder.encode(secretKey);
+  const joined = new Uint8Array(bytes.length + secret.length);
+  joined.set(bytes);
+  joined.set(secret, bytes.length);
+  return md5Hex(joined);
+}

@@ -44,6 +44,23 @@ export interface PlatformClientOptions {
   tokenRefreshMarginMs?: number;
   /** Current time (tests). */
   now?: () => number;
+  /**
+   * A token shared beyond this client (several Worker invocations of one account): `load` gives
+   * the current one, if any, `store` keeps one this client fetched. Without it the client keeps
+   * its own. A shared token the platform refused is not used again by this client.
+   */
+  sharedToken?: SharedToken;
+}
+
+/** An AccessToken and when to stop using it (Unix ms: its expiry less the refresh margin). */
+export interface CachedToken {
+  value: string;
+  refreshAt: number;
+}
+
+export interface SharedToken {
+  load(): Promise<CachedToken | undefined>;
+  store(token: CachedToken): Promise<void>;
 }
 
 export type OperationMethods = {
@@ -65,8 +82,13 @@ export type PlatformClient = OperationMethods & {
   accessToken(): Promise<string>;
   /** Forget the cached token (the next call fetches a new one). */
   invalidateToken(): void;
-  /** The calls made so far, by operation id (for diagnostics and benchmarks). */
-  readonly stats: { requests: number; tokenFetches: number; retries: number };
+  /** Fetches a new token now (and stores it where it is shared), whatever the cached one. */
+  refreshToken(): Promise<string>;
+  /**
+   * What this client did so far (for diagnostics and benchmarks). `zodFallbacks`: answers the
+   * compiled fast path (fast-parse.ts) did not take, so zod checked them (an invalid answer).
+   */
+  readonly stats: { requests: number; tokenFetches: number; retries: number; zodFallbacks: number };
 };
 
 const ACCESS_RECORD_WINDOW_MS = 24 * 3600_000;
@@ -98,10 +120,12 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   const retryDelayMs = options.retryDelayMs ?? 200;
   const now = options.now ?? Date.now;
   const paths = { ...defaultPaths, ...options.paths };
-  const stats = { requests: 0, tokenFetches: 0, retries: 0 };
+  const stats = { requests: 0, tokenFetches: 0, retries: 0, zodFallbacks: 0 };
 
-  let token: { value: string; refreshAt: number } | undefined;
+  let token: CachedToken | undefined;
   let pendingToken: Promise<string> | undefined;
+  /** The last token the platform refused: a shared store may still hand it out. */
+  let refused: string | undefined;
 
   function urlFor(id: OperationId, accessToken?: string): string {
     const path = paths[id].startsWith("/") ? paths[id] : `/${paths[id]}`;
@@ -200,16 +224,31 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const lifeMs = result.expiresIn * 1000;
     const margin = Math.min(options.tokenRefreshMarginMs ?? 60_000, lifeMs / 10);
     token = { value: result.accessToken, refreshAt: now() + lifeMs - margin };
+    await options.sharedToken?.store(token);
     return result.accessToken;
+  }
+
+  /** The shared token if it is usable, else a new one. */
+  async function loadOrFetchToken(): Promise<string> {
+    const shared = await options.sharedToken?.load();
+    if (shared && now() < shared.refreshAt && shared.value !== refused) {
+      token = shared;
+      return shared.value;
+    }
+    return fetchToken();
+  }
+
+  function single(fetcher: () => Promise<string>): Promise<string> {
+    // Concurrent callers share one refresh.
+    pendingToken ??= fetcher().finally(() => {
+      pendingToken = undefined;
+    });
+    return pendingToken;
   }
 
   function accessToken(): Promise<string> {
     if (token && now() < token.refreshAt) return Promise.resolve(token.value);
-    // Concurrent callers share one refresh.
-    pendingToken ??= fetchToken().finally(() => {
-      pendingToken = undefined;
-    });
-    return pendingToken;
+    return single(loadOrFetchToken);
   }
 
   function unwrap<K extends OperationId>(id: K, envelope: Record<string, unknown>, status: number): OperationResult<K> {
@@ -223,6 +262,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     // The compiled fast path gives zod's answer for a valid payload; zod itself explains an invalid one.
     const fast = fastParser(definition.result as z.ZodType)(payload);
     if (fast !== FAIL) return fast as OperationResult<K>;
+    stats.zodFallbacks++;
     const parsed = (definition.result as z.ZodType).safeParse(payload);
     if (!parsed.success) {
       const issue = toFieldIssues(parsed.error, undefined, payload)[0];
@@ -247,6 +287,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       if (code !== 0 && !refreshed && isTokenFailure(String(envelope.msg ?? ""), status)) {
         // The platform refused the token without acting: safe to retry once, also for writes.
         refreshed = true;
+        refused = tokenValue;
         if (token?.value === tokenValue) token = undefined;
         continue;
       }
@@ -335,6 +376,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     invalidateToken() {
       token = undefined;
     },
+    refreshToken: () => single(fetchToken),
     stats,
   });
 }

@@ -86,7 +86,8 @@ export function toFieldIssues(error: z.ZodError, schema?: z.ZodObject, input?: u
 }
 
 function isMissing(issue: z.core.$ZodIssue, path: string[], input: unknown): boolean {
-  if (!path.length) return false;
+  // A refinement's own reason stands (its path may name a key as printed, not as sent).
+  if (!path.length || issue.code === "custom") return false;
   if (input !== undefined) {
     let value: unknown = input;
     for (const key of path) {

@@ -1,10 +1,11 @@
 /**
- * A fast path for parsing the platform's answers: compiles a zod 4 schema into a plain function
- * that returns a value equal to what `schema.parse(value)` would (a valid plain object that needs
- * no change comes back as itself, keys in its own order, where zod would copy it), or FAIL when
- * the value is invalid or the compiler is unsure. Callers fall back to zod on FAIL, so zod still writes every error message.
- * Worth it on the paging hot path: validating 100,000 listed vehicles took zod ~170 ms, half as
- * much again as the requests themselves (~360 ms); compiled, ~15 ms.
+ * A fast path for parsing the platform's answers: compiles a zod 4 schema into a tree of
+ * closures that returns a value equal to what `schema.parse(value)` would (a valid plain object
+ * or array that needs no change comes back as itself, keys in its own order, where zod would
+ * copy it), or FAIL when the value is invalid or the compiler is unsure. Callers fall back to
+ * zod on FAIL, so zod still writes every error message. Closures, not generated code: they run
+ * wherever the protocol package does (workerd and the n8n package allow no eval). Worth it on the
+ * paging hot path: 100,000 listed vehicles take zod about three times as long (bench/paging.ts).
  *
  * Only the nodes the catalogue uses are compiled (objects, arrays, unions, pipes, transforms,
  * optional, nullable, strings, numbers, booleans, literals, enums, unknown); any other node, or one
@@ -12,7 +13,6 @@
  * (`_zod.def`), so it is pinned by the tests in test/shared/fast-parse.test.ts.
  */
 import { z } from "zod";
-import { compileFunction } from "../util/compile-function.js";
 
 /** What a fast parser returns when the value is invalid, or when it cannot tell. */
 export const FAIL: unique symbol = Symbol("fast-parse: fail");
@@ -69,44 +69,28 @@ interface Node {
 
 class RecursiveSchema extends Error {}
 
-interface Compiler {
-  sub(child: Node): Compiled;
-  /** Write objects out as generated code (see generatedObject). */
-  generate: boolean;
-}
+type Sub = (child: Node) => Compiled;
 
-const generatedCache = new WeakMap<Node, Compiled>();
-const closureCache = new WeakMap<Node, Compiled>();
+const cache = new WeakMap<Node, Compiled>();
 
-/**
- * The fast parser of a schema, compiled once per schema. `codegen: false` keeps to closures
- * (what runs where eval is not allowed), for tests.
- */
-export function fastParser<S extends z.ZodType>(
-  schema: S,
-  options: { codegen?: boolean } = {},
-): FastParser<z.output<S>> {
+/** The fast parser of a schema, compiled once per schema. */
+export function fastParser<S extends z.ZodType>(schema: S): FastParser<z.output<S>> {
   const node = schema as unknown as Node;
-  const generate = options.codegen !== false && canCompile();
-  const cache = generate ? generatedCache : closureCache;
   let entry = cache.get(node);
   if (!entry) {
     const compiling = new Set<Node>();
-    const compiler: Compiler = {
-      generate,
-      sub(child) {
-        const known = cache.get(child);
-        if (known) return known;
-        if (compiling.has(child)) throw new RecursiveSchema();
-        compiling.add(child);
-        const built = build(child, compiler);
-        compiling.delete(child);
-        cache.set(child, built);
-        return built;
-      },
+    const sub: Sub = (child) => {
+      const known = cache.get(child);
+      if (known) return known;
+      if (compiling.has(child)) throw new RecursiveSchema();
+      compiling.add(child);
+      const built = build(child, sub);
+      compiling.delete(child);
+      cache.set(child, built);
+      return built;
     };
     try {
-      entry = compiler.sub(node);
+      entry = sub(node);
     } catch {
       // A recursive schema (zod tracks cycles in the input for those) or unreadable internals.
       entry = delegate(node);
@@ -114,13 +98,6 @@ export function fastParser<S extends z.ZodType>(
     }
   }
   return entry.parse as FastParser<z.output<S>>;
-}
-
-let canCompileCache: boolean | undefined;
-/** Whether generated code may be used: as zod decides for its own (not under jitless, not on workerd). */
-function canCompile(): boolean {
-  canCompileCache ??= compileFunction([], "return true") !== undefined;
-  return canCompileCache;
 }
 
 /** zod parses the node on its own: always right, no faster. */
@@ -141,9 +118,8 @@ function delegate(node: Node): Compiled {
 
 const identity: Parse = (value) => value;
 
-function build(node: Node, compiler: Compiler): Compiled {
+function build(node: Node, sub: Sub): Compiled {
   const { def, traits } = node._zod;
-  const sub = compiler.sub;
   // A node that is itself a check (z.email(), z.int()) runs that check on top of its type.
   if (traits.has("$ZodCheck")) return delegate(node);
   if (def.type === "number") return number(node);
@@ -178,25 +154,9 @@ function build(node: Node, compiler: Compiler): Compiled {
       return { exact, parse: (v) => (v === null ? null : parse(v)) };
     }
     case "object":
-      return object(node, compiler);
-    case "array": {
-      const element = sub(def.element as Node);
-      const parse = element.parse;
-      return {
-        exact: element.exact,
-        parse: (input) => {
-          if (!Array.isArray(input)) return FAIL;
-          const length = input.length;
-          const out = new Array(length);
-          for (let i = 0; i < length; i++) {
-            const v = parse(input[i]);
-            if (v === FAIL) return FAIL;
-            out[i] = v;
-          }
-          return out;
-        },
-      };
-    }
+      return object(node, sub);
+    case "array":
+      return array(sub(def.element as Node));
     case "union":
       return union(node, sub);
     case "pipe": {
@@ -284,7 +244,7 @@ function number(node: Node): Compiled {
   return { exact: false, parse: (v) => (typeof v === "number" ? check(v) : slow(v)) };
 }
 
-function union(node: Node, sub: (child: Node) => Compiled): Compiled {
+function union(node: Node, sub: Sub): Compiled {
   const { def, traits } = node._zod;
   // Discriminated and exclusive unions choose differently from "first success wins".
   if (traits.has("$ZodDiscriminatedUnion") || traits.has("$ZodXor") || def.discriminator || def.inclusive === false) {
@@ -337,7 +297,34 @@ interface Field {
 /** Keys outside the shape: stripped (z.object), refused (strictObject), kept (looseObject) or parsed. */
 type Extra = "strip" | "refuse" | "keep" | Parse;
 
-function object(node: Node, { sub, generate }: Compiler): Compiled {
+/**
+ * Copy on write: an array whose every item parses to itself comes back as it is (zod would
+ * return an equal copy), so a page of valid items allocates nothing for it. A plain array only:
+ * a subclass or a holey array is copied, as zod copies it.
+ */
+function array({ parse, exact }: Compiled): Compiled {
+  return {
+    exact,
+    parse: (input) => {
+      if (!Array.isArray(input)) return FAIL;
+      const length = input.length;
+      let out: unknown[] | undefined = Object.getPrototypeOf(input) === Array.prototype ? undefined : new Array(length);
+      for (let i = 0; i < length; i++) {
+        const item = input[i];
+        const v = parse(item);
+        if (v === FAIL) return FAIL;
+        if (out === undefined) {
+          if (v === item && (item !== undefined || i in input)) continue;
+          out = input.slice(0, i);
+        }
+        out[i] = v;
+      }
+      return out ?? input;
+    },
+  };
+}
+
+function object(node: Node, sub: Sub): Compiled {
   const { def } = node._zod;
   const shape = def.shape as Record<string, Node>;
   if (Object.getOwnPropertySymbols(shape).length > 0) return delegate(node);
@@ -364,45 +351,77 @@ function object(node: Node, { sub, generate }: Compiler): Compiled {
       extra = c.parse === identity ? "keep" : c.parse;
     }
   }
-  const parse = generate ? generatedObject(keys, fields, extra) : closureObject(keys, fields, extra);
-  return { exact, parse };
+  return { exact, parse: objectParser(new Set(keys), fields, extra) };
 }
 
-function closureObject(keys: string[], fields: Field[], extra: Extra): Parse {
-  const keySet = new Set(keys);
+/**
+ * Copy on write, as for arrays: a plain object whose every field parses to itself, with nothing
+ * to strip, comes back as it is. Any change (a number made a string, a date re-padded, a
+ * default, a key to strip) builds the copy zod would: the shape's keys in order, then the extra
+ * keys in the input's order.
+ */
+function objectParser(known: Set<string>, fields: Field[], extra: Extra): Parse {
   const count = fields.length;
+  /** The copy of the first `upTo` fields, when they are unchanged: a present field keeps its value, an absent one stays out. */
+  const copyUpTo = (source: Record<string, unknown>, upTo: number) => {
+    const out: Record<string, unknown> = {};
+    for (let j = 0; j < upTo; j++) {
+      const key = (fields[j] as Field).key;
+      if (source[key] !== undefined || key in source) out[key] = source[key];
+    }
+    return out;
+  };
   return (input) => {
     if (typeof input !== "object" || input === null || Array.isArray(input)) return FAIL;
     const source = input as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
+    // Only a plain object may stand for zod's copy (another prototype could carry inherited keys);
+    // parsed extra keys always make one.
+    let out: Record<string, unknown> | undefined =
+      Object.getPrototypeOf(source) === Object.prototype && typeof extra === "string" ? undefined : {};
     for (let i = 0; i < count; i++) {
       const field = fields[i] as Field;
       const key = field.key;
       const raw = source[key];
+      let v: unknown;
       // `in`, like zod: an inherited key counts as present.
       if (raw !== undefined || key in source) {
-        const v = field.parse(raw);
+        v = field.parse(raw);
         if (v === FAIL) return FAIL;
-        out[key] = v;
-        continue;
-      }
-      if (field.absent === REQUIRED) return FAIL;
-      // zod parses an absent key too (as undefined); only a node that may throw there matters.
-      if (field.absent === SKIP && field.exact) continue;
-      const v = field.parse(undefined);
-      if (v === FAIL) return FAIL;
-      if (field.absent === SKIP) continue;
-      if (v !== undefined) out[key] = v;
-      else if (field.absent === DEFAULTED && !field.optionalOut) out[key] = undefined;
-    }
-    if (extra === "strip") return out;
-    for (const key in source) {
-      if (keySet.has(key)) continue;
-      if (extra === "refuse") return FAIL;
-      if (key === "__proto__") continue; // zod leaves it out rather than replace the prototype
-      if (extra === "keep") {
-        out[key] = source[key];
+        if (out === undefined && v === raw) continue;
       } else {
+        if (field.absent === REQUIRED) return FAIL;
+        // zod parses an absent key too (as undefined); only a node that may throw there matters.
+        if (field.absent === SKIP && field.exact) continue;
+        v = field.parse(undefined);
+        if (v === FAIL) return FAIL;
+        if (field.absent === SKIP) continue;
+        if (v === undefined && (field.absent !== DEFAULTED || field.optionalOut)) continue;
+      }
+      out ??= copyUpTo(source, i);
+      out[key] = v;
+    }
+    if (extra === "strip") {
+      if (out === undefined) {
+        for (const key in source) {
+          if (!known.has(key)) return copyUpTo(source, count); // a key to strip
+        }
+      }
+      return out ?? source;
+    }
+    if (extra === "refuse") {
+      for (const key in source) if (!known.has(key)) return FAIL;
+      return out ?? source;
+    }
+    if (out === undefined) {
+      // Kept extra keys, nothing changed: only an own __proto__ key means a copy (without it).
+      if (!Object.hasOwn(source, "__proto__")) return source;
+      out = copyUpTo(source, count);
+    }
+    for (const key in source) {
+      // zod leaves an own __proto__ key out rather than replace the prototype.
+      if (known.has(key) || key === "__proto__") continue;
+      if (extra === "keep") out[key] = source[key];
+      else {
         const v = extra(source[key]);
         if (v === FAIL) return FAIL;
         out[key] = v;
@@ -410,77 +429,4 @@ function closureObject(keys: string[], fields: Field[], extra: Extra): Parse {
     }
     return out;
   };
-}
-
-/**
- * The same as closureObject, written out per shape: a property read or write with a literal key
- * has an inline cache of its own, where a loop over keys makes one site see every key (about ten
- * times slower on a page of vehicles). zod's own objects do the same; without eval (workerd) the
- * closure version is used.
- */
-function generatedObject(keys: string[], fields: Field[], extra: Extra): Parse {
-  // Copy on write: a plain object whose every field parses to itself, with nothing to strip, is
-  // returned as it is (zod would return an equal copy), so a page of valid items allocates
-  // nothing. Any change (a number made a string, a date re-padded, a default) builds the copy.
-  const lines: string[] = [];
-  const build: string[] = [];
-  fields.forEach((field, i) => {
-    const k = JSON.stringify(field.key);
-    let absent: string;
-    if (field.absent === REQUIRED) absent = "return FAIL;";
-    else if (field.absent === SKIP) absent = field.exact ? "" : `if (p${i}(undefined) === FAIL) return FAIL;`;
-    else {
-      const keep = field.absent === DEFAULTED && !field.optionalOut ? "true" : `o${i} !== undefined`;
-      absent = `o${i} = p${i}(undefined); if (o${i} === FAIL) return FAIL; if (${keep}) { s${i} = true; same = false; }`;
-    }
-    lines.push(
-      `let o${i}, s${i} = false;`,
-      `v = input[${k}];`,
-      `if (v !== undefined || ${k} in input) { o${i} = p${i}(v); if (o${i} === FAIL) return FAIL; s${i} = true; if (o${i} !== v) same = false; }`,
-      `else { ${absent} }`,
-    );
-    build.push(`if (s${i}) out[${k}] = o${i};`);
-  });
-  const known = keys.map((key) => `case ${JSON.stringify(key)}:`).join(" ");
-  if (extra === "strip") {
-    lines.push(`if (same) for (const key in input) { switch (key) { ${known} continue; } same = false; break; }`);
-  } else if (extra === "refuse") {
-    lines.push(`for (const key in input) { switch (key) { ${known} continue; } return FAIL; }`);
-  } else if (extra === "keep") {
-    // zod leaves an own __proto__ key out of its copy rather than replace the prototype.
-    lines.push(`if (same && Object.prototype.hasOwnProperty.call(input, "__proto__")) same = false;`);
-  } else {
-    lines.push("same = false;");
-  }
-  if (extra === "keep" || typeof extra === "function") {
-    const other =
-      extra === "keep"
-        ? `if (key !== "__proto__") out[key] = input[key];`
-        : `if (key !== "__proto__") { v = extra(input[key]); if (v === FAIL) return FAIL; out[key] = v; }`;
-    build.push(`for (const key in input) { switch (key) { ${known} continue; } ${other} }`);
-  }
-  const parsers = fields.map((_, i) => `p${i} = parsers[${i}]`);
-  const source = `"use strict";
-${parsers.length ? `const ${parsers.join(", ")};` : ""}
-return function parseObject(input) {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return FAIL;
-  // Only a plain object may stand for zod's copy (another prototype could carry inherited keys).
-  let same = Object.getPrototypeOf(input) === Object.prototype;
-  let v;
-  ${lines.join("\n  ")}
-  if (same) return input;
-  const out = {};
-  ${build.join("\n  ")}
-  return out;
-};`;
-  const factory = compileFunction(["FAIL", "parsers", "extra"], source) as (
-    fail: typeof FAIL,
-    parsers: Parse[],
-    extra: Extra,
-  ) => Parse;
-  return factory(
-    FAIL,
-    fields.map((f) => f.parse),
-    extra,
-  );
 }

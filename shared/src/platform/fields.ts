@@ -5,6 +5,7 @@
  * only from these.
  */
 import { z } from "zod";
+import { type JsonLimits, type TextRules, textProblem, unknownFieldsProblem } from "../util/safe-json.js";
 import { type PlatformTimeFormat, parseLocalParts, platformTimePatterns } from "../util/time.js";
 
 /** What every catalogue field says about itself. */
@@ -35,22 +36,46 @@ export function fieldMeta(schema: z.ZodType): FieldMeta | undefined {
   return fieldMeta(schema.unwrap() as z.ZodType);
 }
 
+/**
+ * Refuses text with control characters (tab and line breaks where `rules` allow) or unpaired
+ * surrogates; later checks of the field do not run (their reason would hide this one).
+ */
+function acceptableText(rules: TextRules = {}) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const problem = textProblem(value, rules);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value, continue: false });
+  };
+}
+
 // ---- plates ---------------------------------------------------------------------------
 
 const PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
 /**
- * Chinese plates: province + issuing-office letter + 5 characters (7 in all), or 6 for
- * new-energy plates (8 in all); the last may be a suffix (挂 trailer, 学 learner, 警 police,
- * 港/澳 cross-border, 领 consulate, 试/超). Embassy plates: 使 + 6 digits. Armed police: WJ….
+ * Chinese plates, lenient where real plates vary: province + issuing-office letter + 5
+ * characters (7 in all), or 6 for new-energy plates (8 in all); the last may be a suffix (挂
+ * trailer, 学 learner, 警 police, 港/澳 cross-border, 领 consulate, 试/超). Embassy plates: 使 +
+ * 6 digits. Armed police: WJ…. Emergency: …应急. Military: two letters + 5 digits. Civil
+ * aviation (airside vehicles): 民航 + 5. Nothing else: no spaces, no control characters.
  */
 export const PLATE_PATTERN = new RegExp(
-  `^(?:[${PROVINCES}][A-Z][A-Z0-9]{4,5}[A-Z0-9挂学警港澳领试超]|使\\d{6}|\\d{6}使|WJ[${PROVINCES}]?\\d{4}[A-Z0-9]|[${PROVINCES}][A-Z][A-Z0-9]{4}应急)$`,
+  `^(?:[${PROVINCES}][A-Z][A-Z0-9]{4,5}[A-Z0-9挂学警港澳领试超]|使\\d{6}|\\d{6}使|WJ[${PROVINCES}]?\\d{4}[A-Z0-9]|[${PROVINCES}][A-Z][A-Z0-9]{4}应急|[A-Z]{2}\\d{5}|民航[A-Z0-9]{5})$`,
 );
+/** The longest plate any field takes (the longest real one is 9 characters). */
+export const PLATE_MAX_LENGTH = 16;
 
-export const plateSchema = z.string({ error: "must be a string" }).regex(PLATE_PATTERN, {
-  error:
-    "must be a Chinese licence plate: province character, letter and 5 (or 6 for new-energy) letters/digits, e.g. 鲁A12345 or 京AD12345",
-});
+/**
+ * The catalogue's plate rule, the one place it is defined: what every plate field accepts, in
+ * the operations, the callbacks and the Worker's visitor grants. Exact characters: nothing is
+ * trimmed or changed here (a caller that takes typed input normalises it first).
+ */
+export const plateSchema = z
+  .string({ error: "must be a string" })
+  .max(PLATE_MAX_LENGTH, { error: `must be at most ${PLATE_MAX_LENGTH} characters`, abort: true })
+  .superRefine(acceptableText())
+  .regex(PLATE_PATTERN, {
+    error:
+      "must be a Chinese licence plate: province character, letter and 5 (or 6 for new-energy) letters/digits, e.g. 鲁A12345 or 京AD12345",
+  });
 
 // ---- times ------------------------------------------------------------------------------
 
@@ -95,6 +120,81 @@ export const pageSizeSchema = z.coerce
   .int({ error: "must be a whole number" })
   .min(1, { error: "must be at least 1" })
   .max(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE} (the platform's page limit)` });
+
+// ---- safe values: the rules every catalogue builds on ------------------------------------
+// The operations, the callbacks and (later) Ebopark's reports take their values from these, so a
+// control character, a count no lot can have or a field nested thousands of levels deep is refused
+// the same way everywhere, with the field's name and the reason.
+
+/** The longest text each kind of field takes, in characters: room for every real value, none for abuse. */
+export const TEXT_LIMITS = {
+  plate: PLATE_MAX_LENGTH,
+  /** Ids of lots, records, accounts. */
+  id: 64,
+  laneNo: 64,
+  /** Names of people, lanes, lots. */
+  name: 64,
+  phone: 32,
+  /** Short codes (a vehicle type, a status). */
+  code: 16,
+  url: 2048,
+  /** Free text (a reason, a remark). */
+  memo: 500,
+} as const;
+
+/** What a catalogue keeps of the fields it does not know: at most this deep, this large (all of an object's together). */
+export const UNKNOWN_FIELD_LIMITS: JsonLimits = { depth: 5, chars: 16_384 };
+
+/** Text as a catalogue accepts it: a string of at most `max` characters, no control characters, valid Unicode. */
+export function safeText(max: number, rules: TextRules = {}) {
+  return z
+    .string({ error: "must be a string" })
+    .max(max, { error: `must be at most ${max} characters`, abort: true })
+    .superRefine(acceptableText(rules));
+}
+
+/** The same, sent leniently: a number where the documents say string is taken as its digits. */
+export function lenientText(max: number, rules: TextRules = {}) {
+  return z.union([z.string(), z.number().transform(String)], { error: "must be a string" }).pipe(safeText(max, rules));
+}
+
+/** Lenient text that must not be empty (surrounding spaces are trimmed). */
+export function requiredText(max: number) {
+  return z
+    .union([z.string(), z.number().transform(String)], { error: "must be a string" })
+    .pipe(z.string().trim().min(1, { error: "must not be empty" }))
+    .pipe(safeText(max));
+}
+
+/** A count (spaces, vehicles): a whole number from 0 to 2^53 - 1, sent as a number or as digits. */
+export function countSchema() {
+  const error = `must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
+  return z.union(
+    [
+      z.number({ error }).int({ error }).min(0, { error }),
+      z
+        .string({ error })
+        .regex(/^\d{1,15}$/, { error })
+        .transform(Number),
+    ],
+    { error },
+  );
+}
+
+/**
+ * An object that keeps the fields it does not know (the platforms add fields without notice),
+ * within UNKNOWN_FIELD_LIMITS and only as acceptable text: the field at fault is named. The check
+ * is a transform, not a refinement: the compiled fast path (fast-parse.ts) runs a transform as a
+ * closure, where a refinement would hand the whole object to zod.
+ */
+export function openObject<S extends z.core.$ZodLooseShape>(shape: S, limits: JsonLimits = UNKNOWN_FIELD_LIMITS) {
+  const known = new Set(Object.keys(shape));
+  return z.looseObject(shape).transform((value, ctx) => {
+    const problem = unknownFieldsProblem(value as Record<string, unknown>, known, limits);
+    if (problem) ctx.addIssue({ code: "custom", message: problem.reason, path: problem.path, input: value });
+    return value;
+  });
+}
 
 // ---- codes ------------------------------------------------------------------------------
 

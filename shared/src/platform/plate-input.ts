@@ -6,7 +6,10 @@
  * platform sends in callbacks is never normalised: it is the platform's own record, kept exact.
  */
 import { z } from "zod";
-import { plateSchema } from "./fields.js";
+import { PLATE_MAX_LENGTH, plateSchema } from "./fields.js";
+
+/** The longest plate a person may type, separators and full-width characters included. */
+const TYPED_PLATE_MAX_LENGTH = 4 * PLATE_MAX_LENGTH;
 
 /**
  * Separators printed on or typed into plates: spaces of every width, the middle dots (`·` as
@@ -47,4 +50,4 @@ export const plateInputSchema = z.string({ error: "must be a string" }).transfor
 });
 
 /** A plate filter a person types: normalised the same way, never refused (it only narrows a list). */
-export const plateFilterSchema = z.string().min(1).transform(normalisePlateInput);
+export const plateFilterSchema = z.string().min(1).max(TYPED_PLATE_MAX_LENGTH).transform(normalisePlateInput);

@@ -9,9 +9,10 @@ export function toHex(bytes: Uint8Array): string {
   return hex;
 }
 
-/** SHA-256 of a string's UTF-8 bytes, lowercase hex (WebCrypto: on workerd and Node alike). */
-export async function sha256Hex(input: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(input))));
+/** SHA-256 of bytes, or of a string's UTF-8 bytes, lowercase hex (WebCrypto: on workerd and Node alike). */
+export async function sha256Hex(input: string | Uint8Array): Promise<string> {
+  const bytes = typeof input === "string" ? encoder.encode(input) : input;
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)));
 }
 
 /** HMAC-SHA256 of a message under a key, as raw bytes. */

@@ -19,9 +19,11 @@ export interface ReceivedRequest {
   body: Record<string, unknown> | undefined;
 }
 
-/** What a scenario answers: a JSON value (status 200), a full answer, or "hang" / "destroy". */
+/** What a scenario answers: a JSON value (status 200), a full answer, raw bytes with headers, or "hang" / "destroy". */
 export type Answer =
   | { status?: number; json?: unknown; text?: string; delayMs?: number }
+  /** Exactly these bytes and headers (e.g. a gzip or GBK body). */
+  | { status?: number; bytes: Uint8Array; headers: Record<string, string> }
   | { destroy: true }
   | { hang: true }
   /** Sends the headers and the start of a body, then stalls. */
@@ -77,6 +79,11 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
         hanging.add(res);
         res.writeHead(200, { "content-type": "application/json; charset=utf-8", connection: "close" });
         res.write(answer.partial);
+        return;
+      }
+      if ("bytes" in answer) {
+        res.writeHead(answer.status ?? 200, { ...answer.headers, connection: "close" });
+        res.end(answer.bytes);
         return;
       }
       if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));

@@ -4,6 +4,8 @@
  */
 import { timingSafeEqual } from "@parkbridge/shared";
 import type { MiddlewareHandler } from "hono";
+import { ConfigError } from "../lib/config.js";
+import { ApiError } from "../lib/errors.js";
 import type { AppEnv } from "../lib/openapi-app.js";
 
 export const BEARER_SCHEME = "bearerAuth";
@@ -16,22 +18,28 @@ export function tokenOf(header: string | undefined): string | undefined {
 export const requireAdminToken: MiddlewareHandler<AppEnv> = async (c, next) => {
   const expected = c.env.ADMIN_TOKEN;
   const given = tokenOf(c.req.header("Authorization"));
-  if (!expected) {
-    return c.json({ error: { code: "misconfigured", message: "ADMIN_TOKEN is not set on this Worker" } }, 500);
-  }
+  if (!expected) throw new ConfigError("ADMIN_TOKEN is not set on this Worker");
   if (!given) {
-    return c.json(
-      { error: { code: "unauthorized", message: "Authorization: Bearer <ADMIN_TOKEN> is required" } },
+    throw new ApiError(
       401,
+      "unauthorized",
+      "Authorization: Bearer <ADMIN_TOKEN> is required",
+      {},
       {
         "WWW-Authenticate": 'Bearer realm="parkbridge"',
       },
     );
   }
   if (!timingSafeEqual(given, expected)) {
-    return c.json({ error: { code: "unauthorized", message: "the bearer token is not valid" } }, 401, {
-      "WWW-Authenticate": 'Bearer realm="parkbridge", error="invalid_token"',
-    });
+    throw new ApiError(
+      401,
+      "unauthorized",
+      "the bearer token is not valid",
+      {},
+      {
+        "WWW-Authenticate": 'Bearer realm="parkbridge", error="invalid_token"',
+      },
+    );
   }
   await next();
 };

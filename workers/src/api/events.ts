@@ -1,7 +1,12 @@
-/** GET /api/events: stored events, newest first, filtered, with an opaque (receivedAt, id) cursor. */
+/**
+ * The stored history, read: GET /api/events (newest first, filtered, with an opaque
+ * (receivedAt, id) cursor), and the reads of vehicle accesses the status page composes.
+ */
 import { createRoute, z } from "@hono/zod-openapi";
 import { type EventsQuery, eventsQuery } from "@parkbridge/shared";
+import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
@@ -25,6 +30,7 @@ interface EventDbRow {
   occurred_at: string;
   received_at: string;
   data: string;
+  time_suspect: number;
 }
 
 export const toEventRecord = (r: EventDbRow): EventRecord => ({
@@ -38,6 +44,7 @@ export const toEventRecord = (r: EventDbRow): EventRecord => ({
   occurredAtLocal: r.occurred_at_local,
   occurredAt: r.occurred_at,
   receivedAt: r.received_at,
+  timeSuspect: r.time_suspect === 1,
   data: JSON.parse(r.data),
 });
 
@@ -72,6 +79,92 @@ export async function listEvents(
   const { page, nextCursor } = pageOf(results, query.limit, (r) => ({ at: r.received_at, id: r.id }));
   return { items: page.map(toEventRecord), nextCursor };
 }
+
+/** A vehicle access (a row of vehicle_accesses). */
+export interface AccessRow {
+  event_id: string;
+  parking_id: string;
+  vehicle_code: string;
+  direction: "in" | "out";
+  lane_no: string;
+  lane_name: string | null;
+  occurred_at: string;
+}
+
+/**
+ * The newest `limit` vehicle accesses by arrival (indexed), in the order the passes happened:
+ * a retried callback arrives late but sorts where it belongs. Reads `limit * 3` arrivals so that
+ * late ones still find their place among the newest.
+ */
+export const latestAccesses = (db: D1Database, limit: number): Query<AccessRow[]> =>
+  query<AccessRow, AccessRow[]>(
+    db
+      .prepare(
+        `SELECT va.event_id, va.parking_id, va.vehicle_code, va.direction, va.lane_no, va.lane_name, va.occurred_at
+           FROM events e JOIN vehicle_accesses va ON va.event_id = e.id
+          WHERE e.event = 'vehicleAccess'
+          ORDER BY e.received_at DESC, e.id DESC LIMIT ?1`,
+      )
+      .bind(limit * 3),
+    (rows) =>
+      rows.sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0)).slice(0, limit),
+  );
+
+/** A lot's count of vehicles inside after a pass. */
+export interface OccupancyRow {
+  parking_id: string;
+  occurred_at: string;
+  in_park_num: number;
+  total_lot: number | null;
+}
+
+/** ?1: how many lots (live-state.ts lists them), ?2: the window's start (ISO), ?3: passes per lot at most. */
+export const OCCUPANCY_SQL = `WITH lots AS (${LISTED_LOTS_SQL})
+ SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
+   FROM lots l CROSS JOIN vehicle_accesses va ON va.rowid = (
+     SELECT rowid FROM vehicle_accesses
+      WHERE parking_id = l.parking_id AND occurred_at < ?2 AND in_park_num IS NOT NULL
+      ORDER BY occurred_at DESC LIMIT 1)
+ UNION ALL
+ SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
+   -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
+   FROM lots l CROSS JOIN vehicle_accesses va ON va.parking_id = l.parking_id
+  WHERE va.in_park_num IS NOT NULL
+    -- From the window's start, or from its perLot-th newest pass when it has more.
+    AND va.occurred_at >= COALESCE((
+      SELECT occurred_at FROM vehicle_accesses
+       WHERE parking_id = l.parking_id AND occurred_at >= ?2 AND in_park_num IS NOT NULL
+       ORDER BY occurred_at DESC LIMIT 1 OFFSET ?3 - 1), ?2)
+ ORDER BY 1, 2`;
+
+/**
+ * The occupancy of the listed lots (live-state.ts's first `lots` by id) from `from` on: per lot,
+ * the last pass with counts before `from` (the value the window starts with) and the newest
+ * `perLot` passes in the window, oldest first. One statement whatever the number of lots, each
+ * part an index range of (parking_id, occurred_at).
+ */
+export const occupancyOfListedLots = (
+  db: D1Database,
+  window: { lots: number; from: string; perLot: number },
+): Query<Map<string, OccupancyRow[]>> =>
+  query<OccupancyRow, Map<string, OccupancyRow[]>>(
+    db.prepare(OCCUPANCY_SQL).bind(window.lots, window.from, window.perLot),
+    (rows) => {
+      const byLot = new Map<string, OccupancyRow[]>();
+      for (const row of rows) {
+        const points = byLot.get(row.parking_id) ?? [];
+        points.push(row);
+        byLot.set(row.parking_id, points);
+      }
+      // Passes that share the cutoff's second may exceed perLot: keep the newest perLot (and the one before).
+      for (const [lot, points] of byLot) {
+        const before = points[0] && points[0].occurred_at < window.from ? 1 : 0;
+        const inWindow = points.length - before;
+        if (inWindow > window.perLot) byLot.set(lot, [...points.slice(0, before), ...points.slice(-window.perLot)]);
+      }
+      return byLot;
+    },
+  );
 
 export const eventRoutes = createRouter().openapi(
   createRoute({

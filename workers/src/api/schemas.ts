@@ -15,8 +15,14 @@ export const EventRecordSchema = z
     vehicleCode: z.string().nullable(),
     laneNo: z.string().nullable(),
     occurredAtLocal: z.string().openapi({ description: "yyyy-MM-dd HH:mm:ss, UTC+8, as sent by the platform" }),
-    occurredAt: z.string().openapi({ description: "The same instant, ISO 8601 UTC" }),
+    occurredAt: z.string().openapi({
+      description: "The same instant, ISO 8601 UTC; the received time when timeSuspect (the event is ordered by it)",
+    }),
     receivedAt: z.string().openapi({ description: "ISO 8601 UTC" }),
+    timeSuspect: z.boolean().openapi({
+      description:
+        "The event's own time led its receipt by more than CALLBACK_MAX_SKEW_SECONDS: occurredAtLocal and data keep the claim",
+    }),
     data: z.record(z.string(), z.unknown()).openapi({ description: "The normalised callback data" }),
   })
   .openapi("EventRecord");

@@ -6,6 +6,9 @@
  * A KV failure is logged, never raised: it must not fail a callback.
  */
 
+import { callbackMaxSkewMs } from "../lib/config.js";
+import { type Query, query } from "../lib/d1-query.js";
+
 export interface LotLive {
   parkingId: string;
   freeSpaces: number | null;
@@ -87,11 +90,20 @@ async function readLaneFromD1(db: D1Database, parkingId: string, laneNo: string)
   return row ? toLane(row) : undefined;
 }
 
-/** Puts a value unless KV already holds a newer one (another isolate may have written). */
-async function putIfNewer(kv: KVNamespace, key: string, value: { updatedAt: string }): Promise<void> {
-  const current = await kv.get<{ updatedAt?: string }>(key, "json");
-  if (current?.updatedAt && current.updatedAt > value.updatedAt) return;
-  await kv.put(key, JSON.stringify(value));
+/**
+ * Puts a value unless KV already holds a newer one (another isolate may have written). A value
+ * dated further ahead than any event may be (the skew CALLBACK_MAX_SKEW_SECONDS allows) came from
+ * a wrong clock before time sanity existed: it is replaced, or it would freeze the key for good.
+ */
+async function putIfNewer(
+  env: { LIVE: KVNamespace; CALLBACK_MAX_SKEW_SECONDS?: string },
+  key: string,
+  value: { updatedAt: string },
+): Promise<void> {
+  const current = await env.LIVE.get<{ updatedAt?: string }>(key, "json");
+  const latestPossible = new Date(Date.now() + callbackMaxSkewMs(env)).toISOString();
+  if (current?.updatedAt && current.updatedAt > value.updatedAt && current.updatedAt <= latestPossible) return;
+  await env.LIVE.put(key, JSON.stringify(value));
 }
 
 // Per isolate: when each key was last written, and which keys have a write waiting.
@@ -122,21 +134,19 @@ export function writeCoalesced(key: string, write: () => Promise<void>, now = Da
   })();
 }
 
-export function refreshLot(env: { DB: D1Database; LIVE: KVNamespace }, parkingId: string): Promise<void> {
+type LiveEnv = { DB: D1Database; LIVE: KVNamespace; CALLBACK_MAX_SKEW_SECONDS?: string };
+
+export function refreshLot(env: LiveEnv, parkingId: string): Promise<void> {
   return writeCoalesced(lotKey(parkingId), async () => {
     const lot = await readLotFromD1(env.DB, parkingId);
-    if (lot) await putIfNewer(env.LIVE, lotKey(parkingId), lot);
+    if (lot) await putIfNewer(env, lotKey(parkingId), lot);
   });
 }
 
-export function refreshLane(
-  env: { DB: D1Database; LIVE: KVNamespace },
-  parkingId: string,
-  laneNo: string,
-): Promise<void> {
+export function refreshLane(env: LiveEnv, parkingId: string, laneNo: string): Promise<void> {
   return writeCoalesced(laneKey(parkingId, laneNo), async () => {
     const lane = await readLaneFromD1(env.DB, parkingId, laneNo);
-    if (lane) await putIfNewer(env.LIVE, laneKey(parkingId, laneNo), lane);
+    if (lane) await putIfNewer(env, laneKey(parkingId, laneNo), lane);
   });
 }
 
@@ -162,4 +172,29 @@ export async function rebuildLiveState(env: {
   const { results: lanes } = await env.DB.prepare("SELECT * FROM lane_state").all<LaneRow>();
   for (const row of lanes) await env.LIVE.put(laneKey(row.parking_id, row.lane_no), JSON.stringify(toLane(row)));
   return { lots: lots.length, lanes: lanes.length };
+}
+
+// ---- reads for composers (the status page, visitor grants): one statement each, for a caller's batch ----
+
+/** The lots a bounded list shows: the first ?1 by id. Queries of other tables about the same lots embed it. */
+export const LISTED_LOTS_SQL = "SELECT * FROM lot_state ORDER BY parking_id LIMIT ?1";
+
+/** The first `limit` lots by id, with their latest counts. */
+export const listedLots = (db: D1Database, limit: number): Query<LotLive[]> =>
+  query<LotRow, LotLive[]>(db.prepare(LISTED_LOTS_SQL).bind(limit), (rows) => rows.map(toLot));
+
+/** At most `limit` lanes, offline ones first, then by lot and lane. */
+export const lanesOfflineFirst = (db: D1Database, limit: number): Query<LaneLive[]> =>
+  query<LaneRow, LaneLive[]>(
+    db.prepare("SELECT * FROM lane_state ORDER BY online ASC, parking_id, lane_no LIMIT ?1").bind(limit),
+    (rows) => rows.map(toLane),
+  );
+
+/** The account whose callbacks report the lot (a lot belongs to one account), if any has. */
+export async function accountOfLot(db: D1Database, parkingId: string): Promise<string | undefined> {
+  const row = await db
+    .prepare("SELECT app_key FROM lot_state WHERE parking_id = ?1")
+    .bind(parkingId)
+    .first<{ app_key: string }>();
+  return row?.app_key;
 }

@@ -1,49 +1,74 @@
 /**
  * Stores verified callbacks in one D1 batch (a transaction: all or nothing): the used
- * (timestamp, sign) pairs, the raw callbacks, their event rows, their typed rows, the live state
- * they advance and their outbox rows. Every statement after the raw insert only acts on the
- * callbacks that insert stored, so a redelivery (same content key) or a reused pair (same
- * timestamp and sign, another body) stores nothing new. The batch is idempotent (fixed ids,
- * content keys), hence safe to retry.
+ * (timestamp, sign) pairs, the raw callbacks, their event rows and their outbox rows. Each kind's
+ * typed row (vehicle_accesses, camera_statuses, visitor_registrations) and the live state it
+ * reports (lot_state, lane_state) follow from its event row inside the event insert itself, by
+ * the triggers of migrations/0005, and storing a content confirms its held copy (a trigger of the
+ * raw insert): so a batch is four statements whatever its callbacks, where each statement costs
+ * a round of D1's work of its own. Every statement after the raw insert only acts on the
+ * callbacks that insert stored, so a redelivery (same content key) or a shared pair (same
+ * timestamp and sign, another body: `conflict`, which the caller holds, see held.ts) stores
+ * nothing new. The batch is idempotent (fixed ids, content keys), hence safe to retry.
  *
- * One batch carries any number of callbacks in the same handful of statements: each statement
- * reads the callbacks as rows of one JSON parameter (`json_each`), in order, so callbacks that
- * arrive together cost one round trip and no more statements than one (see route.ts). Row by
- * row in arrival order, a later callback sees an earlier one exactly as in separate batches.
+ * One batch carries any number of callbacks in the same statements: each reads the callbacks as
+ * rows of one JSON parameter (`json_each`), in order, so callbacks that arrive together cost one
+ * round trip and no more statements than one (see pipeline.ts). Row by row in arrival order, a
+ * later callback sees an earlier one exactly as in separate batches.
  */
-import type { VerifiedCallback } from "@parkbridge/shared";
 import { outboxInsert } from "../delivery/outbox.js";
-import { type EventRow, laneUpdateOf, lotUpdateOf, toEventRow } from "./normalise.js";
+import { type EventRow, type NormalisedCallback, withSaneTime } from "./normalise.js";
 
 export interface StoreInput {
-  verified: VerifiedCallback;
+  /** The account that sent it: with callbackType and bodyDigest, the content key. */
+  appKey: string;
+  callbackType: string;
+  /** SHA-256 of the raw body, hex. */
+  bodyDigest: string;
+  /**
+   * The (timestamp, sign) pair, where the sign does not cover the body (the open platform): bound
+   * to the first body it comes with, and a later different body under it is a `conflict`.
+   */
+  pair?: { timestamp: number; sign: string };
+  /** Stored even under a pair bound to another body (an allowed address; an operator's release). */
+  trusted?: boolean;
+  /** What it means (the source's normalisation); its time is checked here (withSaneTime). */
+  callback: NormalisedCallback;
   body: string;
   headers: Record<string, string>;
   receivedAt: Date;
   eventId: string;
+  /** How far the event's own time may lead its receipt, ms. */
+  maxSkewMs: number;
   /**
    * Statements other modules add to the batch (e.g. the visitor grant of a PARKING_VISITOR
    * callback). They run only if this batch stored the callback: a guard aborts it otherwise,
    * so a callback with extra statements is always stored alone.
    */
   extra?: D1PreparedStatement[];
+  /** Statements that run first, before anything is stored (an operator's release marks its held row). */
+  prelude?: D1PreparedStatement[];
 }
 
 export type StoreOutcome =
   | {
       kind: "stored";
       eventId: string;
-      row: EventRow;
+      row: StoredEvent;
       deliveryIds: string[];
+      /** The live-state keys the event may have moved (refreshed from D1, where newest wins). */
       lotChanged: boolean;
       laneChanged: boolean;
     }
   | { kind: "duplicate"; eventId: string }
-  | { kind: "reused_signature" };
+  /** Its pair is bound to another body and it is not trusted: nothing stored (the caller holds it). */
+  | { kind: "conflict" };
+
+/** The event row as stored: its time checked. */
+export type StoredEvent = EventRow & { timeSuspect: boolean };
 
 /** appKey + callbackType + sha256(body): what makes two deliveries the same callback. */
-export const contentKeyOf = (v: Pick<VerifiedCallback, "appKey" | "event" | "bodyDigest">) =>
-  `${v.appKey}:${v.event.callbackType}:${v.bodyDigest}`;
+export const contentKeyOf = (v: { appKey: string; callbackType: string; bodyDigest: string }) =>
+  `${v.appKey}:${v.callbackType}:${v.bodyDigest}`;
 
 /**
  * One callback as a JSON row of the batch: its columns, named as in the tables. Its bulky text
@@ -57,24 +82,19 @@ export interface CallbackRow {
   callback_type: string;
   body_digest: string;
   received_at: string;
-  timestamp: number;
-  sign: string;
+  /** Null where the source has no pair (its sign covers the body). */
+  timestamp: number | null;
+  sign: string | null;
+  /** 1: stored even under a pair bound to another body. */
+  trusted: 0 | 1;
   event: EventRow["event"];
   parking_id: string;
   vehicle_code: string | null;
   lane_no: string | null;
   occurred_at_local: string;
+  /** The instant the event is ordered by (and the live state compares): its own time, or its receipt when suspect. */
   occurred_at: string;
-  /** The typed table's own columns (vehicle_accesses, camera_statuses or visitor_registrations). */
-  typed: Record<string, string | number | null>;
-  lot: {
-    parking_id: string;
-    total_lot: number | null;
-    temp_lot: number | null;
-    in_park_num: number | null;
-    occurred_at: string;
-  } | null;
-  lane: { parking_id: string; lane_no: string; lane_name: string | null; online: 0 | 1; occurred_at: string } | null;
+  time_suspect: 0 | 1;
 }
 
 /** The callback's text as stored: the raw body and headers, and the normalised data (JSON). */
@@ -89,87 +109,35 @@ export interface StorePlan {
   input: StoreInput;
   row: CallbackRow;
   content: CallbackContent;
-  event: EventRow;
+  event: StoredEvent;
 }
 
 export function planStore(input: StoreInput): StorePlan {
-  const { verified, body, headers, receivedAt, eventId } = input;
-  const receivedIso = receivedAt.toISOString();
-  const event = toEventRow(verified.event, receivedAt);
-  const lot = lotUpdateOf(verified.event);
-  const lane = laneUpdateOf(verified.event);
+  const { body, headers, receivedAt, eventId, callback } = input;
+  const event = withSaneTime(callback.event, receivedAt, input.maxSkewMs);
   return {
     input,
     event,
     content: { body, headers: JSON.stringify(headers), data: JSON.stringify(event.data) },
     row: {
       id: eventId,
-      content_key: contentKeyOf(verified),
-      app_key: verified.appKey,
-      callback_type: verified.event.callbackType,
-      body_digest: verified.bodyDigest,
-      received_at: receivedIso,
-      timestamp: verified.timestamp,
-      sign: verified.sign,
+      content_key: contentKeyOf(input),
+      app_key: input.appKey,
+      callback_type: input.callbackType,
+      body_digest: input.bodyDigest,
+      received_at: receivedAt.toISOString(),
+      timestamp: input.pair?.timestamp ?? null,
+      sign: input.pair?.sign ?? null,
+      trusted: input.trusted ? 1 : 0,
       event: event.event,
       parking_id: event.parkingId,
       vehicle_code: event.vehicleCode,
       lane_no: event.laneNo,
       occurred_at_local: event.occurredAtLocal,
       occurred_at: event.occurredAt,
-      typed: typedColumns(event),
-      lot: lot
-        ? {
-            parking_id: lot.parkingId,
-            total_lot: lot.totalLot,
-            temp_lot: lot.tempLot,
-            in_park_num: lot.inParkNum,
-            occurred_at: lot.occurredAt,
-          }
-        : null,
-      lane: lane
-        ? {
-            parking_id: lane.parkingId,
-            lane_no: lane.laneNo,
-            lane_name: lane.laneName,
-            online: lane.online ? 1 : 0,
-            occurred_at: lane.occurredAt,
-          }
-        : null,
+      time_suspect: event.timeSuspect ? 1 : 0,
     },
   };
-}
-
-function typedColumns(row: EventRow): CallbackRow["typed"] {
-  switch (row.event) {
-    case "vehicleAccess": {
-      const d = row.data as Extract<VerifiedCallback["event"], { event: "vehicleAccess" }>["data"];
-      return {
-        vehicle_code: d.vehicleCode,
-        vehicle_type: d.vehicleType ?? null,
-        direction: d.direction,
-        lane_name: d.laneName ?? null,
-        temp_lot: d.tempLot ?? null,
-        in_park_num: d.inParkNum ?? null,
-        total_lot: d.totalLot ?? null,
-      };
-    }
-    case "cameraStatus": {
-      const d = row.data as Extract<VerifiedCallback["event"], { event: "cameraStatus" }>["data"];
-      return { lane_name: d.laneName ?? null, online: d.online ? 1 : 0 };
-    }
-    case "visitorRegistered": {
-      const d = row.data as Extract<VerifiedCallback["event"], { event: "visitorRegistered" }>["data"];
-      return {
-        vehicle_code: d.vehicleCode,
-        user_name: d.userName ?? null,
-        user_phone: d.userPhoneNumber ?? null,
-        start_date: d.startTime,
-        end_date: d.endTime,
-        memo: d.memo ?? null,
-      };
-    }
-  }
 }
 
 // Every statement reads the batch's callbacks from ?1, a JSON array of CallbackRow, in order;
@@ -183,111 +151,67 @@ const STORED = "EXISTS (SELECT 1 FROM raw_callbacks WHERE id = r ->> 'id')";
 const SQL = {
   // The sign does not cover the body: the first body a (timestamp, sign) pair came with is its own.
   bindPairs: `INSERT INTO callback_signatures (app_key, timestamp, sign, body_digest, first_seen_at)
-    SELECT r ->> 'app_key', r ->> 'timestamp', r ->> 'sign', r ->> 'body_digest', r ->> 'received_at' FROM ${ROWS} WHERE true
+    SELECT r ->> 'app_key', r ->> 'timestamp', r ->> 'sign', r ->> 'body_digest', r ->> 'received_at' FROM ${ROWS}
+    WHERE r ->> 'sign' IS NOT NULL
     ON CONFLICT DO NOTHING`,
-  // Only when the pair is bound to this very body; ON CONFLICT: this content is already stored.
+  // Only when the pair is bound to this very body (or there is none, or the sender is trusted);
+  // ON CONFLICT: this content is already stored. A held copy of it is confirmed by the trigger.
   raw: `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at)
     SELECT r ->> 'id', r ->> 'content_key', r ->> 'app_key', r ->> 'callback_type', c ->> 'body', r ->> 'body_digest',
       c ->> 'headers', r ->> 'received_at'
     FROM ${ROWS_WITH_CONTENT}
-    WHERE (SELECT s.body_digest FROM callback_signatures s
-           WHERE s.app_key = r ->> 'app_key' AND s.timestamp = r ->> 'timestamp' AND s.sign = r ->> 'sign') = r ->> 'body_digest'
+    WHERE r ->> 'sign' IS NULL OR r ->> 'trusted' = 1
+      OR (SELECT s.body_digest FROM callback_signatures s
+          WHERE s.app_key = r ->> 'app_key' AND s.timestamp = r ->> 'timestamp' AND s.sign = r ->> 'sign') = r ->> 'body_digest'
     ON CONFLICT (content_key) DO NOTHING
     RETURNING id`,
+  // Its kind's typed row and live state follow, by the triggers on events (migrations/0005).
   events: `INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no, occurred_at_local,
-      occurred_at, received_at, data)
+      occurred_at, received_at, data, time_suspect)
     SELECT r ->> 'id', r ->> 'event', r ->> 'callback_type', r ->> 'app_key', r ->> 'parking_id', r ->> 'vehicle_code',
-      r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at', c ->> 'data'
+      r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at', c ->> 'data',
+      r ->> 'time_suspect'
     FROM ${ROWS_WITH_CONTENT} WHERE ${STORED}`,
-  vehicleAccess: `INSERT INTO vehicle_accesses (event_id, parking_id, vehicle_code, vehicle_type, direction, lane_no,
-      lane_name, occurred_at, temp_lot, in_park_num, total_lot)
-    SELECT r ->> 'id', r ->> 'parking_id', r ->> '$.typed.vehicle_code', r ->> '$.typed.vehicle_type',
-      r ->> '$.typed.direction', r ->> 'lane_no', r ->> '$.typed.lane_name', r ->> 'occurred_at',
-      r ->> '$.typed.temp_lot', r ->> '$.typed.in_park_num', r ->> '$.typed.total_lot'
-    FROM ${ROWS} WHERE r ->> 'event' = 'vehicleAccess' AND ${STORED}`,
-  cameraStatus: `INSERT INTO camera_statuses (event_id, parking_id, lane_no, lane_name, online, occurred_at)
-    SELECT r ->> 'id', r ->> 'parking_id', r ->> 'lane_no', r ->> '$.typed.lane_name', r ->> '$.typed.online',
-      r ->> 'occurred_at'
-    FROM ${ROWS} WHERE r ->> 'event' = 'cameraStatus' AND ${STORED}`,
-  visitorRegistered: `INSERT INTO visitor_registrations (event_id, parking_id, vehicle_code, user_name, user_phone,
-      start_date, end_date, memo)
-    SELECT r ->> 'id', r ->> 'parking_id', r ->> '$.typed.vehicle_code', r ->> '$.typed.user_name',
-      r ->> '$.typed.user_phone', r ->> '$.typed.start_date', r ->> '$.typed.end_date', r ->> '$.typed.memo'
-    FROM ${ROWS} WHERE r ->> 'event' = 'visitorRegistered' AND ${STORED}`,
-  // Out-of-order events: only a report at least as recent as the stored one wins.
-  lotState: `INSERT INTO lot_state (parking_id, app_key, total_lot, temp_lot, in_park_num, occurred_at, event_id)
-    SELECT r ->> '$.lot.parking_id', r ->> 'app_key', r ->> '$.lot.total_lot', r ->> '$.lot.temp_lot',
-      r ->> '$.lot.in_park_num', r ->> '$.lot.occurred_at', r ->> 'id'
-    FROM ${ROWS} WHERE r ->> '$.lot.parking_id' IS NOT NULL AND ${STORED}
-    ON CONFLICT (parking_id) DO UPDATE SET
-      app_key = excluded.app_key,
-      total_lot = coalesce(excluded.total_lot, total_lot),
-      temp_lot = coalesce(excluded.temp_lot, temp_lot),
-      in_park_num = coalesce(excluded.in_park_num, in_park_num),
-      occurred_at = excluded.occurred_at,
-      event_id = excluded.event_id
-    WHERE excluded.occurred_at >= lot_state.occurred_at
-    RETURNING event_id`,
-  // `since` moves only when the status changes (SET expressions read the old row).
-  laneState: `INSERT INTO lane_state (parking_id, lane_no, lane_name, online, since, occurred_at, event_id)
-    SELECT r ->> '$.lane.parking_id', r ->> '$.lane.lane_no', r ->> '$.lane.lane_name', r ->> '$.lane.online',
-      r ->> '$.lane.occurred_at', r ->> '$.lane.occurred_at', r ->> 'id'
-    FROM ${ROWS} WHERE r ->> '$.lane.parking_id' IS NOT NULL AND ${STORED}
-    ON CONFLICT (parking_id, lane_no) DO UPDATE SET
-      lane_name = coalesce(excluded.lane_name, lane_name),
-      since = CASE WHEN online = excluded.online THEN since ELSE excluded.since END,
-      online = excluded.online,
-      occurred_at = excluded.occurred_at,
-      event_id = excluded.event_id
-    WHERE excluded.occurred_at >= lane_state.occurred_at
-    RETURNING event_id`,
   /** Aborts the transaction (NOT NULL) unless the callback was stored: guards `extra` statements. */
   guard: `INSERT INTO ingest_guard (must_be_stored) SELECT NULL FROM ${ROWS} WHERE NOT ${STORED}`,
 } as const;
 
-const TYPED_SQL: Record<EventRow["event"], string> = {
-  vehicleAccess: SQL.vehicleAccess,
-  cameraStatus: SQL.cameraStatus,
-  visitorRegistered: SQL.visitorRegistered,
-};
-
 /**
- * Stores callbacks in one batch; answers one outcome per plan, in order. Plans with `extra`
- * statements must come alone (their guard aborts the whole transaction when the callback is not
- * new: then nothing of the batch is stored, and the pair is bound on its own).
+ * Stores callbacks in one batch; answers one outcome per plan, in order. Plans with `extra` or
+ * `prelude` statements must come alone (their guard aborts the whole transaction when the
+ * callback is not new: then nothing of the batch is stored, and the pair is bound on its own).
  */
 export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promise<StoreOutcome[]> {
   const extra = plans.flatMap((plan) => plan.input.extra ?? []);
-  if (extra.length && plans.length > 1) throw new Error("a callback with extra statements must be stored alone");
+  const prelude = plans.flatMap((plan) => plan.input.prelude ?? []);
+  if ((extra.length || prelude.length) && plans.length > 1) {
+    throw new Error("a callback with extra statements must be stored alone");
+  }
   const rows = JSON.stringify(plans.map((plan) => plan.row));
   const contents = JSON.stringify(plans.map((plan) => plan.content));
   const statement = (sql: string) => db.prepare(sql).bind(rows);
   const withContent = (sql: string) => db.prepare(sql).bind(rows, contents);
 
-  const statements = [statement(SQL.bindPairs), withContent(SQL.raw), withContent(SQL.events)];
-  for (const kind of new Set(plans.map((plan) => plan.event.event))) statements.push(statement(TYPED_SQL[kind]));
+  const statements = [...prelude];
+  const pairsIndex = plans.some((plan) => plan.row.sign !== null) ? statements.push(statement(SQL.bindPairs)) - 1 : -1;
+  const rawIndex = statements.push(withContent(SQL.raw)) - 1;
+  statements.push(withContent(SQL.events));
   if (extra.length) statements.push(statement(SQL.guard), ...extra);
-  const lotIndex = plans.some((plan) => plan.row.lot) ? statements.push(statement(SQL.lotState)) - 1 : -1;
-  const laneIndex = plans.some((plan) => plan.row.lane) ? statements.push(statement(SQL.laneState)) - 1 : -1;
   const outboxIndex = statements.push(outboxInsert(db, rows)) - 1;
 
   let results: D1Result[];
   try {
     results = await db.batch(statements);
   } catch (error) {
-    if (!extra.length || !String(error).includes("ingest_guard")) throw error;
+    if (!(extra.length || prelude.length) || !String(error).includes("ingest_guard")) throw error;
     // The guard aborted the batch: nothing was stored. The abort also rolled back the pair's
     // binding, so bind it on its own: a redelivery's (timestamp, sign) must stay tied to its
     // body, or it could be replayed with another body inside the window.
-    await statement(SQL.bindPairs).run();
+    if (pairsIndex >= 0) await statement(SQL.bindPairs).run();
     return Promise.all(plans.map((plan) => whyNotStored(db, plan)));
   }
 
-  const idsOf = (index: number, column = "id") =>
-    new Set(index < 0 ? [] : ((results[index]?.results ?? []) as Record<string, string>[]).map((r) => r[column]));
-  const stored = idsOf(1);
-  const lotChanged = idsOf(lotIndex, "event_id");
-  const laneChanged = idsOf(laneIndex, "event_id");
+  const stored = new Set(((results[rawIndex]?.results ?? []) as { id: string }[]).map((r) => r.id));
   const deliveries = new Map<string, string[]>();
   for (const { id, event_id } of (results[outboxIndex]?.results ?? []) as { id: string; event_id: string }[]) {
     deliveries.set(event_id, [...(deliveries.get(event_id) ?? []), id]);
@@ -296,16 +220,25 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
     plans.map((plan): StoreOutcome | Promise<StoreOutcome> => {
       const eventId = plan.row.id;
       if (!stored.has(eventId)) return whyNotStored(db, plan);
-      return {
-        kind: "stored",
-        eventId,
-        row: plan.event,
-        deliveryIds: deliveries.get(eventId) ?? [],
-        lotChanged: lotChanged.has(eventId),
-        laneChanged: laneChanged.has(eventId),
-      };
+      return storedOutcome(plan, deliveries.get(eventId) ?? []);
     }),
   );
+}
+
+/**
+ * A stored callback's outcome. Whether its lot or lane moved is not asked of D1 (that would cost
+ * a statement): a callback that reports one refreshes it, from D1, where the newest report wins,
+ * so a refresh that finds nothing new writes nothing newer (live-state.ts, coalesced per key).
+ */
+function storedOutcome(plan: StorePlan, deliveryIds: string[]): Extract<StoreOutcome, { kind: "stored" }> {
+  return {
+    kind: "stored",
+    eventId: plan.row.id,
+    row: plan.event,
+    deliveryIds,
+    lotChanged: plan.input.callback.live.lot,
+    laneChanged: plan.input.callback.live.lane,
+  };
 }
 
 export const COMMITTED_OUTCOME_SQL =
@@ -321,27 +254,22 @@ export const COMMITTED_OUTCOME_SQL =
  * The outcome of a batch whose answer was lost: if this callback's own event id is in D1, the
  * batch committed, and it is "stored" (not a duplicate: nobody else can have written that id),
  * with the outbox rows it wrote, so its deliveries are sent now rather than by the cron's
- * reconciliation minutes later. Whether the lot or lane changed is not known any more: both are
- * refreshed from D1 if the callback carries them (newest wins there, so a refresh is harmless).
- * Null when the batch did not commit.
+ * reconciliation minutes later. Null when the batch did not commit.
  */
 export async function committedOutcome(db: D1Database, plan: StorePlan): Promise<StoreOutcome | null> {
   const eventId = plan.row.id;
   const { results } = await db.prepare(COMMITTED_OUTCOME_SQL).bind(eventId).all<{ id: string | null }>();
   if (!results.length) return null;
-  return {
-    kind: "stored",
-    eventId,
-    row: plan.event,
-    deliveryIds: results.flatMap((r) => (r.id === null ? [] : [r.id])),
-    lotChanged: plan.row.lot !== null,
-    laneChanged: plan.row.lane !== null,
-  };
+  return storedOutcome(
+    plan,
+    results.flatMap((r) => (r.id === null ? [] : [r.id])),
+  );
 }
 
 /**
- * Why a callback was not stored: its pair is bound to another body (a reuse, refused), or its
- * content is stored already (a redelivery). Read after the batch: both facts only ever get set.
+ * Why a callback was not stored: its pair is bound to another body (a conflict: the caller holds
+ * it), or its content is stored already (a redelivery). Read after the batch: both facts only
+ * ever get set.
  */
 async function whyNotStored(db: D1Database, plan: StorePlan): Promise<StoreOutcome> {
   const { row } = plan;
@@ -352,7 +280,9 @@ async function whyNotStored(db: D1Database, plan: StorePlan): Promise<StoreOutco
     )
     .bind(row.app_key, row.timestamp, row.sign, row.content_key)
     .first<{ pair_digest: string | null; stored_id: string | null }>();
-  // A pair bound to another body; or (guard path) a pair not recorded yet but content stored: a duplicate.
-  if (why?.pair_digest && why.pair_digest !== row.body_digest) return { kind: "reused_signature" };
+  // Content stored already: a duplicate, whatever pair it came with (nothing new is trusted).
+  if (why?.stored_id) return { kind: "duplicate", eventId: why.stored_id };
+  // A pair bound to another body, from an untrusted sender.
+  if (why?.pair_digest && why.pair_digest !== row.body_digest && !row.trusted) return { kind: "conflict" };
   return { kind: "duplicate", eventId: why?.stored_id ?? row.id };
 }

@@ -4,6 +4,7 @@ import { limitSchema } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
 import { EventIdSchema } from "../api/schemas.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { ApiError, errorResponse, notFound } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
@@ -63,6 +64,33 @@ const toDelivery = (r: DeliveryRow) => ({
   deliveredAt: r.delivered_at,
   claimConfirmedAt: r.claim_confirmed_at,
 });
+
+/** A delivery that failed or was given up, with where it goes and what it carries (never the secret). */
+export type DeliveryProblemRow = DeliveryRow & { url: string | null; parking_id: string | null };
+
+/**
+ * Deliveries whose last attempt failed (retrying) or that were given up (dead), newest first, at
+ * most `limit`, and how many there are in all: one statement, for a caller's batch.
+ */
+export const failedDeliveries = (
+  db: D1Database,
+  limit: number,
+): Query<{ items: DeliveryProblemRow[]; total: number }> =>
+  query<DeliveryProblemRow & { total: number }, { items: DeliveryProblemRow[]; total: number }>(
+    db
+      .prepare(
+        // The subscriber's secret is never selected: only where it goes.
+        `SELECT d.*, e.event, e.parking_id, s.url,
+                (SELECT COUNT(*) FROM deliveries WHERE status IN ('failed', 'dead')) AS total
+           FROM deliveries d
+           LEFT JOIN subscriptions s ON s.id = d.subscription_id
+           LEFT JOIN events e ON e.id = d.event_id
+          WHERE d.status IN ('failed', 'dead')
+          ORDER BY d.created_at DESC, d.id DESC LIMIT ?1`,
+      )
+      .bind(limit),
+    (rows) => ({ total: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...row }) => row) }),
+  );
 
 const security = [{ [BEARER_SCHEME]: [] }];
 

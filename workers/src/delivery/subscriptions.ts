@@ -7,7 +7,7 @@ import { newWebhookSecret } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
 import { EventIdSchema } from "../api/schemas.js";
 import { withD1Retry } from "../lib/d1-retry.js";
-import { errorResponse, notFound } from "../lib/errors.js";
+import { bodyErrorResponses, errorResponse, notFound } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import { createRouter } from "../lib/openapi-app.js";
 
@@ -73,7 +73,7 @@ export const subscriptionRoutes = createRouter()
       request: { body: { required: true, content: { "application/json": { schema: CreateSubscriptionSchema } } } },
       responses: {
         201: { description: "Created", content: { "application/json": { schema: CreatedSubscriptionSchema } } },
-        400: errorResponse("Invalid body"),
+        ...bodyErrorResponses,
         401: errorResponse("Missing or wrong bearer token"),
       },
     }),

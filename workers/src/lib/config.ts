@@ -62,3 +62,22 @@ export function numberVar(value: string | undefined, name: string, fallback: num
 export function callbackWindowMs(env: { CALLBACK_WINDOW_SECONDS?: string }): number {
   return numberVar(env.CALLBACK_WINDOW_SECONDS, "CALLBACK_WINDOW_SECONDS", DEFAULT_CALLBACK_WINDOW_MS / 1000) * 1000;
 }
+
+/** How far an event's own time may lead its receipt before it is suspect (default 10 minutes). */
+export const DEFAULT_CALLBACK_MAX_SKEW_SECONDS = 600;
+
+export function callbackMaxSkewMs(env: { CALLBACK_MAX_SKEW_SECONDS?: string }): number {
+  return (
+    numberVar(env.CALLBACK_MAX_SKEW_SECONDS, "CALLBACK_MAX_SKEW_SECONDS", DEFAULT_CALLBACK_MAX_SKEW_SECONDS) * 1000
+  );
+}
+
+/** How far ahead a visitor booking made on the platform may end (default 366 days). */
+export const DEFAULT_VISITOR_BOOKING_HORIZON_DAYS = 366;
+
+export function visitorBookingHorizonMs(env: { VISITOR_BOOKING_HORIZON_DAYS?: string }): number {
+  return (
+    numberVar(env.VISITOR_BOOKING_HORIZON_DAYS, "VISITOR_BOOKING_HORIZON_DAYS", DEFAULT_VISITOR_BOOKING_HORIZON_DAYS) *
+    86_400_000
+  );
+}

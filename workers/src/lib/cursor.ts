@@ -4,12 +4,13 @@
  */
 import { badInput } from "./errors.js";
 
-export interface Cursor {
-  at: string;
+/** A row's place in a newest-first list: its time (an ISO string or epoch ms, as the table keeps it) and id. */
+export interface Cursor<At extends string | number = string> {
+  at: At;
   id: string;
 }
 
-export function encodeCursor(cursor: Cursor): string {
+export function encodeCursor(cursor: Cursor<string | number>): string {
   const bytes = new TextEncoder().encode(JSON.stringify([cursor.at, cursor.id]));
   return btoa(String.fromCharCode(...bytes))
     .replaceAll("+", "-")
@@ -17,13 +18,16 @@ export function encodeCursor(cursor: Cursor): string {
     .replace(/=+$/, "");
 }
 
-export function decodeCursor(text: string): Cursor {
+/** The cursor `text` stands for, its time of the kind the list keeps (an ISO string unless told). */
+export function decodeCursor(text: string): Cursor<string>;
+export function decodeCursor(text: string, at: "number"): Cursor<number>;
+export function decodeCursor(text: string, kind: "string" | "number" = "string"): Cursor<string | number> {
   try {
     const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
     const parsed: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
     if (Array.isArray(parsed) && parsed.length === 2) {
       const [at, id] = parsed as unknown[];
-      if (typeof at === "string" && typeof id === "string") return { at, id };
+      if (typeof at === kind && typeof id === "string") return { at: at as string | number, id };
     }
   } catch {
     // fall through
@@ -35,7 +39,7 @@ export function decodeCursor(text: string): Cursor {
 export function pageOf<T>(
   rows: T[],
   limit: number,
-  keyOf: (row: T) => Cursor,
+  keyOf: (row: T) => Cursor<string | number>,
 ): { page: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

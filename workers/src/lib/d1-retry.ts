@@ -9,9 +9,16 @@ const TRANSIENT = [
   "reset because its code was updated",
 ];
 
+const messageOf = (error: unknown) => String(error instanceof Error ? error.message : error);
+
 export function isTransientD1Error(error: unknown): boolean {
-  const message = String(error instanceof Error ? error.message : error);
+  const message = messageOf(error);
   return TRANSIENT.some((fragment) => message.includes(fragment));
+}
+
+/** Any error D1 raised, transient or not: its messages name D1_ERROR (or another D1_ kind) and SQLite's codes. */
+export function isD1Error(error: unknown): boolean {
+  return /\bD1_[A-Z_]+|\bSQLITE_[A-Z]+/.test(messageOf(error)) || isTransientD1Error(error);
 }
 
 export interface RetryOptions {

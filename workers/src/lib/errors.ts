@@ -1,48 +1,70 @@
 /**
- * Error answers of the edge API: `{ error: { code, message, field?, platformMsg? } }` (see
- * docs/edge-api.md). Handlers throw ApiError; app.onError turns it (and anything else) into JSON.
+ * The one error path of the edge API. Every refusal is an ApiError (Hono's HTTPException with
+ * our JSON body): `{ error: { code, message, field?, platformMsg?, grantId? } }` (docs/edge-api.md).
+ * Routes throw it, the validation hook answers it, and app.onError (`errorAnswer`) turns it, any
+ * other HTTPException (Hono's own: a body that is not JSON, a wrong content type) and anything
+ * else into JSON. A 500 never carries an internal message: that goes to the log.
  */
 import { z } from "@hono/zod-openapi";
 import { toFieldIssues } from "@parkbridge/shared";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "./config.js";
+import { isD1Error } from "./d1-retry.js";
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503;
 
-export interface ErrorBody {
-  error: { code: string; message: string; field?: string; platformMsg?: string };
+/** What an error may say besides its code and message. */
+export interface ErrorDetails {
+  /** The field at fault: a body field (dotted path), a query or path parameter, or "(body)". */
+  field?: string;
+  /** The platform's own message, when the platform refused. */
+  platformMsg?: string;
+  /** The visitor grant concerned (it may exist although the request failed). */
+  grantId?: string;
 }
 
-export class ApiError extends Error {
+export interface ErrorBody {
+  error: { code: string; message: string } & ErrorDetails;
+}
+
+export class ApiError extends HTTPException {
   override name = "ApiError";
+  override readonly status: ErrorStatus;
   constructor(
-    readonly status: ErrorStatus,
+    status: ErrorStatus,
     readonly code: string,
     message: string,
-    readonly field?: string,
-    readonly platformMsg?: string,
+    readonly extra: ErrorDetails = {},
+    /** Headers of the answer (e.g. WWW-Authenticate on a 401). */
+    readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(status, { message });
+    this.status = status;
   }
+
   toBody(): ErrorBody {
+    const { field, platformMsg, grantId } = this.extra;
     return {
       error: {
         code: this.code,
         message: this.message,
-        ...(this.field ? { field: this.field } : {}),
-        ...(this.platformMsg ? { platformMsg: this.platformMsg } : {}),
+        ...(field ? { field } : {}),
+        ...(platformMsg ? { platformMsg } : {}),
+        ...(grantId ? { grantId } : {}),
       },
     };
+  }
+
+  /** The answer, also where Hono's own handler meets it. */
+  override getResponse(): Response {
+    return Response.json(this.toBody(), { status: this.status, headers: this.headers });
   }
 }
 
 export const badInput = (field: string, reason: string) =>
-  new ApiError(400, "invalid_input", `${field} ${reason}`, field);
+  new ApiError(400, "invalid_input", `${field} ${reason}`, { field });
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} was not found`);
-export const storageUnavailable = (cause: unknown) =>
-  new ApiError(503, "storage_unavailable", `storage is unavailable, try again: ${String(cause)}`);
 
 /** The OpenAPI shape of every error answer. */
 export const ErrorSchema = z
@@ -52,6 +74,7 @@ export const ErrorSchema = z
       message: z.string().openapi({ example: "limit must be at most 500" }),
       field: z.string().optional(),
       platformMsg: z.string().optional(),
+      grantId: z.string().optional(),
     }),
   })
   .openapi("Error");
@@ -61,31 +84,76 @@ export const errorResponse = (description: string) => ({
   content: { "application/json": { schema: ErrorSchema } },
 });
 
-/** The zod-openapi validation hook: a refused request names its first bad field and why. */
-export function validationHook(
-  result: { success: true; data: unknown } | { success: false; error: z.ZodError; target?: string },
-  c: Context,
-) {
+/** The refusals every route with a JSON body may give, for its OpenAPI responses. */
+export const bodyErrorResponses = {
+  400: errorResponse(
+    "Bad input: the field and the reason (`invalid_input`), or a body that is not JSON (`invalid_json`)",
+  ),
+  415: errorResponse("The body is not sent as JSON (`Content-Type: application/json`)"),
+} as const;
+
+type HookResult =
+  | { success: true; data: unknown }
+  | { success: false; error: z.ZodError; data?: unknown; target?: string };
+
+/**
+ * The zod-openapi validation hook of every router (lib/openapi-app.ts): a refused request names
+ * its first bad field and why. `data` is what was validated (zod-validator passes it on failure
+ * too), so a missing field reads "is required".
+ */
+export function validationHook(result: HookResult, c: Context) {
   if (result.success) return;
-  const issue = toFieldIssues(result.error)[0];
+  const issue = toFieldIssues(result.error, undefined, result.data)[0];
   const field = issue?.field ?? "(body)";
-  return c.json(badInput(field, issue?.reason ?? "is invalid").toBody(), 400);
+  let reason = issue?.reason ?? "is invalid";
+  // A message that already names its field ("visitorName must not be empty") is not named twice.
+  if (reason.startsWith(`${field} `)) reason = reason.slice(field.length + 1);
+  return errorAnswer(badInput(field, reason), c);
 }
 
-export function errorAnswer(error: unknown, c: Context) {
-  if (error instanceof ApiError) return c.json(error.toBody(), error.status as ContentfulStatusCode);
-  // Middleware (body limits, CSRF…) signals with HTTPException: keep its status, not a 500.
-  if (error instanceof HTTPException) {
-    const code = error.status === 403 ? "forbidden" : error.status === 413 ? "payload_too_large" : "http_error";
-    return c.json(
-      { error: { code, message: error.message || `HTTP ${error.status}` } } satisfies ErrorBody,
-      error.status,
-    );
+/** Hono's own refusals (its validators, middleware), in our words. */
+function fromHttpException(error: HTTPException, c: Context): ApiError {
+  switch (error.status) {
+    case 400:
+      // Hono's JSON validator: "Malformed JSON in request body".
+      return /json/i.test(error.message)
+        ? new ApiError(400, "invalid_json", "(body) is not valid JSON", { field: "(body)" })
+        : new ApiError(400, "invalid_input", error.message || "the request is malformed", { field: "(body)" });
+    case 413:
+      return new ApiError(413, "payload_too_large", error.message || "the body is too large");
+    case 415: {
+      const sent = c.req.header("content-type");
+      return new ApiError(
+        415,
+        "unsupported_media_type",
+        `the body must be JSON sent with Content-Type: application/json (${sent ? `got ${sent}` : "none was given"})`,
+        { field: "(body)" },
+      );
+    }
+    default:
+      return new ApiError(
+        error.status as ErrorStatus,
+        error.status === 403 ? "forbidden" : "http_error",
+        error.message || `HTTP ${error.status}`,
+      );
   }
-  if (error instanceof ConfigError) {
+}
+
+/** app.onError: the one place an error becomes an answer. */
+export function errorAnswer(error: unknown, c: Context): Response {
+  let answer: ApiError;
+  if (error instanceof ApiError) answer = error;
+  else if (error instanceof HTTPException) answer = fromHttpException(error, c);
+  else if (error instanceof ConfigError) {
+    // Written for the operator: names the setting to fix, never a secret.
     console.error("configuration error", error.message);
-    return c.json({ error: { code: "misconfigured", message: error.message } } satisfies ErrorBody, 500);
+    answer = new ApiError(500, "misconfigured", error.message);
+  } else if (isD1Error(error)) {
+    console.error("storage error", error);
+    answer = new ApiError(503, "storage_unavailable", "storage is unavailable; try again shortly");
+  } else {
+    console.error("unhandled error", error);
+    answer = new ApiError(500, "internal_error", "internal error");
   }
-  console.error("unhandled error", error);
-  return c.json({ error: { code: "internal_error", message: "internal error" } } satisfies ErrorBody, 500);
+  return c.json(answer.toBody(), answer.status, answer.headers);
 }

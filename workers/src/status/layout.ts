@@ -91,6 +91,7 @@ td.num, td.time { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .two { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 0 18px; }
 button, input { font: inherit; }
 button { border: 1px solid var(--line); background: var(--card); color: var(--text); border-radius: 8px; padding: 6px 14px; cursor: pointer; }
+td.actions form { display: inline; margin-right: 6px; }
 button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
 .login { max-width: 380px; margin: 12vh auto; }
 .login h1 { font-size: 22px; margin: 0 0 4px; }

@@ -5,7 +5,11 @@
  */
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { discardHeld } from "../callbacks/held.js";
+import { openPlatform } from "../callbacks/open-platform.js";
+import { releaseHeld } from "../callbacks/pipeline.js";
 import type { Env } from "../env.js";
+import { ApiError } from "../lib/errors.js";
 import { type Html, pageHeaders } from "./layout.js";
 import { loginPage } from "./login-page.js";
 import { loadStatus } from "./queries.js";
@@ -117,6 +121,24 @@ statusRoutes.post("/login", async (c) => {
     maxAge: SESSION_TTL_SECONDS,
   });
   return c.redirect("/", 303);
+});
+
+// The held-callback buttons: the same decisions as /api/held-callbacks, audited as the status page's.
+statusRoutes.post("/held-callbacks/:id/:action{release|discard}", async (c) => {
+  if (!fromOwnOrigin(c)) return crossSiteRefusal(c);
+  if (!(await isLoggedIn(c))) return c.redirect("/login", 303);
+  const id = c.req.param("id");
+  try {
+    if (c.req.param("action") === "release") {
+      await releaseHeld(c.env, (promise) => c.executionCtx.waitUntil(promise), openPlatform, id, "status-page", null);
+    } else {
+      await discardHeld(c.env.DB, id, "status-page", null);
+    }
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return c.text(`Not done: ${error.message}.`, error.status === 404 ? 404 : 409, pageHeaders);
+  }
+  return c.redirect("/#held", 303);
 });
 
 statusRoutes.post("/logout", (c) => {

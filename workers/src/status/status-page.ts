@@ -7,7 +7,7 @@ import { html } from "hono/html";
 import { occupancyChart } from "./chart.js";
 import { displayUrl, localTime, relative } from "./format.js";
 import { type Html, layout } from "./layout.js";
-import type { LotStatus, Section, StatusSnapshot } from "./queries.js";
+import type { HeldEntry, LotStatus, Section, StatusSnapshot } from "./queries.js";
 
 const zh = (text: string) => html`<span class="zh" lang="zh-CN">${text}</span>`;
 
@@ -43,6 +43,37 @@ function unavailable(section: Section<unknown>, what: string): Html | undefined 
   return section.available ? undefined : html`<p class="empty-note">${what} are not set up on this Worker yet.</p>`;
 }
 
+/**
+ * Callbacks held unconfirmed that the platform never resent under a fresh signature: their
+ * bodies were never verified, so an operator decides (the same actions as /api/held-callbacks).
+ */
+function heldSection(held: Section<HeldEntry>, nowMs: number): Html | string {
+  if (held.available && held.total === 0) return "";
+  return html`<section id="held">
+    <h2>Callbacks held unconfirmed ${zh("待确认回调")}</h2>
+    ${
+      unavailable(held, "Held callbacks") ??
+      html`<p class="muted">Each came under a timestamp and sign already used by another callback, and was never sent
+      again with a fresh one. Its body is not verified: release it only if you know the event happened.</p>
+    <table>
+      <thead><tr><th>Received</th><th>Callback</th><th>Lot · plate (as sent)</th><th>Attempts</th><th></th></tr></thead>
+      <tbody>${held.items.map(
+        (item) => html`<tr data-held-id="${item.id}">
+        <td class="time">${localTime(item.receivedAt)} <span class="muted">${relative(item.receivedAt, nowMs)}</span></td>
+        <td>${item.callbackType}</td>
+        <td>${item.parkingId ?? "—"}${item.vehicleCode ? html` · <span class="plate" lang="zh-CN">${item.vehicleCode}</span>` : ""}</td>
+        <td>${item.attempts}</td>
+        <td class="actions">
+          <form method="post" action="/held-callbacks/${item.id}/release"><button type="submit">Release</button></form>
+          <form method="post" action="/held-callbacks/${item.id}/discard"><button type="submit">Discard</button></form>
+        </td>
+      </tr>`,
+      )}</tbody>
+    </table>${more(held)}`
+    }
+  </section>`;
+}
+
 export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: number }): Html {
   const nowMs = Date.parse(snapshot.generatedAt);
   const fromMs = nowMs - snapshot.windowHours * 3_600_000;
@@ -51,6 +82,7 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
   const free = snapshot.lots.reduce((sum, lot) => sum + (lot.freeSpaces ?? 0), 0);
   const grants = snapshot.grantsEndingSoon;
   const deliveries = snapshot.failedDeliveries;
+  const held = snapshot.heldCallbacks;
 
   const body = html`<header class="top">
   <h1>parkbridge ${zh("停车场实时状态")}</h1>
@@ -67,6 +99,7 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
     <div class="tile${offline.length ? " bad" : ""}"><div class="value" data-field="offline-count">${offline.length}</div><div class="label">cameras offline ${zh("相机离线")}</div></div>
     <div class="tile${grants.total ? " warn" : ""}"><div class="value">${grants.total}</div><div class="label">visitor grants ending within ${snapshot.grantHorizonHours} h ${zh("即将到期")}</div></div>
     <div class="tile${deliveries.total ? " bad" : ""}"><div class="value">${deliveries.total}</div><div class="label">failed deliveries ${zh("投递失败")}</div></div>
+    <div class="tile${held.total ? " warn" : ""}"><div class="value" data-field="held-count">${held.total}</div><div class="label">callbacks held unconfirmed ${zh("待确认回调")}</div></div>
   </section>
 
   <section id="lots">
@@ -163,6 +196,8 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
     }
   </section>
   </div>
+
+  ${heldSection(held, nowMs)}
 
   <footer>parkbridge edge Worker · read-only view of D1 · the same data as <code>/api/*</code></footer>
 </main>`;

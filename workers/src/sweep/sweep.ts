@@ -12,15 +12,24 @@
  * a grant ending 23:59 UTC+8 is due from 15:59 UTC, with no zone arithmetic here.
  */
 
-import { formatPlatformTime, type PlatformClient } from "@parkbridge/shared";
+import type { PlatformClient } from "@parkbridge/shared";
 import type { Env } from "../env.js";
 import { readVisitorConfig } from "../visitors/config.js";
 import type { GrantRow, GrantStatus } from "../visitors/grant.js";
-import { judgeOwnership } from "../visitors/ownership.js";
 import { PlatformAccounts } from "../visitors/platform-client.js";
-import { claimLease, dueGrants, releaseLease, stalePendingGrants, transition } from "../visitors/repository.js";
-import { describeFailure, type LotAuthorisations, revokeIfOwned } from "../visitors/revocation.js";
+import {
+  claimLease,
+  dueGrants,
+  type GrantChanges,
+  releaseLease,
+  stalePendingGrants,
+  transition,
+} from "../visitors/repository.js";
+import { currentAuthorisation, type LotAuthorisations, revokeIfOwned } from "../visitors/revocation.js";
 import { CallBudget, isBudgetExhausted } from "./budget.js";
+import { closingOf, failureOf, type GrantChange, settlingOf } from "./outcomes.js";
+
+export { backoffMs } from "./outcomes.js";
 
 /** How long a run holds a grant it works on; a run that dies releases it by this expiring. */
 export const SWEEP_LEASE_MS = 5 * 60_000;
@@ -28,12 +37,6 @@ export const SWEEP_LEASE_MS = 5 * 60_000;
 export const PENDING_GRACE_MS = 5 * 60_000;
 /** D1 statements a grant costs a run at most: its lease, then its change and audit row (one batch of two). */
 const D1_PER_GRANT = 3;
-const BACKOFF_BASE_MS = 60_000;
-const BACKOFF_MAX_MS = 30 * 60_000;
-
-/** Delay before the next attempt after `attempts` failures: 1, 2, 4, 8… minutes, at most 30. */
-export const backoffMs = (attempts: number) =>
-  Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS);
 
 export interface SweepOptions {
   /** The run's instant (epoch ms): the cron's scheduledTime. */
@@ -142,6 +145,32 @@ export async function runVisitorSweep(env: Env, options: SweepOptions): Promise<
   return report;
 }
 
+/** The ledger columns of a change (the audit row is written with it). */
+export const columnsOf = (change: GrantChange): GrantChanges => ({
+  status: change.status,
+  closed_reason: change.closedReason,
+  attempts: change.attempts,
+  last_error: change.lastError,
+  next_attempt_at: change.nextAttemptAt,
+});
+
+async function apply(
+  db: D1Database,
+  grant: GrantRow,
+  change: GrantChange,
+  actor: string,
+  now: number,
+): Promise<boolean> {
+  return transition(db, {
+    id: grant.id,
+    from: grant.status,
+    leaseOwner: actor,
+    set: columnsOf(change),
+    at: now,
+    audit: { actor, action: change.action, detail: change.detail },
+  });
+}
+
 async function endGrant(
   db: D1Database,
   grant: GrantRow,
@@ -151,31 +180,9 @@ async function endGrant(
   now: number,
   report: SweepReport,
 ): Promise<void> {
-  const outcome = await revokeIfOwned(client, lots, grant);
-  const ended = `ended ${grant.ends_at_local} (UTC+8)`;
-  const closed = {
-    deleted: { status: "expired", reason: `${ended}; the platform's authorisation was deleted`, action: "expired" },
-    gone: {
-      status: "expired",
-      reason: `${ended}; the platform had no authorisation for the plate any more`,
-      action: "expired_already_gone",
-    },
-    superseded: {
-      status: "superseded",
-      reason: `${ended}; the platform's authorisation was left in place: ${outcome.kind === "superseded" ? outcome.reason : ""}`,
-      action: "superseded",
-    },
-  }[outcome.kind] as { status: GrantStatus; reason: string; action: string };
-  const applied = await transition(db, {
-    id: grant.id,
-    from: "active",
-    leaseOwner: actor,
-    set: { status: closed.status, closed_reason: closed.reason, next_attempt_at: null },
-    at: now,
-    audit: { actor, action: closed.action, detail: { outcome, attempts: grant.attempts } },
-  });
-  if (!applied) report.skipped++;
-  else if (closed.status === "superseded") report.superseded++;
+  const closing = closingOf(grant, await revokeIfOwned(client, lots, grant));
+  if (!(await apply(db, grant, closing, actor, now))) report.skipped++;
+  else if (closing.status === "superseded") report.superseded++;
   else report.expired++;
 }
 
@@ -188,24 +195,9 @@ async function settlePending(
   now: number,
   report: SweepReport,
 ): Promise<void> {
-  const current = (await lots.get(grant.parking_id)).get(grant.vehicle_code);
-  const ownership = judgeOwnership(grant, current);
-  const took = ownership.kind === "owned" && current?.endTime?.slice(0, 10) === grant.platform_end_date;
-  const applied = await transition(db, {
-    id: grant.id,
-    from: "pending",
-    leaseOwner: actor,
-    set: took
-      ? { status: "active", next_attempt_at: null }
-      : {
-          status: "rejected",
-          next_attempt_at: null,
-          closed_reason: `the create call's outcome was unknown and the platform has no authorisation of this grant (checked ${formatPlatformTime(now, "second")} UTC+8)`,
-        },
-    at: now,
-    audit: { actor, action: took ? "reconciled_active" : "reconciled_rejected", detail: { platform: current ?? null } },
-  });
-  if (applied) took ? report.activated++ : report.rejected++;
+  const settling = settlingOf(grant, await currentAuthorisation(lots, grant.parking_id, grant.vehicle_code), now);
+  if (await apply(db, grant, settling, actor, now))
+    settling.status === "active" ? report.activated++ : report.rejected++;
 }
 
 async function recordFailure(
@@ -217,30 +209,8 @@ async function recordFailure(
   maxAttempts: number,
   report: SweepReport,
 ): Promise<void> {
-  const attempts = grant.attempts + 1;
-  const message = describeFailure(error);
-  const giveUp = attempts >= maxAttempts;
-  const nextAttemptAt = now + backoffMs(attempts);
-  await transition(db, {
-    id: grant.id,
-    from: grant.status,
-    leaseOwner: actor,
-    set: giveUp
-      ? {
-          status: "failed",
-          attempts,
-          last_error: message,
-          next_attempt_at: null,
-          closed_reason: `gave up after ${attempts} attempts; the platform's authorisation may still be in place`,
-        }
-      : { attempts, last_error: message, next_attempt_at: nextAttemptAt },
-    at: now,
-    audit: {
-      actor,
-      action: giveUp ? "failed" : "attempt_failed",
-      detail: { attempts, error: message, ...(giveUp ? {} : { nextAttemptAt: new Date(nextAttemptAt).toISOString() }) },
-    },
-  });
-  if (giveUp) report.failed++;
+  const failure = failureOf(grant, error, now, maxAttempts);
+  await apply(db, grant, failure, actor, now);
+  if (failure.status === "failed") report.failed++;
   else report.retrying++;
 }

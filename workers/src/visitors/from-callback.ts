@@ -4,13 +4,9 @@
  * through the same sweep. Returned as statements for the ingestion's batch, so the grant is
  * recorded atomically with the event (and not at all if the event is not).
  */
-import {
-  endOfPlatformDay,
-  formatPlatformTime,
-  parsePlatformTime,
-  type VisitorRegisteredEvent,
-} from "@parkbridge/shared";
-import { auditIfChanged, insertGrant, type NewGrant } from "./repository.js";
+import { endOfPlatformDay, parsePlatformTime, type VisitorRegisteredEvent } from "@parkbridge/shared";
+import { buildGrant } from "./grant.js";
+import { auditIfChanged, insertGrant } from "./repository.js";
 
 export interface VisitorCallbackInput {
   /** The ingested event's id: one grant per event, however often the callback is delivered. */
@@ -23,35 +19,45 @@ export interface VisitorCallbackInput {
   appKey: string;
 }
 
+/**
+ * Why a booking cannot become a grant, or undefined: its end (the end of its last day, UTC+8)
+ * lies further ahead of its receipt than `horizonMs` (VISITOR_BOOKING_HORIZON_DAYS). An end
+ * before the start is the catalogue's to refuse. Either way the callback is refused with the
+ * field named, never stored with its grant silently dropped.
+ */
+export function bookingProblem(
+  data: Pick<VisitorRegisteredEvent["data"], "endTime">,
+  receivedAt: number,
+  horizonMs: number,
+): { field: "endTime"; reason: string } | undefined {
+  const endsAt = endOfPlatformDay(data.endTime.slice(0, 10)).getTime();
+  if (endsAt - receivedAt <= horizonMs) return undefined;
+  const days = Math.round(horizonMs / 86_400_000);
+  return { field: "endTime", reason: `must be at most ${days} days ahead (VISITOR_BOOKING_HORIZON_DAYS)` };
+}
+
 /** The grant id a visitor callback event records (deterministic, so it can be looked up from the event). */
 export const grantIdForEvent = (eventId: string) => `vg_cb_${eventId}`;
 
 export function recordGrantFromVisitorCallback(db: D1Database, input: VisitorCallbackInput): D1PreparedStatement[] {
   const { data, receivedAt } = input;
-  const startDate = data.startTime.slice(0, 10);
-  const endDate = data.endTime.slice(0, 10);
-  const startsAt = parsePlatformTime(startDate).getTime();
-  const endsAt = endOfPlatformDay(endDate).getTime();
-  const grant: NewGrant = {
+  const grant = buildGrant({
     id: grantIdForEvent(input.eventId),
-    parking_id: data.parkingId,
-    vehicle_code: data.vehicleCode,
-    visitor_name: data.userName ?? "",
-    visitor_phone: data.userPhoneNumber ?? "",
+    parkingId: data.parkingId,
+    vehicleCode: data.vehicleCode,
+    visitorName: data.userName ?? "",
+    visitorPhone: data.userPhoneNumber ?? "",
     reason: data.memo ?? null,
-    lane_nos: null,
-    starts_at: startsAt,
-    ends_at: endsAt,
-    starts_at_local: formatPlatformTime(startsAt, "second"),
-    ends_at_local: formatPlatformTime(endsAt, "second"),
-    platform_start_date: startDate,
-    platform_end_date: endDate,
+    laneNos: null,
+    // The booking's days: from the start of its first to the end of its last (the platform's days, UTC+8).
+    startsAt: parsePlatformTime(data.startTime.slice(0, 10)).getTime(),
+    endsAt: endOfPlatformDay(data.endTime.slice(0, 10)).getTime(),
     source: "callback",
-    source_ref: input.eventId,
-    app_key: input.appKey,
+    sourceRef: input.eventId,
+    appKey: input.appKey,
     status: "active",
-    created_at: receivedAt,
-  };
+    createdAt: receivedAt,
+  });
   return [
     // Ignored (not an error that would fail the batch) when the event was recorded already or
     // the plate already has an open grant at the lot.

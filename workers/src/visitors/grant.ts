@@ -1,9 +1,9 @@
 /**
- * A visitor grant as the ledger stores it (a D1 row) and as the API shows it.
- * Instants are UTC epoch ms in storage and ISO 8601 (UTC) on the wire; the `*Local`
- * strings are the same instants in the platform's wall-clock time (UTC+8).
+ * A visitor grant as the ledger stores it (a D1 row) and as the API shows it, and the one
+ * builder of a new grant's row. Instants are UTC epoch ms in storage and ISO 8601 (UTC) on the
+ * wire; the `*Local` strings are the same instants in the platform's wall-clock time (UTC+8).
  */
-import type { GrantSource, GrantStatus } from "@parkbridge/shared";
+import { formatPlatformTime, type GrantSource, type GrantStatus } from "@parkbridge/shared";
 
 // Statuses and sources are part of the API's requests too: defined with them, in shared/src/edge/.
 export { type GrantSource, type GrantStatus, grantSources, grantStatuses } from "@parkbridge/shared";
@@ -36,6 +36,66 @@ export interface GrantRow {
   lease_until: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** What makes a new grant, in the API's names; every other column follows from it. */
+export type GrantFields = Pick<
+  Grant,
+  | "id"
+  | "parkingId"
+  | "vehicleCode"
+  | "visitorName"
+  | "visitorPhone"
+  | "reason"
+  | "laneNos"
+  | "source"
+  | "appKey"
+  | "status"
+> & {
+  startsAt: number;
+  endsAt: number;
+  /** The callback event the grant came from (null for the API's). */
+  sourceRef: string | null;
+  createdAt: number;
+};
+
+/** The platform's date of an authorisation ending at `endsAt`: the day of its last second (an end at 00:00 is the day before). */
+export const platformEndDate = (endsAt: number) => formatPlatformTime(endsAt - 1000, "date");
+
+/** The columns of an end: the instant, its local time and the platform's last day (creation and changes alike). */
+export const endColumns = (endsAt: number) => ({
+  ends_at: endsAt,
+  ends_at_local: formatPlatformTime(endsAt, "second"),
+  platform_end_date: platformEndDate(endsAt),
+});
+
+/** A new grant's row: local times and the platform's days derived from the instants, no attempts, no lease. */
+export function buildGrant(fields: GrantFields): GrantRow {
+  return {
+    id: fields.id,
+    parking_id: fields.parkingId,
+    vehicle_code: fields.vehicleCode,
+    visitor_name: fields.visitorName,
+    visitor_phone: fields.visitorPhone,
+    reason: fields.reason,
+    lane_nos: fields.laneNos,
+    starts_at: fields.startsAt,
+    starts_at_local: formatPlatformTime(fields.startsAt, "second"),
+    platform_start_date: formatPlatformTime(fields.startsAt, "date"),
+    ...endColumns(fields.endsAt),
+    source: fields.source,
+    source_ref: fields.sourceRef,
+    app_key: fields.appKey,
+    status: fields.status,
+    closed_reason: null,
+    attempts: 0,
+    last_error: null,
+    next_attempt_at: null,
+    lease_owner: null,
+    lease_until: null,
+    created_at: fields.createdAt,
+    updated_at: fields.createdAt,
+  };
 }
 
 /** The API's view of a grant (docs: docs/edge-api.md, "Visitor grants"). */

@@ -5,7 +5,7 @@
  * the end of it (23:59:59 local) for an end.
  */
 import { endOfPlatformDay, parsePlatformTime } from "@parkbridge/shared";
-import { ApiError } from "./http-error.js";
+import { ApiError } from "../lib/errors.js";
 
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const DATE_ONLY = /^\d{4}-\d{1,2}-\d{1,2}$/;

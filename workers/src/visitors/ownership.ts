@@ -3,7 +3,7 @@
  * every deletion (sweep and API), so a plate given other access since (a monthly pass, a later
  * end date, someone else's authorisation) is never revoked by an ending grant.
  */
-import type { PagedItem, PlatformClient } from "@parkbridge/shared";
+import type { PagedItem } from "@parkbridge/shared";
 import { type GrantRow, grantIdInRemark } from "./grant.js";
 
 export type Authorisation = PagedItem<"listVehicles">;
@@ -34,16 +34,4 @@ export function judgeOwnership(grant: GrantRow, authorisation: Authorisation | u
     return superseded("the plate's authorisation was made by someone else (its remark has no mark of this grant)");
   }
   return { kind: "owned", authorisation };
-}
-
-/** Every authorisation of a lot, by plate, following pages (one call per 1000 plates). */
-export async function lotAuthorisations(
-  client: PlatformClient,
-  parkingId: string,
-): Promise<Map<string, Authorisation>> {
-  const byPlate = new Map<string, Authorisation>();
-  for await (const item of client.iterate.listVehicles({ parkingId, pageSize: 1000 })) {
-    byPlate.set(String(item.vehicleCode), item);
-  }
-  return byPlate;
 }

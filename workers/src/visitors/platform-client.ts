@@ -9,8 +9,12 @@ import type { Env } from "../env.js";
 import { accountsOf } from "../lib/config.js";
 import { readVisitorConfig } from "./config.js";
 import { LotAuthorisations } from "./revocation.js";
+import type { SharedTokens } from "./token-store.js";
 
-type ClientOverrides = Pick<PlatformClientOptions, "fetch" | "retries" | "now">;
+type ClientOverrides = Pick<PlatformClientOptions, "fetch" | "retries" | "now"> & {
+  /** Each account's token shared with other invocations (D1); without it each client fetches its own. */
+  sharedTokens?: SharedTokens;
+};
 
 /** A grant names an account this Worker no longer has a secret for. */
 export class UnknownAccountError extends Error {
@@ -48,12 +52,14 @@ export class PlatformAccounts {
     if (!client) {
       const appSecret = accountsOf(this.env).get(key);
       if (appSecret === undefined) throw new UnknownAccountError(key);
+      const { sharedTokens, ...overrides } = this.overrides;
       client = createPlatformClient({
         baseUrl: this.env.PLATFORM_BASE_URL,
         appKey: key,
         appSecret,
         timeoutMs: readVisitorConfig(this.env).platformTimeoutMs,
-        ...this.overrides,
+        ...overrides,
+        ...(sharedTokens ? { sharedToken: sharedTokens.for(key) } : {}),
       });
       this.clients.set(key, client);
     }

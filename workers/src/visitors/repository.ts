@@ -4,6 +4,7 @@
  * named, only for its holder) and its audit row, in one batch (a transaction): the audit row
  * is written only if the UPDATE changed the row.
  */
+import { type Query, query } from "../lib/d1-query.js";
 import type { GrantRow, GrantSource, GrantStatus } from "./grant.js";
 
 export interface AuditEntry {
@@ -52,23 +53,6 @@ const mutableColumns = new Set<string>([
 const detailText = (detail: AuditEntry["detail"]) =>
   detail === undefined || detail === null ? null : typeof detail === "string" ? detail : JSON.stringify(detail);
 
-function auditRow(
-  db: D1Database,
-  grantId: string,
-  at: number,
-  entry: AuditEntry,
-  fromStatus: GrantStatus | null,
-  toStatus: GrantStatus | null,
-  onlyIfChanged: boolean,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO grant_audit (grant_id, at, actor, action, from_status, to_status, detail)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 ${onlyIfChanged ? "WHERE changes() = 1" : ""}`,
-    )
-    .bind(grantId, at, entry.actor, entry.action, fromStatus, toStatus, detailText(entry.detail));
-}
-
 type AuditArgs = [
   db: D1Database,
   grantId: string,
@@ -78,11 +62,21 @@ type AuditArgs = [
   toStatus: GrantStatus | null,
 ];
 
+const auditRow =
+  (onlyIfChanged: boolean) =>
+  (...[db, grantId, at, entry, fromStatus, toStatus]: AuditArgs): D1PreparedStatement =>
+    db
+      .prepare(
+        `INSERT INTO grant_audit (grant_id, at, actor, action, from_status, to_status, detail)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 ${onlyIfChanged ? "WHERE changes() = 1" : ""}`,
+      )
+      .bind(grantId, at, entry.actor, entry.action, fromStatus, toStatus, detailText(entry.detail));
+
 /** An audit row for `grantId`, written only when the statement before it in the batch changed a row. */
-export const auditIfChanged = (...args: AuditArgs): D1PreparedStatement => auditRow(...args, true);
+export const auditIfChanged: (...args: AuditArgs) => D1PreparedStatement = auditRow(true);
 
 /** An unconditional audit row. */
-export const audit = (...args: AuditArgs): D1PreparedStatement => auditRow(...args, false);
+export const audit: (...args: AuditArgs) => D1PreparedStatement = auditRow(false);
 
 export type NewGrant = Omit<
   GrantRow,
@@ -90,14 +84,20 @@ export type NewGrant = Omit<
 >;
 
 /** The INSERT of a new grant; `orIgnore` skips it when the plate already has an open grant (or the ref is known). */
-export function insertGrant(db: D1Database, grant: NewGrant, orIgnore = false): D1PreparedStatement {
+/**
+ * `ifNew`: a grant that conflicts with one already recorded (the same source event, or an open
+ * grant of the plate at the lot) is not inserted, and that is no error. Only uniqueness is let
+ * go (ON CONFLICT DO NOTHING): a CHECK or NOT NULL violation still fails, never silently dropped.
+ */
+export function insertGrant(db: D1Database, grant: NewGrant, ifNew = false): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT ${orIgnore ? "OR IGNORE " : ""}INTO visitor_grants (
+      `INSERT INTO visitor_grants (
          id, parking_id, vehicle_code, visitor_name, visitor_phone, reason, lane_nos,
          starts_at, ends_at, starts_at_local, ends_at_local, platform_start_date, platform_end_date,
          source, source_ref, status, app_key, attempts, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, 0, ?17, ?17)`,
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, 0, ?17, ?17)
+       ${ifNew ? "ON CONFLICT DO NOTHING" : ""}`,
     )
     .bind(
       grant.id,
@@ -181,6 +181,60 @@ export async function transition(db: D1Database, options: TransitionOptions): Pr
   return (update?.meta.changes ?? 0) === 1;
 }
 
+/** A grant's outcome: the five columns it has afterwards, and what its audit row says. */
+export interface GrantOutcome {
+  status: GrantStatus;
+  closedReason: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  action: string;
+  detail: Record<string, unknown> | null;
+}
+
+/** One grant's change in a bulk transition. */
+export interface BulkChange extends GrantOutcome {
+  id: string;
+  /** Applies only from this status. */
+  from: GrantStatus;
+}
+
+/**
+ * The statements (for one batch, a transaction) of conditional changes of many grants that
+ * `leaseOwner` holds, with their audit rows: each change applies only from its `from` status and
+ * while the lease is held, and releases the lease. The audit rows come first, read against the
+ * same conditions, so exactly the grants that change get one. Two statements for any number of
+ * grants (their JSON is one parameter: keep it under D1's 2 MB, a few thousand grants).
+ */
+export function bulkTransitionStatements(
+  db: D1Database,
+  options: { leaseOwner: string; at: number; actor: string; changes: BulkChange[] },
+): D1PreparedStatement[] {
+  const rows = JSON.stringify(
+    options.changes.map((c) => ({ ...c, detail: c.detail === null ? null : JSON.stringify(c.detail) })),
+  );
+  const audit = db
+    .prepare(
+      `INSERT INTO grant_audit (grant_id, at, actor, action, from_status, to_status, detail)
+       SELECT g.id, ?2, ?3, j.value ->> 'action', g.status, j.value ->> 'status', j.value ->> 'detail'
+       FROM json_each(?1) j JOIN visitor_grants g ON g.id = j.value ->> 'id'
+       WHERE g.status = j.value ->> 'from' AND g.lease_owner = ?4
+       ORDER BY j.key`,
+    )
+    .bind(rows, options.at, options.actor, options.leaseOwner);
+  const update = db
+    .prepare(
+      `UPDATE visitor_grants SET status = j.value ->> 'status', closed_reason = j.value ->> 'closedReason',
+         attempts = j.value ->> 'attempts', last_error = j.value ->> 'lastError',
+         next_attempt_at = j.value ->> 'nextAttemptAt', lease_owner = NULL, lease_until = NULL, updated_at = ?2
+       FROM json_each(?1) j
+       WHERE visitor_grants.id = j.value ->> 'id' AND visitor_grants.status = j.value ->> 'from'
+         AND visitor_grants.lease_owner = ?3`,
+    )
+    .bind(rows, options.at, options.leaseOwner);
+  return [audit, update];
+}
+
 export interface LeaseRequest {
   id: string;
   status: GrantStatus;
@@ -247,6 +301,25 @@ export async function stalePendingGrants(db: D1Database, createdBefore: number, 
     .all<GrantRow>();
   return results;
 }
+
+/**
+ * Active grants ending before `untilMs`, soonest first, overdue ones too (a stalled sweep shows
+ * there), at most `limit`, and how many there are in all: one statement, for a caller's batch.
+ */
+export const activeGrantsEndingBefore = (
+  db: D1Database,
+  untilMs: number,
+  limit: number,
+): Query<{ items: GrantRow[]; total: number }> =>
+  query<GrantRow & { total: number }, { items: GrantRow[]; total: number }>(
+    db
+      .prepare(
+        `SELECT *, (SELECT COUNT(*) FROM visitor_grants WHERE status = 'active' AND ends_at <= ?1) AS total
+           FROM visitor_grants WHERE status = 'active' AND ends_at <= ?1 ORDER BY ends_at LIMIT ?2`,
+      )
+      .bind(untilMs, limit),
+    (rows) => ({ total: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...grant }) => grant) }),
+  );
 
 export interface GrantFilter {
   status?: GrantStatus;

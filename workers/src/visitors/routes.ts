@@ -2,13 +2,13 @@
  * The visitor grants API (`/api/visitor-grants`), described with OpenAPI so it appears in
  * /openapi.json. Bearer auth is the `/api/*` middleware's job; this module only routes.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { changeGrantBody, createGrantBody, grantIdParams, listGrantsQuery } from "@parkbridge/shared";
-import type { Env } from "../env.js";
-import { named } from "../lib/openapi-app.js";
+import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { bodyErrorResponses, errorResponse } from "../lib/errors.js";
+import { createRouter, named } from "../lib/openapi-app.js";
 import { grantSources, grantStatuses, toGrant } from "./grant.js";
-import { ApiError } from "./http-error.js";
-import { type Cursor, getAudit, listGrants } from "./repository.js";
+import { getAudit, listGrants } from "./repository.js";
 import { GrantService } from "./service.js";
 
 // The request schemas are shared with the Parkbridge Edge n8n node (shared/src/edge/requests.ts).
@@ -54,33 +54,21 @@ const AuditSchema = z.object({
   detail: z.unknown(),
 });
 
-const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      field: z.string().optional(),
-      platformMsg: z.string().optional(),
-      grantId: z.string().optional(),
-    }),
-  })
-  .openapi("VisitorGrantError");
-
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
   description,
 });
 const errors = {
-  400: json(ErrorSchema, "Bad input: the field and the reason."),
-  401: json(ErrorSchema, "Missing or wrong bearer token."),
-  404: json(ErrorSchema, "No such grant."),
-  409: json(
-    ErrorSchema,
+  400: errorResponse("Bad input: the field and the reason."),
+  401: errorResponse("Missing or wrong bearer token."),
+  404: errorResponse("No such grant."),
+  409: errorResponse(
     "The grant's state does not allow it, or its platform account is no longer configured (account_not_configured).",
   ),
-  502: json(ErrorSchema, "The platform refused (platformMsg is its own message) or could not be reached."),
-  503: json(ErrorSchema, "Storage unavailable."),
+  502: errorResponse("The platform refused (platformMsg is its own message) or could not be reached."),
+  503: errorResponse("Storage unavailable."),
 };
+const withBodyErrors = { ...errors, ...bodyErrorResponses };
 const security = [{ bearerAuth: [] }];
 const tags = ["Visitor grants"];
 
@@ -93,7 +81,7 @@ const createGrantRoute = createRoute({
   description:
     "Authorises the plate on the platform (free type, addVehicle) for the days the grant spans, then records the grant as active. The expiry sweep revokes it when it ends.",
   request: { body: { content: { "application/json": { schema: CreateGrantBody } }, required: true } },
-  responses: { 201: json(GrantSchema, "The active grant."), ...errors },
+  responses: { 201: json(GrantSchema, "The active grant."), ...withBodyErrors },
 });
 
 const listGrantsRoute = createRoute({
@@ -131,7 +119,7 @@ const changeGrantRoute = createRoute({
     params: grantIdParams,
     body: { content: { "application/json": { schema: ChangeGrantBody } }, required: true },
   },
-  responses: { 200: json(GrantSchema, "The changed grant."), ...errors },
+  responses: { 200: json(GrantSchema, "The changed grant."), ...withBodyErrors },
 });
 
 const revokeGrantRoute = createRoute({
@@ -146,17 +134,6 @@ const revokeGrantRoute = createRoute({
   responses: { 200: json(GrantSchema, "The closed grant."), ...errors },
 });
 
-const encodeCursor = (cursor: Cursor) => btoa(JSON.stringify([cursor.createdAt, cursor.id]));
-function decodeCursor(text: string): Cursor {
-  try {
-    const [createdAt, id] = JSON.parse(atob(text)) as [unknown, unknown];
-    if (typeof createdAt === "number" && typeof id === "string") return { createdAt, id };
-  } catch {
-    // reported below
-  }
-  throw new ApiError(400, "invalid_input", "cursor is not one this API returned", { field: "cursor" });
-}
-
 function parseDetail(detail: string | null): unknown {
   if (detail === null) return null;
   try {
@@ -166,51 +143,7 @@ function parseDetail(detail: string | null): unknown {
   }
 }
 
-/** Names the field and the reason, the way every parkbridge error does. */
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): { field: string; message: string } {
-  if (issue.code === "unrecognized_keys") {
-    const field = issue.keys[0] ?? "(body)";
-    return { field, message: `${field} is not a known field (unknown fields are refused)` };
-  }
-  const field = issue.path.length ? issue.path.join(".") : "(body)";
-  let value: unknown = input;
-  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
-  if (issue.path.length && value === undefined) return { field, message: `${field} is required` };
-  const reason = issue.message.startsWith(`${field} `) ? issue.message.slice(field.length + 1) : issue.message;
-  return { field, message: `${field} ${reason}` };
-}
-
-export const visitorGrantRoutes = new OpenAPIHono<{ Bindings: Env }>({
-  defaultHook: async (result, c) => {
-    if (result.success) return;
-    const issue = result.error.issues[0];
-    let input: unknown;
-    if (result.target === "json") input = await c.req.json().catch(() => undefined);
-    else if (result.target === "query") input = c.req.query();
-    else if (result.target === "param") input = c.req.param();
-    const { field, message } = issue ? describeIssue(issue, input) : { field: "(body)", message: "is invalid" };
-    return c.json({ error: { code: "invalid_input", message, field } }, 400);
-  },
-});
-
-visitorGrantRoutes.onError((error, c) => {
-  if (error instanceof ApiError) return c.json(error.toBody(), error.status);
-  if (error instanceof SyntaxError) {
-    return c.json(
-      { error: { code: "invalid_json", message: `The body is not JSON: ${error.message}`, field: "(body)" } },
-      400,
-    );
-  }
-  console.error("visitor grants:", error);
-  const message = error instanceof Error ? error.message : String(error);
-  if (/D1_|SQLITE|database/i.test(message)) {
-    return c.json(
-      { error: { code: "storage_unavailable", message: `The ledger could not be read or written: ${message}` } },
-      503,
-    );
-  }
-  return c.json({ error: { code: "internal", message } }, 500);
-});
+export const visitorGrantRoutes = createRouter();
 
 visitorGrantRoutes.openapi(createGrantRoute, async (c) => {
   const grant = await new GrantService(c.env).create(c.req.valid("json"));
@@ -219,10 +152,9 @@ visitorGrantRoutes.openapi(createGrantRoute, async (c) => {
 
 visitorGrantRoutes.openapi(listGrantsRoute, async (c) => {
   const { cursor, limit, ...filter } = c.req.valid("query");
-  const rows = await listGrants(c.env.DB, filter, cursor ? decodeCursor(cursor) : undefined, limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, "number");
+  const rows = await listGrants(c.env.DB, filter, after && { createdAt: after.at, id: after.id }, limit + 1);
+  const { page, nextCursor } = pageOf(rows, limit, (row) => ({ at: row.created_at, id: row.id }));
   return c.json({ items: page.map(toGrant), nextCursor }, 200);
 });
 

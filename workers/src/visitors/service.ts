@@ -11,22 +11,14 @@ import {
   ValidationError,
   validateRequest,
 } from "@parkbridge/shared";
+import { accountOfLot } from "../callbacks/live-state.js";
 import type { Env } from "../env.js";
-import { type GrantRow, platformRemark } from "./grant.js";
-import { ApiError } from "./http-error.js";
+import { ApiError } from "../lib/errors.js";
+import { buildGrant, endColumns, type GrantRow, platformEndDate, platformRemark } from "./grant.js";
 import { parseInstant } from "./instant.js";
 import { judgeOwnership } from "./ownership.js";
 import { PlatformAccounts, UnknownAccountError } from "./platform-client.js";
-import {
-  audit,
-  claimLease,
-  findOpenGrant,
-  getGrant,
-  insertGrant,
-  type NewGrant,
-  releaseLease,
-  transition,
-} from "./repository.js";
+import { audit, claimLease, findOpenGrant, getGrant, insertGrant, releaseLease, transition } from "./repository.js";
 import { describeFailure, revokeIfOwned } from "./revocation.js";
 
 /** How long the API holds a grant while it changes it on the platform (the sweep waits meanwhile). */
@@ -61,9 +53,6 @@ function validationToApiError(error: ValidationError): ApiError {
   return new ApiError(400, "invalid_input", `${field} ${issue?.reason ?? "is invalid"}`, { field });
 }
 
-/** The platform's date of an authorisation ending at `endsAt`: the day of its last second (an end at 00:00 is the day before). */
-const platformEndDate = (endsAt: number) => formatPlatformTime(endsAt - 1000, "date");
-
 type AuthorisationRequest = OperationInput<"addVehicle"> & OperationInput<"updateVehicle">;
 
 function authorisationRequest(grant: GrantRow, endDate = grant.platform_end_date): AuthorisationRequest {
@@ -78,6 +67,17 @@ function authorisationRequest(grant: GrantRow, endDate = grant.platform_end_date
     remark: platformRemark(grant.id, grant.reason),
     ...(grant.lane_nos ? { laneNos: grant.lane_nos } : {}),
   };
+}
+
+/** The addVehicle request, checked against the catalogue before anything is written: a refusal names the API's field. */
+function checkedRequest(request: AuthorisationRequest): AuthorisationRequest {
+  try {
+    validateRequest("addVehicle", request);
+  } catch (error) {
+    if (error instanceof ValidationError) throw validationToApiError(error);
+    throw error;
+  }
+  return request;
 }
 
 function platformFailure(error: unknown, what: string, grantId: string): ApiError {
@@ -122,57 +122,48 @@ export class GrantService {
    */
   async create(input: CreateGrantInput): Promise<GrantRow> {
     const now = this.now();
+    const { startsAt, endsAt } = this.interval(input, now);
+    const grant = buildGrant({
+      id: newGrantId(),
+      parkingId: input.parkingId,
+      vehicleCode: input.vehicleCode,
+      visitorName: input.visitorName,
+      visitorPhone: input.visitorPhone,
+      reason: input.reason ?? null,
+      laneNos: input.laneNos ?? null,
+      startsAt,
+      endsAt,
+      source: "api",
+      sourceRef: null,
+      appKey: await this.accountFor(input),
+      status: "pending",
+      createdAt: now,
+    });
+    const request = checkedRequest(authorisationRequest(grant));
+    await this.recordPending(grant, request);
+    await this.authorise(grant, request);
+    return this.get(grant.id);
+  }
+
+  /** The instants a new grant spans, from the API's strings: an end in the future, after the start. */
+  private interval(input: CreateGrantInput, now: number): { startsAt: number; endsAt: number } {
     const startsAt = input.startsAt === undefined ? now : parseInstant(input.startsAt, "startsAt", "start");
     const endsAt = parseInstant(input.endsAt, "endsAt", "end");
     if (endsAt <= now) throw new ApiError(400, "invalid_input", "endsAt must be in the future", { field: "endsAt" });
     if (endsAt <= startsAt)
       throw new ApiError(400, "invalid_input", "endsAt must be after startsAt", { field: "endsAt" });
+    return { startsAt, endsAt };
+  }
 
-    const appKey = await this.accountFor(input);
-    const grant: NewGrant = {
-      id: newGrantId(),
-      parking_id: input.parkingId,
-      vehicle_code: input.vehicleCode,
-      visitor_name: input.visitorName,
-      visitor_phone: input.visitorPhone,
-      reason: input.reason ?? null,
-      lane_nos: input.laneNos ?? null,
-      starts_at: startsAt,
-      ends_at: endsAt,
-      starts_at_local: formatPlatformTime(startsAt, "second"),
-      ends_at_local: formatPlatformTime(endsAt, "second"),
-      platform_start_date: formatPlatformTime(startsAt, "date"),
-      platform_end_date: platformEndDate(endsAt),
-      source: "api",
-      source_ref: null,
-      app_key: appKey,
-      status: "pending",
-      created_at: now,
-    };
-    const row: GrantRow = {
-      ...grant,
-      attempts: 0,
-      last_error: null,
-      next_attempt_at: null,
-      lease_owner: null,
-      lease_until: null,
-      closed_reason: null,
-      updated_at: now,
-    };
-    const request = authorisationRequest(row);
-    try {
-      validateRequest("addVehicle", request);
-    } catch (error) {
-      if (error instanceof ValidationError) throw validationToApiError(error);
-      throw error;
-    }
-
+  /** The ledger's first word on a new grant: `pending`, its request in the audit row; 409 if the plate has an open grant. */
+  private async recordPending(grant: GrantRow, request: AuthorisationRequest): Promise<void> {
     const open = await findOpenGrant(this.db, grant.parking_id, grant.vehicle_code);
     if (open) throw this.openConflict(open);
+    const created = { actor: "api", action: "created", detail: { request } };
     try {
       await this.db.batch([
         insertGrant(this.db, grant),
-        audit(this.db, grant.id, now, { actor: "api", action: "created", detail: { request } }, null, "pending"),
+        audit(this.db, grant.id, grant.created_at, created, null, "pending"),
       ]);
     } catch (error) {
       if (/UNIQUE/i.test(String(error))) {
@@ -181,9 +172,15 @@ export class GrantService {
       }
       throw error;
     }
+  }
 
+  /**
+   * The platform call, and what the ledger makes of its answer: `active` when it authorised the
+   * plate, `rejected` when it refused, still `pending` (for the sweep) when the answer was lost.
+   */
+  private async authorise(grant: GrantRow, request: AuthorisationRequest): Promise<void> {
     try {
-      await this.accounts.client(appKey).addVehicle(request);
+      await this.accounts.client(grant.app_key).addVehicle(request);
     } catch (error) {
       const unknownOutcome = error instanceof TransportError && error.operationId === "addVehicle";
       const message = describeFailure(error);
@@ -208,7 +205,6 @@ export class GrantService {
       if (error instanceof ValidationError) throw validationToApiError(error);
       throw platformFailure(error, "authorise the plate", grant.id);
     }
-
     await transition(this.db, {
       id: grant.id,
       from: "pending",
@@ -216,7 +212,6 @@ export class GrantService {
       at: this.now(),
       audit: { actor: "api", action: "activated" },
     });
-    return this.get(grant.id);
   }
 
   /** Moves the end of an active grant (earlier or later), on the platform too when its day changes. */
@@ -264,11 +259,7 @@ export class GrantService {
         id,
         from: "active",
         leaseOwner: owner,
-        set: {
-          ends_at: endsAt,
-          ends_at_local: formatPlatformTime(endsAt, "second"),
-          platform_end_date: endDate,
-        },
+        set: endColumns(endsAt),
         at: this.now(),
         audit: {
           actor: "api",
@@ -338,11 +329,8 @@ export class GrantService {
         { field: "appKey" },
       );
     }
-    const lot = await this.db
-      .prepare("SELECT app_key FROM lot_state WHERE parking_id = ?1")
-      .bind(input.parkingId)
-      .first<{ app_key: string }>();
-    return lot && this.accounts.has(lot.app_key) ? lot.app_key : this.accounts.keyOf(null);
+    const reporting = await accountOfLot(this.db, input.parkingId);
+    return reporting !== undefined && this.accounts.has(reporting) ? reporting : this.accounts.keyOf(null);
   }
 
   /** A grant whose account's secret was removed cannot be changed on the platform: say so, before touching it. */
