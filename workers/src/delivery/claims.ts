@@ -23,7 +23,7 @@ import {
   deliveryIdParams,
 } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
-import { ApiError, errorResponse, notFound } from "../lib/errors.js";
+import { ApiError, bodyErrorResponses, errorResponse, notFound } from "../lib/errors.js";
 import { createRouter, named } from "../lib/openapi-app.js";
 
 const security = [{ [BEARER_SCHEME]: [] }];
@@ -68,7 +68,7 @@ export const claimRoutes = createRouter()
       },
       responses: {
         200: { description: "Who holds the claim", content: { "application/json": { schema: ClaimAnswerSchema } } },
-        400: errorResponse("Invalid body"),
+        ...bodyErrorResponses,
         401: errorResponse("Missing or wrong bearer token"),
         404: errorResponse("No such delivery for this subscription"),
       },
@@ -125,7 +125,7 @@ export const claimRoutes = createRouter()
       },
       responses: {
         200: { description: "Confirmed", content: { "application/json": { schema: ConfirmAnswerSchema } } },
-        400: errorResponse("Invalid body"),
+        ...bodyErrorResponses,
         401: errorResponse("Missing or wrong bearer token"),
         404: errorResponse("No such delivery"),
         409: errorResponse("The token does not hold the claim (it lapsed and another request claimed it)"),
