@@ -7,7 +7,7 @@ import { limitSchema } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { withD1Retry } from "../lib/d1-retry.js";
-import { errorResponse } from "../lib/errors.js";
+import { bodyErrorResponses, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
 import { discardHeld, getHeld, type HeldRow, heldAudit, heldStatuses, toHeldCallback } from "./held.js";
 import { openPlatform } from "./open-platform.js";
@@ -66,7 +66,7 @@ const decision = (action: "release" | "discard", summary: string, description: s
     },
     responses: {
       200: { description: "Resolved", content: { "application/json": { schema: HeldCallbackSchema } } },
-      400: errorResponse("The note is invalid"),
+      ...bodyErrorResponses,
       401: errorResponse("Missing or wrong bearer token"),
       404: errorResponse("No such held callback"),
       409: errorResponse("Not held any more (confirmed, released or discarded), or no longer storable"),
