@@ -85,6 +85,7 @@ export {
   eventsQuery,
   type GrantSource,
   type GrantStatus,
+  getGrantQuery,
   grantIdParams,
   grantSources,
   grantStatuses,
@@ -93,6 +94,9 @@ export {
   listGrantsQuery,
   lotParams,
   MAX_EDGE_PAGE_SIZE,
+  type PersonalDataQuery,
+  personalDataQuery,
+  personalDataViewSchema,
 } from "./edge/requests.js";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,

@@ -10,6 +10,8 @@ import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
+import { maskEventData, type PersonalDataView } from "../privacy/mask.js";
+import { readView } from "../privacy/views.js";
 import { BEARER_SCHEME } from "./auth.js";
 import { EventIdSchema, type EventRecord, EventRecordSchema } from "./schemas.js";
 
@@ -33,7 +35,7 @@ interface EventDbRow {
   time_suspect: number;
 }
 
-export const toEventRecord = (r: EventDbRow): EventRecord => ({
+export const toEventRecord = (r: EventDbRow, view: PersonalDataView = "masked"): EventRecord => ({
   id: r.id,
   event: r.event,
   callbackType: r.callback_type,
@@ -45,12 +47,13 @@ export const toEventRecord = (r: EventDbRow): EventRecord => ({
   occurredAt: r.occurred_at,
   receivedAt: r.received_at,
   timeSuspect: r.time_suspect === 1,
-  data: JSON.parse(r.data),
+  data: maskEventData(JSON.parse(r.data), view),
 });
 
 export async function listEvents(
   db: D1Database,
   query: EventsQuery,
+  view: PersonalDataView = "masked",
 ): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
   const where: string[] = [];
   const params: (string | number)[] = [];
@@ -77,7 +80,7 @@ export async function listEvents(
       .all<EventDbRow>(),
   );
   const { page, nextCursor } = pageOf(results, query.limit, (r) => ({ at: r.received_at, id: r.id }));
-  return { items: page.map(toEventRecord), nextCursor };
+  return { items: page.map((row) => toEventRecord(row, view)), nextCursor };
 }
 
 /** A vehicle access (a row of vehicle_accesses). */
@@ -125,6 +128,13 @@ export const OCCUPANCY_SQL = `WITH lots AS (${LISTED_LOTS_SQL})
      SELECT rowid FROM vehicle_accesses
       WHERE parking_id = l.parking_id AND occurred_at < ?2 AND in_park_num IS NOT NULL
       ORDER BY occurred_at DESC LIMIT 1)
+ UNION ALL
+ -- No pass before the window left (the retention pruned them): the newest one pruned (privacy/retention.ts).
+ SELECT b.parking_id, b.occurred_at, b.in_park_num, b.total_lot
+   FROM lots l CROSS JOIN lot_count_baselines b ON b.parking_id = l.parking_id
+  WHERE b.occurred_at < ?2 AND NOT EXISTS (
+     SELECT 1 FROM vehicle_accesses
+      WHERE parking_id = l.parking_id AND occurred_at < ?2 AND in_park_num IS NOT NULL)
  UNION ALL
  SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
    -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
@@ -187,5 +197,8 @@ export const eventRoutes = createRouter().openapi(
       401: errorResponse("Missing or wrong bearer token"),
     },
   }),
-  async (c) => c.json(await listEvents(c.env.DB, c.req.valid("query")), 200),
+  async (c) => {
+    const query = c.req.valid("query");
+    return c.json(await listEvents(c.env.DB, query, await readView(c, query.personalData, "masked")), 200);
+  },
 );

@@ -6,6 +6,7 @@
 
 import { webhookHeaders } from "@parkbridge/shared";
 import type { Env } from "../env.js";
+import { maskEventData } from "../privacy/mask.js";
 import { type DeliveryPolicy, deliveryPolicy, retryDelaySeconds } from "./policy.js";
 
 export type AttemptOutcome =
@@ -22,6 +23,8 @@ interface DeliveryJoinRow {
   url: string;
   secret: string;
   deleted_at: string | null;
+  /** What the subscriber receives of personal data: 'masked' (default) or 'full' (it opted in). */
+  personal_data: string;
   event_id: string;
   event: string;
   callback_type: string;
@@ -31,13 +34,19 @@ interface DeliveryJoinRow {
   raw_body: string;
 }
 
-/** The body a subscriber receives (docs/edge-api.md). */
+/**
+ * The body a subscriber receives (docs/edge-api.md). Personal data as its subscription chose
+ * (privacy/mask.ts): masked by default, without the raw body; `full`, as stored, with it.
+ */
 export function deliveryPayload(row: DeliveryJoinRow): string {
+  const full = row.personal_data === "full";
   let raw: unknown;
-  try {
-    raw = JSON.parse(row.raw_body);
-  } catch {
-    raw = row.raw_body;
+  if (full) {
+    try {
+      raw = JSON.parse(row.raw_body);
+    } catch {
+      raw = row.raw_body;
+    }
   }
   return JSON.stringify({
     deliveryId: row.id,
@@ -45,8 +54,8 @@ export function deliveryPayload(row: DeliveryJoinRow): string {
     event: row.event,
     callbackType: row.callback_type,
     parkingId: row.parking_id,
-    data: JSON.parse(row.data),
-    raw,
+    data: maskEventData(JSON.parse(row.data), full ? "full" : "masked"),
+    ...(full ? { raw } : {}),
     receivedAt: row.received_at,
   });
 }
@@ -82,7 +91,7 @@ export async function attemptDelivery(
   policy: DeliveryPolicy = deliveryPolicy(env),
 ): Promise<AttemptOutcome> {
   const row = await env.DB.prepare(
-    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, e.id AS event_id, e.event, e.callback_type,
+    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, s.personal_data, e.id AS event_id, e.event, e.callback_type,
             e.parking_id, e.data, e.received_at, r.body AS raw_body
      FROM deliveries d
      JOIN subscriptions s ON s.id = d.subscription_id

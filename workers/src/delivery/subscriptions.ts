@@ -29,6 +29,10 @@ export const CreateSubscriptionSchema = z.object({
   url: httpUrl,
   events: z.array(EventIdSchema).min(1, { error: "must list at least one event (or be left out for all)" }).optional(),
   parkingId: z.string().trim().min(1).optional(),
+  personalData: z.enum(["masked", "full"]).optional().openapi({
+    description:
+      "What deliveries carry of personal data: masked (default: phones as 138****8000, names shortened, no raw body) or full (as stored, with the raw body): the subscription's owner chose to receive them.",
+  }),
 });
 
 export const SubscriptionSchema = z
@@ -37,6 +41,7 @@ export const SubscriptionSchema = z
     url: z.string(),
     events: z.array(EventIdSchema).nullable().openapi({ description: "null: every event" }),
     parkingId: z.string().nullable(),
+    personalData: z.enum(["masked", "full"]),
     createdAt: z.string(),
   })
   .openapi("Subscription");
@@ -50,6 +55,7 @@ interface SubscriptionRow {
   url: string;
   events: string | null;
   parking_id: string | null;
+  personal_data: "masked" | "full";
   created_at: string;
 }
 const toSubscription = (r: SubscriptionRow) => ({
@@ -57,6 +63,7 @@ const toSubscription = (r: SubscriptionRow) => ({
   url: r.url,
   events: r.events ? (JSON.parse(r.events) as string[]) : null,
   parkingId: r.parking_id,
+  personalData: r.personal_data,
   createdAt: r.created_at,
 });
 
@@ -85,13 +92,14 @@ export const subscriptionRoutes = createRouter()
         secret: newWebhookSecret(),
         events: input.events ? JSON.stringify([...new Set(input.events)]) : null,
         parking_id: input.parkingId ?? null,
+        personal_data: input.personalData ?? "masked",
         created_at: new Date().toISOString(),
       };
       // Not retried: a lost answer after a commit would create a second subscription.
       await c.env.DB.prepare(
-        "INSERT INTO subscriptions (id, url, secret, events, parking_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO subscriptions (id, url, secret, events, parking_id, personal_data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
-        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.created_at)
+        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.personal_data, row.created_at)
         .run();
       return c.json({ ...toSubscription(row), secret: row.secret }, 201);
     },
@@ -114,7 +122,7 @@ export const subscriptionRoutes = createRouter()
     async (c) => {
       const { results } = await withD1Retry(() =>
         c.env.DB.prepare(
-          "SELECT id, url, events, parking_id, created_at FROM subscriptions WHERE deleted_at IS NULL ORDER BY created_at, id",
+          "SELECT id, url, events, parking_id, personal_data, created_at FROM subscriptions WHERE deleted_at IS NULL ORDER BY created_at, id",
         ).all<SubscriptionRow>(),
       );
       return c.json({ items: results.map(toSubscription) }, 200);
