@@ -7,10 +7,12 @@
 import { env } from "cloudflare:workers";
 import { formatPlatformTime } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
+import { erasePersonalData, exportPersonalData, subjectOf } from "../../workers/src/privacy/erasure.js";
 import { loadStatus } from "../../workers/src/status/queries.js";
 import { statusPage } from "../../workers/src/status/status-page.js";
 import { eventually, hookName, hookUrl, sinkRequests } from "./delivery-support.js";
 import { api, apiJson, sendCallback, uniqueLot, vehicleAccess } from "./ingest-support.js";
+import { countingD1 } from "./visitors-support.js";
 
 let serial = Math.floor(Math.random() * 9000);
 /** A person of their own per test: a plate, a phone and a name no other row holds. */
@@ -321,6 +323,18 @@ describe("export and erasure", () => {
       .first<{ vehicle_code: string; data: string }>();
     expect(event?.vehicle_code).toBe(who.plate);
     expect(JSON.parse(event?.data ?? "{}")).toMatchObject({ vehicleCode: who.plate, phoneNum: null, userName: null });
+  });
+
+  it("fits one erasure and one export in the free plan's 50 D1 statements per invocation", async () => {
+    const lot = uniqueLot("pd");
+    const who = person();
+    await ok(sendCallback(access(lot, who, "0", 1)));
+    const counting = countingD1(env.DB);
+    await exportPersonalData(counting.db, subjectOf({ plate: who.plate }));
+    const exportStatements = counting.statements;
+    await erasePersonalData(counting.db, subjectOf({ plate: who.plate }));
+    expect(exportStatements).toBeLessThanOrEqual(10);
+    expect(counting.statements - exportStatements).toBeLessThanOrEqual(25);
   });
 
   it("refuses a request naming neither or both, with the field", async () => {
