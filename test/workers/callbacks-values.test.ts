@@ -68,7 +68,8 @@ describe("bad values in a signed callback: 400 naming the field, nothing stored"
     ],
     ["an unpaired surrogate in a lane name", withRaw("laneName", '"East \\udc00"'), "data.laneName", /valid Unicode/],
     ["a 20,000-character plate", accessText({ vehicleCode: "鲁".repeat(20_000) }), "data.vehicleCode", /at most 16/],
-    ["a plate of no known shape", accessText({ vehicleCode: "<script>" }), "data.vehicleCode", /licence plate/],
+    ["a plate of no known shape", accessText({ vehicleCode: "<script>" }), "data.vehicleCode", /as a camera read it/],
+    ["a plate with a space inside", accessText({ vehicleCode: "鲁A 12345" }), "data.vehicleCode", /as a camera read it/],
     ["a 65-character lot id", accessText({ parkingId: "p".repeat(65) }), "data.parkingId", /at most 64/],
     [
       "a 3,000-character photo URL",
@@ -106,6 +107,22 @@ describe("bad values in a signed callback: 400 naming the field, nothing stored"
     expect(answer.msg.startsWith(field)).toBe(true);
     // The pair is checked and bound only with a body the catalogue accepts: nothing at all is written.
     expect(await everything()).toEqual(before);
+  });
+
+  it.each([
+    ["无牌车", "无牌车"],
+    ["未识别", "未识别"],
+    ["_无_", "_无_"],
+    ["a partial reading (a character lost)", "鲁A1234"],
+    ["a plate padded with spaces", "  鲁A12345 "],
+  ])("what a camera read is kept, never refused: %s", async (_name, plate) => {
+    const parkingId = uniqueLot("read");
+    const response = await sendCallback(accessText({ parkingId, vehicleCode: plate }), { timestamp: fresh() });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const stored = await env.DB.prepare("SELECT vehicle_code FROM vehicle_accesses WHERE parking_id = ?")
+      .bind(parkingId)
+      .first<{ vehicle_code: string }>();
+    expect(stored?.vehicle_code).toBe(plate.trim());
   });
 
   it("a visitor booking within the horizon becomes a grant (the positive control)", async () => {
@@ -245,7 +262,7 @@ describe("time sanity", () => {
     await nextSecond();
     expect((await sendCallback(vehicleAccess({ parkingId: lot, time: fromNow(0), totalLot: 55 }))).status).toBe(200);
     expect(await lotOf(lot)).toMatchObject({ total_lot: 55 });
-    await vi.waitFor(async () => expect(await env.LIVE.get(lotKey(lot), "json")).toMatchObject({ freeSpaces: 55 }), {
+    await vi.waitFor(async () => expect(await env.LIVE.get(lotKey("open", lot), "json")).toMatchObject({ freeSpaces: 55 }), {
       timeout: 5000,
       interval: 100,
     });
@@ -291,7 +308,7 @@ describe("time sanity", () => {
   it("a live value KV kept from a wrong clock (before time sanity) is replaced, not left frozen", async () => {
     const lot = uniqueLot("frozen");
     await env.LIVE.put(
-      laneKey(lot, "1"),
+      laneKey("open", lot, "1"),
       JSON.stringify({
         parkingId: lot,
         laneNo: "1",
@@ -304,7 +321,7 @@ describe("time sanity", () => {
       (await sendCallback(cameraStatus({ parkingId: lot, laneNo: "1", status: "1", time: fromNow(0) }))).status,
     ).toBe(200);
     await vi.waitFor(
-      async () => expect(await env.LIVE.get(laneKey(lot, "1"), "json")).toMatchObject({ online: true }),
+      async () => expect(await env.LIVE.get(laneKey("open", lot, "1"), "json")).toMatchObject({ online: true }),
       { timeout: 5000, interval: 100 },
     );
   });

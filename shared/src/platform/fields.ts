@@ -77,6 +77,50 @@ export const plateSchema = z
       "must be a Chinese licence plate: province character, letter and 5 (or 6 for new-energy) letters/digits, e.g. 鲁A12345 or 京AD12345",
   });
 
+/**
+ * What lane cameras send for a vehicle whose plate they could not read (无牌车 "vehicle without a
+ * plate" and its variants across camera makers). A platform passes the camera's reading on, so a
+ * received plate field may hold one of these: the vehicle passed all the same.
+ */
+export const UNREADABLE_PLATE_MARKERS = [
+  "无牌车",
+  "无牌",
+  "无车牌",
+  "无号牌",
+  "未识别",
+  "未识别车牌",
+  "车牌未识别",
+  "未知车牌",
+  "_无_",
+] as const;
+const UNREADABLE = new Set<string>(UNREADABLE_PLATE_MARKERS);
+
+/** Whether a received plate is a camera's marker for "no readable plate" (e.g. 无牌车). */
+export const isUnreadablePlate = (value: string): boolean => UNREADABLE.has(value);
+
+// A camera's reading that is not a whole plate (a character lost to dirt or glare, a plate of a
+// format the pattern does not know): Chinese characters, Latin letters, digits, the middle dot.
+const PLATE_READING = /^[\p{Script=Han}A-Za-z0-9·]+$/u;
+
+/**
+ * The plate rule of received data (what a platform reports a camera read: the open platform's
+ * callbacks, Ebopark's reports): the same character rules as plateSchema (at most
+ * PLATE_MAX_LENGTH characters, no control characters), but a plate is what the camera read. A
+ * whole plate, a marker of an unreadable plate (UNREADABLE_PLATE_MARKERS) or a partial reading
+ * are kept as sent, so a vehicle is never lost for its plate. What people type (the visitor grants
+ * API, the platform operations) keeps the strict plateSchema. Surrounding spaces are trimmed.
+ */
+export const receivedPlateSchema = z
+  .string({ error: "must be a string" })
+  .trim()
+  .min(1, { error: "must not be empty", abort: true })
+  .max(PLATE_MAX_LENGTH, { error: `must be at most ${PLATE_MAX_LENGTH} characters`, abort: true })
+  .superRefine(acceptableText())
+  .refine((v) => PLATE_PATTERN.test(v) || UNREADABLE.has(v) || PLATE_READING.test(v), {
+    error:
+      "must be a plate as a camera read it: Chinese characters, letters and digits (e.g. 鲁A12345), or a marker of an unreadable plate such as 无牌车",
+  });
+
 // ---- times ------------------------------------------------------------------------------
 
 const STRICT_TIME: Record<PlatformTimeFormat, RegExp> = {
