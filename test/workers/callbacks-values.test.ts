@@ -69,7 +69,12 @@ describe("bad values in a signed callback: 400 naming the field, nothing stored"
     ["an unpaired surrogate in a lane name", withRaw("laneName", '"East \\udc00"'), "data.laneName", /valid Unicode/],
     ["a 20,000-character plate", accessText({ vehicleCode: "鲁".repeat(20_000) }), "data.vehicleCode", /at most 16/],
     ["a plate of no known shape", accessText({ vehicleCode: "<script>" }), "data.vehicleCode", /as a camera read it/],
-    ["a plate with a space inside", accessText({ vehicleCode: "鲁A 12345" }), "data.vehicleCode", /as a camera read it/],
+    [
+      "a plate with a space inside",
+      accessText({ vehicleCode: "鲁A 12345" }),
+      "data.vehicleCode",
+      /as a camera read it/,
+    ],
     ["a 65-character lot id", accessText({ parkingId: "p".repeat(65) }), "data.parkingId", /at most 64/],
     [
       "a 3,000-character photo URL",
@@ -262,10 +267,13 @@ describe("time sanity", () => {
     await nextSecond();
     expect((await sendCallback(vehicleAccess({ parkingId: lot, time: fromNow(0), totalLot: 55 }))).status).toBe(200);
     expect(await lotOf(lot)).toMatchObject({ total_lot: 55 });
-    await vi.waitFor(async () => expect(await env.LIVE.get(lotKey("open", lot), "json")).toMatchObject({ freeSpaces: 55 }), {
-      timeout: 5000,
-      interval: 100,
-    });
+    await vi.waitFor(
+      async () => expect(await env.LIVE.get(lotKey("open", lot), "json")).toMatchObject({ freeSpaces: 55 }),
+      {
+        timeout: 5000,
+        interval: 100,
+      },
+    );
   });
 
   it("a camera whose clock is far ahead neither loses its reports nor freezes its lane", async () => {

@@ -282,7 +282,11 @@ describe("live state", () => {
     const rebuilt = await rebuildLiveState(env);
     const lots = await env.DB.prepare("SELECT count(*) AS n FROM lot_state").first<{ n: number }>();
     expect(rebuilt.lots).toBe(lots?.n);
-    expect(await env.LIVE.get(lotKey("open", parkingId), "json")).toMatchObject({ freeSpaces: 33, inParkNum: 7, tempLot: 3 });
+    expect(await env.LIVE.get(lotKey("open", parkingId), "json")).toMatchObject({
+      freeSpaces: 33,
+      inParkNum: 7,
+      tempLot: 3,
+    });
     expect(await env.LIVE.get(laneKey("open", parkingId, "9"), "json")).toMatchObject({ online: false });
   });
 });

@@ -25,7 +25,10 @@ export default defineProject(async () => {
             PLATFORM_APP_SECRET: "demo-app-secret",
             PLATFORM_ACCOUNTS: JSON.stringify({ "second-app-key": "second-app-secret" }),
             // Two Ebopark partners; the simulator pushes as demo-partner.
-            EBOPARK_PARTNERS: JSON.stringify({ "demo-partner": "demo-ebopark-secret", "partner-2": "second-ebopark-secret" }),
+            EBOPARK_PARTNERS: JSON.stringify({
+              "demo-partner": "demo-ebopark-secret",
+              "partner-2": "second-ebopark-secret",
+            }),
             ADMIN_TOKEN: "test-admin-token",
             WEBHOOK_SINK_URL: inject<string>("webhookSinkUrl"),
             // Deliveries retry after 1, 2, 4 s and give up after 4 attempts, so tests wait seconds, not hours.

@@ -227,7 +227,10 @@ export const lotQuery = z.object({
   platform: platformFilter("The lot's platform; needed only where both platforms report a lot of this id"),
 });
 
-export const lanesQuery = z.object({ parkingId: parkingIdFilter, platform: platformFilter("Only lanes of this platform") });
+export const lanesQuery = z.object({
+  parkingId: parkingIdFilter,
+  platform: platformFilter("Only lanes of this platform"),
+});
 
 // ---- delivery claims (the trigger's exactly-once start) -----------------------------------------
 

@@ -7,7 +7,12 @@ export const EventIdSchema = named(eventIdSchema, "EventId");
 export const PlatformSchema = named(platformSchema, "Platform");
 
 const amounts = z
-  .object({ charge: z.number().nullable(), deduct: z.number().nullable(), coupon: z.number().nullable(), income: z.number().nullable() })
+  .object({
+    charge: z.number().nullable(),
+    deduct: z.number().nullable(),
+    coupon: z.number().nullable(),
+    income: z.number().nullable(),
+  })
   .openapi("StayAmounts", { description: "Money of the stay, yuan (null where not reported)" });
 
 const SpacesSchema = z
@@ -32,7 +37,9 @@ export const EventRecordSchema = z
     callbackType: z.enum([...callbackTypes, ...eboparkReportIds] as [string, ...string[]]).openapi({
       description: "What the platform sent: the open platform's callbackType, or Ebopark's report id",
     }),
-    appKey: z.string().openapi({ description: "The account that sent it: the open platform's appKey, Ebopark's partnerid" }),
+    appKey: z
+      .string()
+      .openapi({ description: "The account that sent it: the open platform's appKey, Ebopark's partnerid" }),
     parkingId: z.string().openapi({ description: "The lot: the open platform's parkingId, Ebopark's parkCode" }),
     vehicleCode: z.string().nullable().openapi({ description: "The plate as the camera read it (无牌车 for none)" }),
     laneNo: z.string().nullable().openapi({ description: "The lane: laneNo, Ebopark's channel id (else its name)" }),
@@ -71,8 +78,16 @@ export const LotSchema = z
     platform: PlatformSchema,
     parkingId: z.string(),
     lotName: z.string().nullable().openapi({ description: "Where the platform reports it (Ebopark's parkName)" }),
-    totalSpaces: z.number().int().nullable().openapi({ description: "Capacity, where reported (Ebopark's totalSpace)" }),
-    freeSpaces: z.number().int().nullable().openapi({ description: "Free spaces in all (totalLot, Ebopark's freeSpace)" }),
+    totalSpaces: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Capacity, where reported (Ebopark's totalSpace)" }),
+    freeSpaces: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Free spaces in all (totalLot, Ebopark's freeSpace)" }),
     tempLot: z.number().int().nullable().openapi({ description: "free temporary spaces" }),
     inParkNum: z.number().int().nullable().openapi({ description: "vehicles inside" }),
     updatedAt: z.string().openapi({ description: "When the platform reported these counts, ISO 8601 UTC" }),

@@ -14,7 +14,9 @@ export type BodyResult =
   | { ok: true; bytes: Uint8Array }
   | { ok: false; status: 413; reason: "body_too_large"; message: string };
 
-export type TextResult = { ok: true; text: string } | { ok: false; status: 400; reason: "malformed_body"; message: string };
+export type TextResult =
+  | { ok: true; text: string }
+  | { ok: false; status: 400; reason: "malformed_body"; message: string };
 
 const tooLarge = (maxBytes: number): BodyResult => ({
   ok: false,

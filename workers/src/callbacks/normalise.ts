@@ -59,7 +59,18 @@ export function toEventRow(event: ParkingEvent): EventRow {
     data,
     ...details
   } = event;
-  return { platform, event: kind, callbackType, parkingId, vehicleCode, laneNo, occurredAtLocal, occurredAt, data, details };
+  return {
+    platform,
+    event: kind,
+    callbackType,
+    parkingId,
+    vehicleCode,
+    laneNo,
+    occurredAtLocal,
+    occurredAt,
+    data,
+    details,
+  };
 }
 
 export function normalised(event: ParkingEvent): NormalisedCallback {

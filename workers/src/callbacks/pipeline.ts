@@ -129,7 +129,11 @@ export interface CallbackSource<S extends Sender = Sender> {
   /** The checks that need no body (headers, query string), run before the body is read. */
   authenticate(request: Request, context: SourceContext): Promise<S | Refusal>;
   /** The checks of the body's bytes (a sign over them, then their text and the catalogue) and what it means. */
-  interpret(body: Uint8Array, sender: S, context: InterpretContext): Interpreted | Refusal | Promise<Interpreted | Refusal>;
+  interpret(
+    body: Uint8Array,
+    sender: S,
+    context: InterpretContext,
+  ): Interpreted | Refusal | Promise<Interpreted | Refusal>;
   /** The answer its platform expects, for an accepted callback or a refusal. */
   answer(c: Context<AppEnv>, result: { ok: true } | Refusal): Response;
 }

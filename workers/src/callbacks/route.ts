@@ -105,7 +105,7 @@ callbackRoutes.openAPIRegistry.registerPath({
   description:
     "Ebopark's signed reports (section 3.3 of its interface): the partner registers this URL, Ebopark appends the " +
     "report. sign = md5(raw body + secretKey), the documented assumption (Ebopark's page does not state it), checked " +
-    "over the bytes received before anything is read. The answer is exactly {\"code\":0,\"msg\":\"success\",\"data\":null} " +
+    'over the bytes received before anything is read. The answer is exactly {"code":0,"msg":"success","data":null} ' +
     "once the report is stored (a redelivery stores nothing new); anything else is a failure Ebopark retries. " +
     "docs/edge-api.md lists every answer.",
   request: {
