@@ -98,28 +98,27 @@ const UNREADABLE = new Set<string>(UNREADABLE_PLATE_MARKERS);
 /** Whether a received plate is a camera's marker for "no readable plate" (e.g. 无牌车). */
 export const isUnreadablePlate = (value: string): boolean => UNREADABLE.has(value);
 
-// A camera's reading that is not a whole plate (a character lost to dirt or glare, a plate of a
-// format the pattern does not know): Chinese characters, Latin letters, digits, the middle dot.
-const PLATE_READING = /^[\p{Script=Han}A-Za-z0-9·]+$/u;
+/** The longest plate a received field takes: room for a misread plate or a camera's marker. */
+export const RECEIVED_PLATE_MAX_LENGTH = 32;
+
+/** Whether a received plate is a whole plate of a known shape (PLATE_PATTERN): false for 无牌车 or a misreading. */
+export const isRecognisedPlate = (value: string): boolean => PLATE_PATTERN.test(value);
 
 /**
- * The plate rule of received data (what a platform reports a camera read: the open platform's
- * callbacks, Ebopark's reports): the same character rules as plateSchema (at most
- * PLATE_MAX_LENGTH characters, no control characters), but a plate is what the camera read. A
- * whole plate, a marker of an unreadable plate (UNREADABLE_PLATE_MARKERS) or a partial reading
- * are kept as sent, so a vehicle is never lost for its plate. What people type (the visitor grants
- * API, the platform operations) keeps the strict plateSchema. Surrounding spaces are trimmed.
+ * The one plate rule of received data: what a platform reports a camera read (the open
+ * platform's callbacks, Ebopark's reports). A vehicle is never lost for its plate. A whole plate,
+ * a marker of an unreadable plate (无牌车, 未识别…) or a misreading is kept as sent. Only what no
+ * camera sends is refused: blank text, more than RECEIVED_PLATE_MAX_LENGTH characters, control
+ * characters, unpaired surrogates. Surrounding spaces are trimmed. Readers tell the shapes apart
+ * with isRecognisedPlate (the API's `plateRecognised`). What people type (the visitor grants API,
+ * the platform operations) keeps the strict plateSchema and plate-input.ts.
  */
 export const receivedPlateSchema = z
   .string({ error: "must be a string" })
   .trim()
   .min(1, { error: "must not be empty", abort: true })
-  .max(PLATE_MAX_LENGTH, { error: `must be at most ${PLATE_MAX_LENGTH} characters`, abort: true })
-  .superRefine(acceptableText())
-  .refine((v) => PLATE_PATTERN.test(v) || UNREADABLE.has(v) || PLATE_READING.test(v), {
-    error:
-      "must be a plate as a camera read it: Chinese characters, letters and digits (e.g. 鲁A12345), or a marker of an unreadable plate such as 无牌车",
-  });
+  .max(RECEIVED_PLATE_MAX_LENGTH, { error: `must be at most ${RECEIVED_PLATE_MAX_LENGTH} characters`, abort: true })
+  .superRefine(acceptableText());
 
 // ---- times ------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
  * (receivedAt, id) cursor), and the reads of vehicle accesses the status page composes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type EventsQuery, eventsQuery } from "@parkbridge/shared";
+import { type EventsQuery, eventsQuery, isRecognisedPlate } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
@@ -47,6 +47,7 @@ export function toEventRecord(r: EventDbRow): EventRecord {
     appKey: r.app_key,
     parkingId: r.parking_id,
     vehicleCode: r.vehicle_code,
+    plateRecognised: r.vehicle_code === null ? null : isRecognisedPlate(r.vehicle_code),
     laneNo: r.lane_no,
     laneName: laneName as string | null,
     occurredAtLocal: r.occurred_at_local,

@@ -42,6 +42,10 @@ export const EventRecordSchema = z
       .openapi({ description: "The account that sent it: the open platform's appKey, Ebopark's partnerid" }),
     parkingId: z.string().openapi({ description: "The lot: the open platform's parkingId, Ebopark's parkCode" }),
     vehicleCode: z.string().nullable().openapi({ description: "The plate as the camera read it (无牌车 for none)" }),
+    plateRecognised: z.boolean().nullable().openapi({
+      description:
+        "Whether vehicleCode is a whole plate of a known shape; false for a marker such as 无牌车 or a misreading (kept as received); null without a plate",
+    }),
     laneNo: z.string().nullable().openapi({ description: "The lane: laneNo, Ebopark's channel id (else its name)" }),
     laneName: z.string().nullable(),
     occurredAtLocal: z.string().openapi({ description: "yyyy-MM-dd HH:mm:ss, UTC+8, as sent by the platform" }),
