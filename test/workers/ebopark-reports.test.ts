@@ -398,3 +398,34 @@ describe("the received-plate rule, and delivery of Ebopark's events", () => {
     });
   });
 });
+
+describe("the status page", () => {
+  it("shows Ebopark's lots beside the open platform's, labelled, and lists its barrier overrides", async () => {
+    const eboLot = uniqueLot("eb-page");
+    const openLot = uniqueLot("open-page");
+    const info = { parkCode: eboLot, parkName: "宜泊展示车场", totalSpace: 120, freeSpace: 30, time: localTime(20) };
+    expect(await (await sendReport("lotInfo", info)).text()).toBe(EBOPARK_REPORT_SUCCESS);
+    const lift = {
+      parkCode: eboLot,
+      plateNumber: "川A54321",
+      exitTime: localTime(21),
+      reason: "人工放行",
+      exitChannelName: "北门出口",
+    };
+    expect(await (await sendReport("abnormalPass", lift)).text()).toBe(EBOPARK_REPORT_SUCCESS);
+    expect((await sendCallback(vehicleAccess({ parkingId: openLot, totalLot: 9, time: localTime(20) }))).status).toBe(
+      200,
+    );
+
+    const response = await api("/");
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toMatch(new RegExp(`<article class="card lot" data-parking-id="${eboLot}" data-platform="ebopark">`));
+    expect(html).toMatch(new RegExp(`<article class="card lot" data-parking-id="${openLot}" data-platform="open">`));
+    expect(html).toContain("宜泊展示车场");
+    const overrides = html.slice(html.indexOf('<section id="barrier-overrides">'));
+    expect(overrides).toContain("人工放行");
+    expect(overrides).toContain("北门出口");
+    expect(overrides).toContain('data-platform="ebopark"');
+  });
+});
