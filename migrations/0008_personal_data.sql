@@ -32,26 +32,30 @@ CREATE TABLE personal_data_targets (
   PRIMARY KEY (erasure_id, table_name, row_id)
 ) WITHOUT ROWID;
 
--- Events per day (UTC+8 calendar day of occurred_at), lot, kind and direction, of the events the
+-- Events per day (UTC+8 calendar day of occurred_at), platform, lot, kind and direction, of the events the
 -- retention pruned: counted in the same batch that deletes them, so history counts survive.
 CREATE TABLE event_daily_counts (
   day TEXT NOT NULL,
+  platform TEXT NOT NULL,
   parking_id TEXT NOT NULL,
   event TEXT NOT NULL,
   -- 'in' or 'out' for vehicle accesses, '' otherwise.
   direction TEXT NOT NULL DEFAULT '',
   events INTEGER NOT NULL,
-  PRIMARY KEY (day, parking_id, event, direction)
+  PRIMARY KEY (day, platform, parking_id, event, direction)
 ) WITHOUT ROWID;
 
 -- Each lot's newest pass with counts among the events the retention pruned (no plate, no person):
 -- an occupancy chart whose window has no earlier pass left starts from it (api/events.ts).
 CREATE TABLE lot_count_baselines (
-  parking_id TEXT PRIMARY KEY,
+  platform TEXT NOT NULL,
+  parking_id TEXT NOT NULL,
   occurred_at TEXT NOT NULL,
+  -- Vehicles inside and free spaces, as api/events.ts's occupancy reads them.
   in_park_num INTEGER NOT NULL,
-  total_lot INTEGER
-);
+  total_lot INTEGER,
+  PRIMARY KEY (platform, parking_id)
+) WITHOUT ROWID;
 
 -- Deleting an event (the retention) deletes what hangs on it: its deliveries and typed row
 -- before it (their foreign keys name it), its raw callback after it (its own key names that).
@@ -61,6 +65,8 @@ BEGIN
   DELETE FROM vehicle_accesses WHERE event_id = OLD.id;
   DELETE FROM camera_statuses WHERE event_id = OLD.id;
   DELETE FROM visitor_registrations WHERE event_id = OLD.id;
+  DELETE FROM barrier_overrides WHERE event_id = OLD.id;
+  DELETE FROM lot_statuses WHERE event_id = OLD.id;
 END;
 CREATE TRIGGER events_delete_raw AFTER DELETE ON events
 BEGIN

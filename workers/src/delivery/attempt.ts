@@ -5,8 +5,8 @@
  */
 
 import { webhookHeaders } from "@parkbridge/shared";
+import { type EventDbRow, toEventRecord } from "../api/events.js";
 import type { Env } from "../env.js";
-import { maskEventData } from "../privacy/mask.js";
 import { type DeliveryPolicy, deliveryPolicy, retryDelaySeconds } from "./policy.js";
 
 export type AttemptOutcome =
@@ -16,7 +16,7 @@ export type AttemptOutcome =
   /** Nothing to do: unknown, already delivered or dead. */
   | { kind: "skipped"; why: string };
 
-interface DeliveryJoinRow {
+interface DeliveryJoinRow extends Omit<EventDbRow, "id"> {
   id: string;
   status: string;
   attempts: number;
@@ -26,17 +26,13 @@ interface DeliveryJoinRow {
   /** What the subscriber receives of personal data: 'masked' (default) or 'full' (it opted in). */
   personal_data: string;
   event_id: string;
-  event: string;
-  callback_type: string;
-  parking_id: string;
-  data: string;
-  received_at: string;
   raw_body: string;
 }
 
 /**
- * The body a subscriber receives (docs/edge-api.md). Personal data as its subscription chose
- * (privacy/mask.ts): masked by default, without the raw body; `full`, as stored, with it.
+ * The body a subscriber receives (docs/edge-api.md): the event as GET /api/events lists it (the
+ * one vocabulary, whatever its platform) under its delivery's id. Personal data as its subscription
+ * chose (privacy/mask.ts): masked by default, without the raw body; `full`, as stored, with it.
  */
 export function deliveryPayload(row: DeliveryJoinRow): string {
   const full = row.personal_data === "full";
@@ -48,16 +44,8 @@ export function deliveryPayload(row: DeliveryJoinRow): string {
       raw = row.raw_body;
     }
   }
-  return JSON.stringify({
-    deliveryId: row.id,
-    eventId: row.event_id,
-    event: row.event,
-    callbackType: row.callback_type,
-    parkingId: row.parking_id,
-    data: maskEventData(JSON.parse(row.data), full ? "full" : "masked"),
-    ...(full ? { raw } : {}),
-    receivedAt: row.received_at,
-  });
+  const { id: eventId, ...event } = toEventRecord({ ...row, id: row.event_id }, full ? "full" : "masked");
+  return JSON.stringify({ deliveryId: row.id, eventId, ...event, ...(full ? { raw } : {}) });
 }
 
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number) {
@@ -91,8 +79,9 @@ export async function attemptDelivery(
   policy: DeliveryPolicy = deliveryPolicy(env),
 ): Promise<AttemptOutcome> {
   const row = await env.DB.prepare(
-    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, s.personal_data, e.id AS event_id, e.event, e.callback_type,
-            e.parking_id, e.data, e.received_at, r.body AS raw_body
+    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, s.personal_data, e.id AS event_id, e.platform, e.event,
+            e.callback_type, e.app_key, e.parking_id, e.vehicle_code, e.lane_no, e.occurred_at_local, e.occurred_at,
+            e.received_at, e.data, e.details, e.time_suspect, r.body AS raw_body
      FROM deliveries d
      JOIN subscriptions s ON s.id = d.subscription_id
      JOIN events e ON e.id = d.event_id

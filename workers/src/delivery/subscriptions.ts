@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newWebhookSecret } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
-import { EventIdSchema } from "../api/schemas.js";
+import { EventIdSchema, PlatformSchema } from "../api/schemas.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { bodyErrorResponses, errorResponse, notFound } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
@@ -29,6 +29,7 @@ export const CreateSubscriptionSchema = z.object({
   url: httpUrl,
   events: z.array(EventIdSchema).min(1, { error: "must list at least one event (or be left out for all)" }).optional(),
   parkingId: z.string().trim().min(1).optional(),
+  platform: PlatformSchema.optional().openapi({ description: "Only events of this platform (default: both)" }),
   personalData: z.enum(["masked", "full"]).optional().openapi({
     description:
       "What deliveries carry of personal data: masked (default: phones as 138****8000, names shortened, no raw body) or full (as stored, with the raw body): the subscription's owner chose to receive them.",
@@ -41,6 +42,7 @@ export const SubscriptionSchema = z
     url: z.string(),
     events: z.array(EventIdSchema).nullable().openapi({ description: "null: every event" }),
     parkingId: z.string().nullable(),
+    platform: PlatformSchema.nullable().openapi({ description: "null: both platforms" }),
     personalData: z.enum(["masked", "full"]),
     createdAt: z.string(),
   })
@@ -55,6 +57,7 @@ interface SubscriptionRow {
   url: string;
   events: string | null;
   parking_id: string | null;
+  platform: "open" | "ebopark" | null;
   personal_data: "masked" | "full";
   created_at: string;
 }
@@ -63,6 +66,7 @@ const toSubscription = (r: SubscriptionRow) => ({
   url: r.url,
   events: r.events ? (JSON.parse(r.events) as string[]) : null,
   parkingId: r.parking_id,
+  platform: r.platform,
   personalData: r.personal_data,
   createdAt: r.created_at,
 });
@@ -92,14 +96,15 @@ export const subscriptionRoutes = createRouter()
         secret: newWebhookSecret(),
         events: input.events ? JSON.stringify([...new Set(input.events)]) : null,
         parking_id: input.parkingId ?? null,
+        platform: input.platform ?? null,
         personal_data: input.personalData ?? "masked",
         created_at: new Date().toISOString(),
       };
       // Not retried: a lost answer after a commit would create a second subscription.
       await c.env.DB.prepare(
-        "INSERT INTO subscriptions (id, url, secret, events, parking_id, personal_data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO subscriptions (id, url, secret, events, parking_id, platform, personal_data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       )
-        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.personal_data, row.created_at)
+        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.platform, row.personal_data, row.created_at)
         .run();
       return c.json({ ...toSubscription(row), secret: row.secret }, 201);
     },
@@ -122,7 +127,7 @@ export const subscriptionRoutes = createRouter()
     async (c) => {
       const { results } = await withD1Retry(() =>
         c.env.DB.prepare(
-          "SELECT id, url, events, parking_id, personal_data, created_at FROM subscriptions WHERE deleted_at IS NULL ORDER BY created_at, id",
+          "SELECT id, url, events, parking_id, platform, personal_data, created_at FROM subscriptions WHERE deleted_at IS NULL ORDER BY created_at, id",
         ).all<SubscriptionRow>(),
       );
       return c.json({ items: results.map(toSubscription) }, 200);

@@ -6,7 +6,7 @@
  * - `operator` (visitor grants): names as stored (the grant is managed by who it is for), phones masked.
  * - `full`: as stored; a subscription that opted in, or an admin read that asked (audited).
  */
-import { EVENT_DATA_FIELDS, type PersonalKind, registeredColumn } from "./registry.js";
+import { EVENT_DATA_FIELDS, EVENT_DETAILS_FIELDS, type PersonalKind, registeredColumn } from "./registry.js";
 
 export const personalDataViews = ["masked", "operator", "full"] as const;
 export type PersonalDataView = (typeof personalDataViews)[number];
@@ -69,6 +69,10 @@ export function maskJson<T>(value: T, fields: Readonly<Record<string, PersonalKi
 /** An event's `data` as `view` shows it. */
 export const maskEventData = (data: Record<string, unknown>, view: PersonalDataView) =>
   maskJson(data, EVENT_DATA_FIELDS, view);
+
+/** An event's vocabulary fields of its kind (its `details`: operatorName…) as `view` shows them. */
+export const maskEventDetails = (details: Record<string, unknown>, view: PersonalDataView) =>
+  maskJson(details, EVENT_DETAILS_FIELDS, view);
 
 /** A grant's audit detail (the request, the booking, the platform's authorisation) as `view` shows it. */
 export const maskAuditDetail = (detail: unknown, view: PersonalDataView) =>

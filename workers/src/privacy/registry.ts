@@ -75,6 +75,12 @@ export const EVENT_DATA_FIELDS = {
   "$.exitPlateImage": "photo",
 } as const satisfies Record<string, PersonalKind>;
 
+/** The personal fields of an event's `details` (the vocabulary's fields of its kind, shared/src/events/vocabulary.ts). */
+export const EVENT_DETAILS_FIELDS = {
+  "$.operatorName": "name",
+  "$.reason": "note",
+} as const satisfies Record<string, PersonalKind>;
+
 /** A grant's audit detail: the API request, the platform booking, the platform's authorisation. */
 const GRANT_AUDIT_FIELDS = {
   "$.request.vehicleCode": "plate",
@@ -115,6 +121,7 @@ export const PERSONAL_DATA: readonly PersonalTable[] = [
     columns: [
       { column: "vehicle_code", kind: "plate" },
       { column: "data", kind: "json", fields: EVENT_DATA_FIELDS, required: true },
+      { column: "details", kind: "json", fields: EVENT_DETAILS_FIELDS },
     ],
     whose: inSet("id", EVENTS_OF),
     retention: "events",
@@ -131,6 +138,17 @@ export const PERSONAL_DATA: readonly PersonalTable[] = [
     table: "vehicle_accesses",
     key: "event_id",
     columns: [{ column: "vehicle_code", kind: "plate", required: true }],
+    whose: inSet("event_id", EVENTS_OF),
+    retention: "events",
+  },
+  {
+    table: "barrier_overrides",
+    key: "event_id",
+    columns: [
+      { column: "vehicle_code", kind: "plate" },
+      { column: "operator_name", kind: "name" },
+      { column: "reason", kind: "note" },
+    ],
     whose: inSet("event_id", EVENTS_OF),
     retention: "events",
   },
@@ -197,6 +215,9 @@ export const NOT_PERSONAL: Readonly<Record<string, string>> = {
   "vehicle_accesses.lane_name": "a lane's name (a place, not a person)",
   "camera_statuses.lane_name": "a lane's name",
   "lane_state.lane_name": "a lane's name",
+  "barrier_overrides.lane_name": "a lane's name",
+  "lot_statuses.lot_name": "a lot's name",
+  "lot_state.lot_name": "a lot's name",
   "personal_data_targets.table_name": "a table's name",
   "expiry_lots.authorisations": "a count of a lot's authorisations",
 };

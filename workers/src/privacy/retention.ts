@@ -101,26 +101,32 @@ export async function pruneExpired(env: Env, now: number, config = readRetention
           // The lot's newest pruned pass with counts: where its occupancy chart starts when nothing older is left.
           db
             .prepare(
-              `INSERT INTO lot_count_baselines (parking_id, occurred_at, in_park_num, total_lot)
-               SELECT va.parking_id, max(va.occurred_at), va.in_park_num, va.total_lot
-               FROM (${OLDEST_EVENTS}) o JOIN vehicle_accesses va ON va.event_id = o.id
-               WHERE va.in_park_num IS NOT NULL
-               GROUP BY va.parking_id
-               ON CONFLICT (parking_id) DO UPDATE SET occurred_at = excluded.occurred_at,
+              `INSERT INTO lot_count_baselines (platform, parking_id, occurred_at, in_park_num, total_lot)
+               SELECT platform, parking_id, max(occurred_at), inside, free FROM (
+                 SELECT va.platform, va.parking_id, va.occurred_at, va.in_park_num AS inside, va.total_lot AS free
+                   FROM (${OLDEST_EVENTS}) o JOIN vehicle_accesses va ON va.event_id = o.id
+                  WHERE va.in_park_num IS NOT NULL
+                 UNION ALL
+                 SELECT ls.platform, ls.parking_id, ls.occurred_at, ls.total_spaces - ls.free_spaces, ls.free_spaces
+                   FROM (${OLDEST_EVENTS}) o JOIN lot_statuses ls ON ls.event_id = o.id
+                  WHERE ls.total_spaces IS NOT NULL AND ls.free_spaces IS NOT NULL)
+               WHERE true
+               GROUP BY platform, parking_id
+               ON CONFLICT (platform, parking_id) DO UPDATE SET occurred_at = excluded.occurred_at,
                  in_park_num = excluded.in_park_num, total_lot = excluded.total_lot
                WHERE excluded.occurred_at > lot_count_baselines.occurred_at`,
             )
             .bind(cutoff, limit),
           db
             .prepare(
-              `INSERT INTO event_daily_counts (day, parking_id, event, direction, events)
-               SELECT strftime('%Y-%m-%d', e.occurred_at, '+8 hours'), e.parking_id, e.event,
+              `INSERT INTO event_daily_counts (day, platform, parking_id, event, direction, events)
+               SELECT strftime('%Y-%m-%d', e.occurred_at, '+8 hours'), e.platform, e.parking_id, e.event,
                  coalesce(va.direction, ''), count(*)
                FROM (${OLDEST_EVENTS}) o JOIN events e ON e.id = o.id
                LEFT JOIN vehicle_accesses va ON va.event_id = e.id
                WHERE true
-               GROUP BY 1, 2, 3, 4
-               ON CONFLICT (day, parking_id, event, direction) DO UPDATE SET events = events + excluded.events`,
+               GROUP BY 1, 2, 3, 4, 5
+               ON CONFLICT (day, platform, parking_id, event, direction) DO UPDATE SET events = events + excluded.events`,
             )
             .bind(cutoff, limit),
           db.prepare(`DELETE FROM events WHERE id IN (${OLDEST_EVENTS}) RETURNING id`).bind(cutoff, limit),
