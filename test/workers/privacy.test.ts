@@ -11,7 +11,7 @@ import { erasePersonalData, exportPersonalData, subjectOf } from "../../workers/
 import { loadStatus } from "../../workers/src/status/queries.js";
 import { statusPage } from "../../workers/src/status/status-page.js";
 import { eventually, hookName, hookUrl, sinkRequests } from "./delivery-support.js";
-import { api, apiJson, sendCallback, uniqueLot, vehicleAccess } from "./ingest-support.js";
+import { api, apiJson, sendCallback, sendReport, uniqueLot, vehicleAccess } from "./ingest-support.js";
 import { countingD1 } from "./visitors-support.js";
 
 let serial = Math.floor(Math.random() * 9000);
@@ -21,6 +21,7 @@ function person() {
   const digits = String(10_000 + ((serial * 7919) % 90_000));
   const names = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨";
   return {
+    serial,
     plate: `粤B${digits}`,
     phone: `139${digits}${String(serial % 1000).padStart(3, "0")}`,
     name: `${names[serial % 16]}${names[(serial >> 4) % 16]}${names[(serial >> 8) % 16]}测`,
@@ -323,6 +324,35 @@ describe("export and erasure", () => {
       .first<{ vehicle_code: string; data: string }>();
     expect(event?.vehicle_code).toBe(who.plate);
     expect(JSON.parse(event?.data ?? "{}")).toMatchObject({ vehicleCode: who.plate, phoneNum: null, userName: null });
+  });
+
+  it("erases an Ebopark report's plate, operator and photo too (its typed row and body included)", async () => {
+    const who = person();
+    const plate = `川A${who.plate.slice(-5)}`;
+    const report = JSON.stringify({
+      parkCode: uniqueLot("pdeb"),
+      plateNumber: plate,
+      entryTime: nowLocal(),
+      exitTime: nowLocal(),
+      reason: "异常抬杆",
+      operatorName: who.name,
+      imageUrl: `https://img.example.com/${who.serial}.jpg`,
+      notes: `${who.name} 抬杆`,
+    });
+    expect((await sendReport("abnormalPass", report)).status).toBe(200);
+    expect(await everyStoredText()).toContain(who.name);
+    const masked = await apiJson<{ items: Array<Record<string, unknown>> }>(
+      `/api/events?vehicleCode=${encodeURIComponent(plate)}`,
+    );
+    expect(masked.items[0]?.operatorName).toBe(`${who.name[0]}***`);
+
+    const answer = await ok(api(`/api/personal-data?plate=${encodeURIComponent(plate)}`, { method: "DELETE" }));
+    expect(((await answer.json()) as { erased: Record<string, number> }).erased).toMatchObject({
+      events: 1,
+      raw_callbacks: 1,
+      barrier_overrides: 1,
+    });
+    expectNoTrace(await everyStoredText(), plate, who.name, `https://img.example.com/${who.serial}.jpg`);
   });
 
   it("fits one erasure and one export in the free plan's 50 D1 statements per invocation", async () => {

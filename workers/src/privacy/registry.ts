@@ -70,6 +70,8 @@ export const EVENT_DATA_FIELDS = {
   "$.plateNumber": "plate",
   "$.operatorName": "name",
   "$.companyName": "note",
+  "$.notes": "note",
+  "$.entryNotes": "note",
   "$.imageUrl": "photo",
   "$.entryPlateImage": "photo",
   "$.exitPlateImage": "photo",
@@ -242,4 +244,4 @@ export const NOT_PERSONAL_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /** Field names of event data that look personal: the registry test asks each such field to be registered. */
-export const LOOKS_PERSONAL_FIELD = /name|phone|mobile|plate|vehicleCode|memo|photo|image|owner|company|idcard/i;
+export const LOOKS_PERSONAL_FIELD = /name|phone|mobile|plate|vehicleCode|memo|note|photo|image|owner|company|idcard/i;
