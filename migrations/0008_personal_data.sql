@@ -21,7 +21,9 @@ CREATE TABLE personal_data_audit (
   -- JSON: rows per table (erased, exported), or the route and query of a full read.
   detail TEXT NOT NULL
 );
-CREATE INDEX personal_data_audit_at ON personal_data_audit (at);
+-- GET /api/personal-data/audit: newest first, optionally by action.
+CREATE INDEX personal_data_audit_at ON personal_data_audit (at DESC, id DESC);
+CREATE INDEX personal_data_audit_action_at ON personal_data_audit (action, at DESC, id DESC);
 
 -- The rows one erasure changes, listed by the first statement of its batch and emptied by the
 -- last (every statement between reads the same list, whatever the ones before it changed).

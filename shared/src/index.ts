@@ -99,6 +99,7 @@ export {
   lotQuery,
   MAX_EDGE_PAGE_SIZE,
   type PersonalDataQuery,
+  personalDataAuditQuery,
   personalDataQuery,
   personalDataViewSchema,
   platformOptions,

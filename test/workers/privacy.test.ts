@@ -300,6 +300,18 @@ describe("export and erasure", () => {
     expect(audit).toMatchObject({ action: "erased", subject_kind: "plate" });
     expect(JSON.parse(audit?.detail ?? "{}")).toEqual(erasure.erased);
 
+    // The audit lists it, newest first, masked.
+    const listed = await apiJson<{ items: Array<Record<string, unknown>> }>(
+      "/api/personal-data/audit?action=erased&limit=1",
+    );
+    expect(listed.items[0]).toMatchObject({
+      id: erasure.erasureId,
+      action: "erased",
+      subjectKind: "plate",
+      detail: erasure.erased,
+    });
+    expectNoTrace(JSON.stringify(listed), who.plate);
+
     // Nothing is left to export.
     const after = await apiJson<{ records: Record<string, unknown> }>(
       `/api/personal-data?plate=${encodeURIComponent(who.plate)}`,
@@ -365,6 +377,22 @@ describe("export and erasure", () => {
     await erasePersonalData(counting.db, subjectOf({ plate: who.plate }));
     expect(exportStatements).toBeLessThanOrEqual(10);
     expect(counting.statements - exportStatements).toBeLessThanOrEqual(25);
+  });
+
+  it("pages the audit newest first with a cursor", async () => {
+    const lot = uniqueLot("pd");
+    for (let i = 0; i < 3; i++) await apiJson(`/api/events?parkingId=${lot}&personalData=full`);
+    const first = await apiJson<{ items: Array<{ id: string; at: string }>; nextCursor: string }>(
+      "/api/personal-data/audit?action=read_full&limit=2",
+    );
+    expect(first.items).toHaveLength(2);
+    const second = await apiJson<{ items: Array<{ id: string; at: string }> }>(
+      `/api/personal-data/audit?action=read_full&limit=2&cursor=${first.nextCursor}`,
+    );
+    const all = [...first.items, ...second.items];
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    const keys = all.map((e) => `${e.at}|${e.id}`);
+    expect(keys).toEqual([...keys].sort().reverse());
   });
 
   it("refuses a request naming neither or both, with the field", async () => {

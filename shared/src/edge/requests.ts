@@ -320,3 +320,14 @@ export const personalDataQuery = z
       });
   });
 export type PersonalDataQuery = z.output<typeof personalDataQuery>;
+
+/** The personal-data audit (erasures, exports, full reads), newest first. */
+export const personalDataAuditQuery = z.object({
+  action: z
+    .enum(["erased", "exported", "read_full"])
+    .register(edgeFields, { title: "Action" })
+    .optional()
+    .meta({ description: "Only this action" }),
+  cursor: cursor.meta({ description: "nextCursor of the previous page" }),
+  limit: limitSchema,
+});

@@ -3,8 +3,9 @@
  * 45 and 47). The request schema is shared with the Parkbridge Edge n8n node (shared/src/edge/requests.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { personalDataQuery } from "@parkbridge/shared";
+import { personalDataAuditQuery, personalDataQuery } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
+import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { errorResponse } from "../lib/errors.js";
 import { createRouter, named } from "../lib/openapi-app.js";
 import { EXPORT_ROWS_PER_TABLE, erasePersonalData, exportPersonalData, subjectOf } from "./erasure.js";
@@ -37,6 +38,33 @@ const ErasureSchema = z
     erased: z.record(z.string(), z.number().int()).openapi({ description: "Rows changed, per table" }),
   })
   .openapi("PersonalDataErasure");
+
+const AuditEntrySchema = z
+  .object({
+    id: z.string().openapi({ description: "For an erasure, its erasureId" }),
+    at: z.string().openapi({ description: "ISO 8601 UTC" }),
+    actor: z.string(),
+    action: z.enum(["erased", "exported", "read_full"]),
+    subjectKind: z.enum(["plate", "phone"]).nullable(),
+    subject: z
+      .string()
+      .nullable()
+      .openapi({ description: "The person, masked (粤B***45, 138****8000)", example: "粤B***45" }),
+    detail: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "Rows per table, or the route and query of a full read" }),
+  })
+  .openapi("PersonalDataAuditEntry");
+
+interface AuditRow {
+  id: string;
+  at: string;
+  actor: string;
+  action: "erased" | "exported" | "read_full";
+  subject_kind: "plate" | "phone" | null;
+  subject: string | null;
+  detail: string;
+}
 
 const security = [{ [BEARER_SCHEME]: [] }];
 const tags = ["Personal data"];
@@ -82,4 +110,58 @@ export const personalDataRoutes = createRouter()
       },
     }),
     async (c) => c.json(await erasePersonalData(c.env.DB, subjectOf(c.req.valid("query"))), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/personal-data/audit",
+      tags,
+      security,
+      summary: "The audit of erasures, exports and full reads, newest first",
+      request: { query: personalDataAuditQuery },
+      responses: {
+        200: {
+          description: "A page of audit entries",
+          content: {
+            "application/json": {
+              schema: z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
+            },
+          },
+        },
+        400: errorResponse("A query parameter is invalid"),
+        401: errorResponse("Missing or wrong bearer token"),
+      },
+    }),
+    async (c) => {
+      const { action, cursor, limit } = c.req.valid("query");
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const where: string[] = [];
+      const values: (string | number)[] = [];
+      if (action) {
+        where.push("action = ?");
+        values.push(action);
+      }
+      if (after) {
+        // Row values: an index range on (at, id), however long the audit grows.
+        where.push("(at, id) < (?, ?)");
+        values.push(after.at, after.id);
+      }
+      const { results } = await c.env.DB.prepare(
+        `SELECT * FROM personal_data_audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY at DESC, id DESC LIMIT ?`,
+      )
+        .bind(...values, limit + 1)
+        .all<AuditRow>();
+      const { page, nextCursor } = pageOf(results, limit, (row) => ({ at: row.at, id: row.id }));
+      const items = page.map((row) => ({
+        id: row.id,
+        at: row.at,
+        actor: row.actor,
+        action: row.action,
+        subjectKind: row.subject_kind,
+        subject: row.subject,
+        detail: JSON.parse(row.detail) as Record<string, unknown>,
+      }));
+      return c.json({ items, nextCursor }, 200);
+    },
   );
