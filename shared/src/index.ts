@@ -75,6 +75,7 @@ export {
   claimDeliveryBody,
   confirmClaimBody,
   createGrantBody,
+  createSubscriptionBody,
   DELIVERY_CLAIM_LEASE_SECONDS,
   deliveryIdParams,
   type EdgeFieldMeta,
@@ -93,6 +94,7 @@ export {
   listGrantsQuery,
   lotParams,
   MAX_EDGE_PAGE_SIZE,
+  subscriberUrlSchema,
 } from "./edge/requests.js";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -104,6 +106,12 @@ export {
   type WebhookCheck,
   webhookHeaders,
 } from "./edge/standard-webhooks.js";
+export {
+  checkSubscriberUrl,
+  MAX_SUBSCRIBER_URL_LENGTH,
+  type SubscriberUrlCheck,
+  type SubscriberUrlOptions,
+} from "./edge/subscriber-url.js";
 // One event vocabulary for both platforms
 export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
 export {
@@ -188,6 +196,7 @@ export {
 export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
 export { BodyDecodingError, charsetOf, decodeBody, gunzip, isGzip, responseText } from "./util/decode.js";
+export { inRange, parseAddress, type Range as AddressRange } from "./util/ip-address.js";
 // Utilities shared by every part
 export { md5Hex } from "./util/md5.js";
 export {
