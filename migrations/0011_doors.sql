@@ -16,3 +16,8 @@ CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
 -- a read-only token (an n8n trigger, a dashboard) created. A read-only token sees, deletes and
 -- claims deliveries of its own scope's subscriptions only.
 ALTER TABLE subscriptions ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin' CHECK (scope IN ('admin', 'read'));
+
+-- Keyset pages of the lists whose filters had no (…, time, id) index: visitor grants by lot, and
+-- held callbacks of every status (GET /api/held-callbacks?status=all). Each page is one range.
+CREATE INDEX visitor_grants_parking_created ON visitor_grants (parking_id, created_at, id);
+CREATE INDEX held_callbacks_received ON held_callbacks (received_at DESC, id DESC);

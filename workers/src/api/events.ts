@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type EventsQuery, eventsQuery } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
-import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { decodeCursor, olderThan, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, errorResponse } from "../lib/errors.js";
@@ -65,8 +65,8 @@ export async function listEvents(
   if (query.until) add("received_at < ?", query.until);
   if (query.since && query.until && query.since > query.until) throw badInput("since", "must not be after until");
   if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
-    add("(received_at < ? OR (received_at = ? AND id < ?))", cursor.at, cursor.at, cursor.id);
+    const after = olderThan(decodeCursor(query.cursor), "received_at", "id");
+    add(after.sql, ...after.params);
   }
   const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY received_at DESC, id DESC LIMIT ?`;
