@@ -118,49 +118,83 @@ export interface OccupancyRow {
   total_lot: number | null;
 }
 
-/** ?1: how many lots (live-state.ts lists them), ?2: the window's start (ISO), ?3: passes per lot at most. */
-export const OCCUPANCY_SQL = `WITH lots AS (${LISTED_LOTS_SQL})
+/**
+ * ?1: how many lots (live-state.ts lists them), ?2 and ?3: the window's start and end (ISO), ?4: the
+ * points of all charts together, ?5 and ?6: the fewest and most points one chart draws. Each lot's
+ * chart draws its share of ?4 (between ?5 and ?6), in as many equal slices of the window.
+ * Per lot: the last pass before the window (the value it starts with); then, for a lot with no more
+ * passes in the window than its chart draws, every pass; for a busier one, the last pass of each
+ * slice (what a step chart of that width can draw). Every part is an index seek or a bounded range
+ * of (parking_id, occurred_at): the work follows the number of lots and slices, never the traffic.
+ */
+export const OCCUPANCY_SQL = `WITH RECURSIVE lots AS (${LISTED_LOTS_SQL}),
+ chart AS (SELECT max(?5, min(?6, ?4 / max(1, (SELECT count(*) FROM lots)))) AS points),
+ slices(i, slice_end) AS (
+   SELECT 1, strftime('%Y-%m-%dT%H:%M:%fZ', julianday(?2) + (julianday(?3) - julianday(?2)) / (SELECT points FROM chart))
+   UNION ALL
+   SELECT i + 1, strftime('%Y-%m-%dT%H:%M:%fZ', julianday(?2) + (i + 1) * (julianday(?3) - julianday(?2)) / (SELECT points FROM chart))
+     FROM slices WHERE i < (SELECT points FROM chart)),
+ -- Whether a lot has more passes in the window than its chart draws (counts one more at most).
+ sized AS (
+   SELECT l.parking_id, (SELECT count(*) FROM (
+     SELECT 1 FROM vehicle_accesses
+      WHERE parking_id = l.parking_id AND occurred_at >= ?2 AND in_park_num IS NOT NULL
+      LIMIT (SELECT points FROM chart) + 1)) > (SELECT points FROM chart) AS busy
+     FROM lots l)
  SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
    FROM lots l CROSS JOIN vehicle_accesses va ON va.rowid = (
      SELECT rowid FROM vehicle_accesses
       WHERE parking_id = l.parking_id AND occurred_at < ?2 AND in_park_num IS NOT NULL
       ORDER BY occurred_at DESC LIMIT 1)
- UNION ALL
+ UNION
  SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
    -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
-   FROM lots l CROSS JOIN vehicle_accesses va ON va.parking_id = l.parking_id
-  WHERE va.in_park_num IS NOT NULL
-    -- From the window's start, or from its perLot-th newest pass when it has more.
-    AND va.occurred_at >= COALESCE((
-      SELECT occurred_at FROM vehicle_accesses
-       WHERE parking_id = l.parking_id AND occurred_at >= ?2 AND in_park_num IS NOT NULL
-       ORDER BY occurred_at DESC LIMIT 1 OFFSET ?3 - 1), ?2)
+   FROM sized l CROSS JOIN vehicle_accesses va ON va.parking_id = l.parking_id
+  WHERE NOT l.busy AND va.occurred_at >= ?2 AND va.in_park_num IS NOT NULL
+ UNION
+ SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
+   FROM sized l CROSS JOIN slices s CROSS JOIN vehicle_accesses va ON va.rowid = (
+     SELECT rowid FROM vehicle_accesses
+      WHERE parking_id = l.parking_id AND occurred_at >= ?2 AND occurred_at < s.slice_end AND in_park_num IS NOT NULL
+      ORDER BY occurred_at DESC LIMIT 1)
+  WHERE l.busy
  ORDER BY 1, 2`;
 
+/** How many points the occupancy charts of one page draw (status/queries.ts sets them). */
+export interface ChartBudget {
+  /** All charts together. */
+  perPage: number;
+  /** One chart, at least and at most. */
+  minPerLot: number;
+  maxPerLot: number;
+}
+
 /**
- * The occupancy of the listed lots (live-state.ts's first `lots` by id) from `from` on: per lot,
- * the last pass with counts before `from` (the value the window starts with) and the newest
- * `perLot` passes in the window, oldest first. One statement whatever the number of lots, each
- * part an index range of (parking_id, occurred_at).
+ * The occupancy of the listed lots (live-state.ts's first `lots` by id) over [fromMs, toMs]: per
+ * lot, the last pass with counts before the window (the value it starts with), then at most its
+ * share of the budget's points, oldest first (every pass, or the last of each slice). One
+ * statement whatever the number of lots.
  */
 export const occupancyOfListedLots = (
   db: D1Database,
-  window: { lots: number; from: string; perLot: number },
+  window: { lots: number; fromMs: number; toMs: number; budget: ChartBudget },
 ): Query<Map<string, OccupancyRow[]>> =>
   query<OccupancyRow, Map<string, OccupancyRow[]>>(
-    db.prepare(OCCUPANCY_SQL).bind(window.lots, window.from, window.perLot),
+    db.prepare(OCCUPANCY_SQL).bind(
+      window.lots,
+      new Date(window.fromMs).toISOString(),
+      // The last slice ends just after the window's end, so a pass at that instant is in it.
+      new Date(window.toMs + 1).toISOString(),
+      window.budget.perPage,
+      window.budget.minPerLot,
+      window.budget.maxPerLot,
+    ),
     (rows) => {
       const byLot = new Map<string, OccupancyRow[]>();
       for (const row of rows) {
         const points = byLot.get(row.parking_id) ?? [];
         points.push(row);
         byLot.set(row.parking_id, points);
-      }
-      // Passes that share the cutoff's second may exceed perLot: keep the newest perLot (and the one before).
-      for (const [lot, points] of byLot) {
-        const before = points[0] && points[0].occurred_at < window.from ? 1 : 0;
-        const inWindow = points.length - before;
-        if (inWindow > window.perLot) byLot.set(lot, [...points.slice(0, before), ...points.slice(-window.perLot)]);
       }
       return byLot;
     },
