@@ -13,6 +13,8 @@ export interface HistoryOptions {
   endIso: string;
   /** How many distinct plates (default 50,000). */
   plates?: number;
+  /** The lots' prefix (default: the tag), so two histories can share lots. */
+  lotTag?: string;
 }
 
 interface Runner {
@@ -39,6 +41,7 @@ export async function insertHistory(db: Runner, options: HistoryOptions, chunk =
       first,
       last,
       options.plates ?? 50_000,
+      options.lotTag ?? options.tag,
     ];
     await db
       .prepare(
@@ -52,7 +55,7 @@ export async function insertHistory(db: Runner, options: HistoryOptions, chunk =
         `${COUNTER} INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no,
            occurred_at_local, occurred_at, received_at, data)
          SELECT printf('%s-%08d', ?1, i), 'vehicleAccess', 'PARKING_VEHICLE_ACCESS', 'history',
-           printf('%s-lot%03d', ?1, i % ?3), printf('京H%05d', i % ?8), '1',
+           printf('%s-lot%03d', ?9, i % ?3), printf('京H%05d', i % ?8), '1',
            strftime('%Y-%m-%d %H:%M:%S', ${AT}, '+8 hours'), ${AT}, ${AT},
            json_object('vehicleCode', printf('京H%05d', i % ?8), 'direction', iif(i % 2, 'out', 'in'),
              'vehicleType', '2', 'laneName', 'Lane 1', 'inParkNum', 20 + i % 80, 'totalLot', 80 - i % 80, 'tempLot', 5)

@@ -8,7 +8,7 @@
  * - Rotation without downtime: ADMIN_TOKEN_NEXT and READ_TOKEN_NEXT are accepted beside the
  *   current ones while clients move over (docs/security.md, "Rotating a token").
  * - Every attempt, right or wrong, counts against the client address's budget (API_LIMITER), like
- *   the login form: guessing a token costs a minute per few hundred tries.
+ *   the login form (1,200 a minute: room for an n8n host's triggers, two calls per delivery).
  * - Comparisons are HMACs of both sides under a fixed key, compared in constant time, against
  *   every configured token: the timing says neither a token's characters, its length, nor which
  *   token matched.
