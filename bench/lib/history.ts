@@ -53,12 +53,14 @@ export async function insertHistory(db: Runner, options: HistoryOptions, chunk =
     await db
       .prepare(
         `${COUNTER} INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no,
-           occurred_at_local, occurred_at, received_at, data)
+           occurred_at_local, occurred_at, received_at, data, details)
          SELECT printf('%s-%08d', ?1, i), 'vehicleAccess', 'PARKING_VEHICLE_ACCESS', 'history',
            printf('%s-lot%03d', ?9, i % ?3), printf('京H%05d', i % ?8), '1',
            strftime('%Y-%m-%d %H:%M:%S', ${AT}, '+8 hours'), ${AT}, ${AT},
-           json_object('vehicleCode', printf('京H%05d', i % ?8), 'direction', iif(i % 2, 'out', 'in'),
-             'vehicleType', '2', 'laneName', 'Lane 1', 'inParkNum', 20 + i % 80, 'totalLot', 80 - i % 80, 'tempLot', 5)
+           json_object('vehicleCode', printf('京H%05d', i % ?8), 'accessType', iif(i % 2, '1', '0'),
+             'vehicleType', '2', 'laneName', 'Lane 1', 'inParkNum', 20 + i % 80, 'totalLot', 80 - i % 80, 'tempLot', 5),
+           json_object('direction', iif(i % 2, 'out', 'in'), 'laneName', 'Lane 1',
+             'spaces', json_object('vehiclesInside', 20 + i % 80, 'freeSpaces', 80 - i % 80, 'freeTemporarySpaces', 5))
          FROM n`,
       )
       .bind(...binds)

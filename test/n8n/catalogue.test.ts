@@ -110,8 +110,8 @@ describe("every catalogue field is a parameter of its operation", () => {
         if (field.default !== undefined) expect(values, field.name).toContain(field.default);
       }
     }
-    // status and source of the grant list, type of the events query
-    expect(checked).toBe(3);
+    // status and source of the grant list, type and platform of the events query, platform of a lot and of the lanes
+    expect(checked).toBe(5);
   });
 
   it("paging stays the node's: the paged catalogues show no page, cursor or limit field", () => {

@@ -195,7 +195,9 @@ describe("bearer tokens", () => {
         }
       }
     }
-    expect(answered).toBe(budget);
+    // Windows are fixed minutes: a run across a minute's end may get up to one more budget.
+    expect(answered).toBeGreaterThanOrEqual(budget);
+    expect(answered).toBeLessThan(2 * budget);
     expect(first429?.headers.get("retry-after")).toBe("60");
     expect(await first429?.json()).toMatchObject({ error: { code: "rate_limited" } });
     // The right token from that address waits too; another address does not.

@@ -3,7 +3,7 @@
  * (receivedAt, id) cursor), and the reads of vehicle accesses the status page composes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type EventsQuery, eventsQuery } from "@parkbridge/shared";
+import { type EventsQuery, eventsQuery, isRecognisedPlate } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
 import { decodeCursor, olderThan, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
@@ -18,8 +18,9 @@ const EventsQuerySchema = eventsQuery.extend({
   type: EventIdSchema.optional().openapi({ description: eventsQuery.shape.type.description }),
 });
 
-interface EventDbRow {
+export interface EventDbRow {
   id: string;
+  platform: string;
   event: string;
   callback_type: string;
   app_key: string;
@@ -30,23 +31,34 @@ interface EventDbRow {
   occurred_at: string;
   received_at: string;
   data: string;
+  /** The vocabulary's own fields (JSON): laneName, spaces and the kind's (workers/src/callbacks/normalise.ts). */
+  details: string | null;
   time_suspect: number;
 }
 
-export const toEventRecord = (r: EventDbRow): EventRecord => ({
-  id: r.id,
-  event: r.event,
-  callbackType: r.callback_type,
-  appKey: r.app_key,
-  parkingId: r.parking_id,
-  vehicleCode: r.vehicle_code,
-  laneNo: r.lane_no,
-  occurredAtLocal: r.occurred_at_local,
-  occurredAt: r.occurred_at,
-  receivedAt: r.received_at,
-  timeSuspect: r.time_suspect === 1,
-  data: JSON.parse(r.data),
-});
+/** A stored event in the one vocabulary: its columns, then its details (laneName, spaces, the kind's own fields). */
+export function toEventRecord(r: EventDbRow): EventRecord {
+  const { laneName = null, spaces = null, ...kindFields } = JSON.parse(r.details ?? "{}") as Record<string, unknown>;
+  return {
+    id: r.id,
+    platform: r.platform as EventRecord["platform"],
+    event: r.event,
+    callbackType: r.callback_type,
+    appKey: r.app_key,
+    parkingId: r.parking_id,
+    vehicleCode: r.vehicle_code,
+    plateRecognised: r.vehicle_code === null ? null : isRecognisedPlate(r.vehicle_code),
+    laneNo: r.lane_no,
+    laneName: laneName as string | null,
+    occurredAtLocal: r.occurred_at_local,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    timeSuspect: r.time_suspect === 1,
+    spaces: spaces as EventRecord["spaces"],
+    ...kindFields,
+    data: JSON.parse(r.data),
+  };
+}
 
 export async function listEvents(
   db: D1Database,
@@ -59,6 +71,7 @@ export async function listEvents(
     params.push(...values);
   };
   if (query.type) add("event = ?", query.type);
+  if (query.platform) add("platform = ?", query.platform);
   if (query.parkingId) add("parking_id = ?", query.parkingId);
   if (query.vehicleCode) add("vehicle_code = ?", query.vehicleCode);
   if (query.since) add("received_at >= ?", query.since);
@@ -83,6 +96,7 @@ export async function listEvents(
 /** A vehicle access (a row of vehicle_accesses). */
 export interface AccessRow {
   event_id: string;
+  platform: string;
   parking_id: string;
   vehicle_code: string;
   direction: "in" | "out";
@@ -100,7 +114,8 @@ export const latestAccesses = (db: D1Database, limit: number): Query<AccessRow[]
   query<AccessRow, AccessRow[]>(
     db
       .prepare(
-        `SELECT va.event_id, va.parking_id, va.vehicle_code, va.direction, va.lane_no, va.lane_name, va.occurred_at
+        `SELECT va.event_id, va.platform, va.parking_id, va.vehicle_code, va.direction, va.lane_no, va.lane_name,
+                va.occurred_at
            FROM events e JOIN vehicle_accesses va ON va.event_id = e.id
           WHERE e.event = 'vehicleAccess'
           ORDER BY e.received_at DESC, e.id DESC LIMIT ?1`,
@@ -110,55 +125,103 @@ export const latestAccesses = (db: D1Database, limit: number): Query<AccessRow[]
       rows.sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0)).slice(0, limit),
   );
 
-/** A lot's count of vehicles inside after a pass. */
+/** A barrier lifted by hand (a row of barrier_overrides). */
+export interface BarrierOverrideRow {
+  event_id: string;
+  platform: string;
+  parking_id: string;
+  vehicle_code: string | null;
+  lane_no: string | null;
+  lane_name: string | null;
+  reason: string | null;
+  operator_name: string | null;
+  charge_amount: number | null;
+  income_amount: number | null;
+  occurred_at: string;
+}
+
+/** The newest `limit` barrier overrides by arrival (indexed), newest lift first. */
+export const latestBarrierOverrides = (db: D1Database, limit: number): Query<BarrierOverrideRow[]> =>
+  query<BarrierOverrideRow, BarrierOverrideRow[]>(
+    db
+      .prepare(
+        `SELECT b.* FROM events e JOIN barrier_overrides b ON b.event_id = e.id
+          WHERE e.event = 'barrierOverride'
+          ORDER BY e.received_at DESC, e.id DESC LIMIT ?1`,
+      )
+      .bind(limit),
+    (rows) => rows.sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0)),
+  );
+
+/** A lot's count of vehicles inside after a pass (or a report of its counts). */
 export interface OccupancyRow {
+  platform: string;
   parking_id: string;
   occurred_at: string;
   in_park_num: number;
   total_lot: number | null;
 }
 
+/** A lot's key in the occupancy map: its platform and id (the platforms' ids could collide). */
+export const lotKeyOf = (platform: string, parkingId: string) => `${platform}:${parkingId}`;
+
+/**
+ * A lot's points from one typed table (its columns with counts picked by `where`, for the prefix
+ * given; `inside` and `free` are the row's counts), from the last one before the window (the value
+ * it starts with): for a lot with no more points in the window than its chart draws, every one; for
+ * a busier one, the last of each slice of the window (slice 0 ends where the window starts: its
+ * last point is the one before). Two terms per table: D1 allows few terms in a compound SELECT.
+ * Every part is an index seek or a bounded range of (parking_id, occurred_at): the work follows the
+ * number of lots and slices, never the traffic.
+ */
+const occupancyParts = (table: string, where: (prefix: string) => string, inside: string, free: string) => `
+ SELECT t.platform, t.parking_id, t.occurred_at, ${inside}, ${free}
+   -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
+   FROM ${table}_sized l CROSS JOIN ${table} t ON t.parking_id = l.parking_id
+  WHERE NOT l.busy AND t.platform = l.platform AND ${where("t.")}
+    AND t.occurred_at >= COALESCE((
+      SELECT occurred_at FROM ${table}
+       WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at < ?2 AND ${where("")}
+       ORDER BY occurred_at DESC LIMIT 1), ?2)
+ UNION
+ SELECT t.platform, t.parking_id, t.occurred_at, ${inside}, ${free}
+   FROM ${table}_sized l CROSS JOIN slices s CROSS JOIN ${table} t ON t.rowid = (
+     SELECT rowid FROM ${table}
+      WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at < s.slice_end
+        AND (s.i = 0 OR occurred_at >= ?2) AND ${where("")}
+      ORDER BY occurred_at DESC LIMIT 1)
+  WHERE l.busy`;
+
+/** Whether each lot has more points in a table's window than its chart draws (counts one more at most). */
+const sizedLots = (table: string, where: (prefix: string) => string) => `
+ ${table}_sized AS (
+   SELECT l.parking_id, l.platform, (SELECT count(*) FROM (
+     SELECT 1 FROM ${table}
+      WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at >= ?2 AND ${where("")}
+      LIMIT (SELECT points FROM chart) + 1)) > (SELECT points FROM chart) AS busy
+     FROM lots l)`;
+
+const accessCounts = (t: string) => `${t}in_park_num IS NOT NULL`;
+const reportedCounts = (t: string) => `${t}total_spaces IS NOT NULL AND ${t}free_spaces IS NOT NULL`;
+
 /**
  * ?1: how many lots (live-state.ts lists them), ?2 and ?3: the window's start and end (ISO), ?4: the
  * points of all charts together, ?5 and ?6: the fewest and most points one chart draws. Each lot's
- * chart draws its share of ?4 (between ?5 and ?6), in as many equal slices of the window.
- * Per lot: the last pass before the window (the value it starts with); then, for a lot with no more
- * passes in the window than its chart draws, every pass; for a busier one, the last pass of each
- * slice (what a step chart of that width can draw). Every part is an index seek or a bounded range
- * of (parking_id, occurred_at): the work follows the number of lots and slices, never the traffic.
+ * chart draws its share of ?4 (between ?5 and ?6), in as many equal slices of the window. A lot's
+ * points are its passes that carry counts (the open platform's accesses) and its reports of counts
+ * (Ebopark's lot information: inside = capacity - free), each table thinned on its own.
  */
 export const OCCUPANCY_SQL = `WITH RECURSIVE lots AS (${LISTED_LOTS_SQL}),
  chart AS (SELECT max(?5, min(?6, ?4 / max(1, (SELECT count(*) FROM lots)))) AS points),
  slices(i, slice_end) AS (
-   SELECT 1, strftime('%Y-%m-%dT%H:%M:%fZ', julianday(?2) + (julianday(?3) - julianday(?2)) / (SELECT points FROM chart))
+   SELECT 0, ?2
    UNION ALL
    SELECT i + 1, strftime('%Y-%m-%dT%H:%M:%fZ', julianday(?2) + (i + 1) * (julianday(?3) - julianday(?2)) / (SELECT points FROM chart))
-     FROM slices WHERE i < (SELECT points FROM chart)),
- -- Whether a lot has more passes in the window than its chart draws (counts one more at most).
- sized AS (
-   SELECT l.parking_id, (SELECT count(*) FROM (
-     SELECT 1 FROM vehicle_accesses
-      WHERE parking_id = l.parking_id AND occurred_at >= ?2 AND in_park_num IS NOT NULL
-      LIMIT (SELECT points FROM chart) + 1)) > (SELECT points FROM chart) AS busy
-     FROM lots l)
- SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
-   FROM lots l CROSS JOIN vehicle_accesses va ON va.rowid = (
-     SELECT rowid FROM vehicle_accesses
-      WHERE parking_id = l.parking_id AND occurred_at < ?2 AND in_park_num IS NOT NULL
-      ORDER BY occurred_at DESC LIMIT 1)
+     FROM slices WHERE i < (SELECT points FROM chart)),${sizedLots("vehicle_accesses", accessCounts)},${sizedLots("lot_statuses", reportedCounts)}
+${occupancyParts("vehicle_accesses", accessCounts, "t.in_park_num", "t.total_lot")}
  UNION
- SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
-   -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
-   FROM sized l CROSS JOIN vehicle_accesses va ON va.parking_id = l.parking_id
-  WHERE NOT l.busy AND va.occurred_at >= ?2 AND va.in_park_num IS NOT NULL
- UNION
- SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
-   FROM sized l CROSS JOIN slices s CROSS JOIN vehicle_accesses va ON va.rowid = (
-     SELECT rowid FROM vehicle_accesses
-      WHERE parking_id = l.parking_id AND occurred_at >= ?2 AND occurred_at < s.slice_end AND in_park_num IS NOT NULL
-      ORDER BY occurred_at DESC LIMIT 1)
-  WHERE l.busy
- ORDER BY 1, 2`;
+${occupancyParts("lot_statuses", reportedCounts, "t.total_spaces - t.free_spaces", "t.free_spaces")}
+ ORDER BY 1, 2, 3`;
 
 /** How many points the occupancy charts of one page draw (status/queries.ts sets them). */
 export interface ChartBudget {
@@ -170,9 +233,9 @@ export interface ChartBudget {
 }
 
 /**
- * The occupancy of the listed lots (live-state.ts's first `lots` by id) over [fromMs, toMs]: per
- * lot, the last pass with counts before the window (the value it starts with), then at most its
- * share of the budget's points, oldest first (every pass, or the last of each slice). One
+ * The occupancy of the listed lots (live-state.ts's first `lots` by id) over [fromMs, toMs], keyed
+ * by lotKeyOf: per lot, the last point before the window (the value it starts with), then at most
+ * its share of the budget's points, oldest first (every point, or the last of each slice). One
  * statement whatever the number of lots.
  */
 export const occupancyOfListedLots = (
@@ -192,9 +255,10 @@ export const occupancyOfListedLots = (
     (rows) => {
       const byLot = new Map<string, OccupancyRow[]>();
       for (const row of rows) {
-        const points = byLot.get(row.parking_id) ?? [];
+        const key = lotKeyOf(row.platform, row.parking_id);
+        const points = byLot.get(key) ?? [];
         points.push(row);
-        byLot.set(row.parking_id, points);
+        byLot.set(key, points);
       }
       return byLot;
     },

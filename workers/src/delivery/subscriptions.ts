@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { checkSubscriberUrl, createSubscriptionBody, newWebhookSecret } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
-import { EventIdSchema } from "../api/schemas.js";
+import { EventIdSchema, PlatformSchema } from "../api/schemas.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, bodyErrorResponses, errorResponse, notFound } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
@@ -21,6 +21,7 @@ export const SubscriptionSchema = z
     url: z.string(),
     events: z.array(EventIdSchema).nullable().openapi({ description: "null: every event" }),
     parkingId: z.string().nullable(),
+    platform: PlatformSchema.nullable().openapi({ description: "null: both platforms" }),
     scope: z.enum(["admin", "read"]).openapi({
       description: "The token scope that created it: a read-only token sees and deletes only its own.",
     }),
@@ -37,6 +38,7 @@ interface SubscriptionRow {
   url: string;
   events: string | null;
   parking_id: string | null;
+  platform: "open" | "ebopark" | null;
   scope: "admin" | "read";
   created_at: string;
 }
@@ -45,6 +47,7 @@ const toSubscription = (r: SubscriptionRow) => ({
   url: r.url,
   events: r.events ? (JSON.parse(r.events) as string[]) : null,
   parkingId: r.parking_id,
+  platform: r.platform,
   scope: r.scope,
   createdAt: r.created_at,
 });
@@ -77,14 +80,15 @@ export const subscriptionRoutes = createRouter()
         secret: newWebhookSecret(),
         events: input.events ? JSON.stringify([...new Set(input.events)]) : null,
         parking_id: input.parkingId ?? null,
+        platform: input.platform ?? null,
         scope: c.get("scope"),
         created_at: new Date().toISOString(),
       };
       // Not retried: a lost answer after a commit would create a second subscription.
       await c.env.DB.prepare(
-        "INSERT INTO subscriptions (id, url, secret, events, parking_id, scope, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO subscriptions (id, url, secret, events, parking_id, platform, scope, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       )
-        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.scope, row.created_at)
+        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.platform, row.scope, row.created_at)
         .run();
       return c.json({ ...toSubscription(row), secret: row.secret }, 201);
     },
@@ -107,7 +111,7 @@ export const subscriptionRoutes = createRouter()
     async (c) => {
       const { results } = await withD1Retry(() =>
         c.env.DB.prepare(
-          `SELECT id, url, events, parking_id, scope, created_at FROM subscriptions
+          `SELECT id, url, events, parking_id, platform, scope, created_at FROM subscriptions
             WHERE deleted_at IS NULL AND (?1 = 'admin' OR scope = ?1) ORDER BY created_at, id`,
         )
           .bind(c.get("scope"))
