@@ -258,6 +258,23 @@ describe("bearer tokens", () => {
     }
   });
 
+  it("read-only: personal data only masked, in reads and in its subscriptions' deliveries", async () => {
+    const read = env.READ_TOKEN as string;
+    const full = await call("/api/events?personalData=full", { headers: bearer(read) });
+    expect(full.status).toBe(403);
+    expect(await full.json()).toMatchObject({
+      error: { code: "forbidden", field: "personalData", message: expect.stringMatching(/needs the admin token/) },
+    });
+    expect((await call("/api/events?personalData=masked", { headers: bearer(read) })).status).toBe(200);
+    const subscription = await call("/api/subscriptions", {
+      method: "POST",
+      headers: bearer(read, json),
+      body: JSON.stringify({ url: hookUrl(hookName("full")), parkingId: uniqueLot("nobody"), personalData: "full" }),
+    });
+    expect(subscription.status).toBe(403);
+    expect(await subscription.json()).toMatchObject({ error: { code: "forbidden", field: "personalData" } });
+  });
+
   it("read-only: manages only its own subscriptions; the admin token sees them all", async () => {
     const read = env.READ_TOKEN as string;
     const own = (await (await subscribeAs(read, hookUrl(hookName("read")))).json()) as { id: string; scope: string };

@@ -10,6 +10,7 @@ import { deliveryRoutes } from "./delivery/deliveries.js";
 import { subscriptionRoutes } from "./delivery/subscriptions.js";
 import { ApiError, errorAnswer } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi-app.js";
+import { personalDataRoutes } from "./privacy/routes.js";
 import { statusRoutes } from "./status/routes.js";
 import { visitorGrantRoutes } from "./visitors/routes.js";
 
@@ -40,6 +41,9 @@ app.route("/", claimRoutes);
 
 // Visitor grants: POST/GET /api/visitor-grants, GET/PATCH/DELETE /api/visitor-grants/{id}.
 app.route("/", visitorGrantRoutes);
+
+// One person's data: GET (export) and DELETE (erasure) /api/personal-data (docs/privacy.md).
+app.route("/", personalDataRoutes);
 
 // The status page for people: GET /, /login, /logout (session cookie, not the bearer header).
 app.route("/", statusRoutes);

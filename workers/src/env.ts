@@ -67,6 +67,16 @@ export interface Env {
   EXPIRY_ROUND_GRANTS?: string;
   /** "on": between cron ticks, a delayed queue message wakes the expiry for grants ending before the next tick (default "off"). */
   EXPIRY_WAKE_UP?: string;
+  /** Days events and their raw bodies are kept, then pruned by the cron (default 180; 0: forever). docs/privacy.md. */
+  RETENTION_EVENTS_DAYS?: string;
+  /** Days finished deliveries are kept (default 180; 0: forever). */
+  RETENTION_DELIVERIES_DAYS?: string;
+  /** Days closed visitor grants and their audit rows are kept after they closed (default 180; 0: forever). */
+  RETENTION_GRANTS_DAYS?: string;
+  /** Rows one pruning statement deletes at most (default 200). */
+  RETENTION_BATCH_ROWS?: string;
+  /** D1 statements one pruning run may use (default 6; the cron's other jobs share the invocation's 50). */
+  RETENTION_MAX_D1_QUERIES?: string;
   /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */
   DELIVERIES: Queue<import("./delivery/outbox.js").DeliveryMessage>;
   /** First retry delay of a failed delivery, seconds; doubles per attempt up to an hour (default 30). */

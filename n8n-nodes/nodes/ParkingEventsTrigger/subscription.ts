@@ -12,14 +12,24 @@ export function subscriptionState(context: Pick<IHookFunctions, "getWorkflowStat
   return context.getWorkflowStaticData("node") as SubscriptionState;
 }
 
+/** What the trigger's subscription carries of personal data (its Personal Data option). */
+const personalDataOf = (context: IHookFunctions) =>
+  context.getNodeParameter("personalData", "masked") === "full" ? "full" : "masked";
+
 export async function subscriptionExists(context: IHookFunctions): Promise<boolean> {
   const state = subscriptionState(context);
   if (!state.subscriptionId || !state.secret) return false;
   const answer = (await edgeRequest(context, { method: "GET", path: "/api/subscriptions" })) as {
-    items?: Array<{ id?: string; url?: string }>;
+    items?: Array<{ id?: string; url?: string; personalData?: string }>;
   };
   const url = context.getNodeWebhookUrl("default");
-  const found = (answer.items ?? []).some((item) => item.id === state.subscriptionId && item.url === url);
+  const mine = (answer.items ?? []).find((item) => item.id === state.subscriptionId && item.url === url);
+  // Made with another personal-data choice: removed here, so activation makes it again with this one.
+  if (mine && (mine.personalData ?? "masked") !== personalDataOf(context)) {
+    await unsubscribe(context);
+    return false;
+  }
+  const found = mine !== undefined;
   if (!found) {
     delete state.subscriptionId;
     delete state.secret;
@@ -49,6 +59,7 @@ export async function subscribe(context: IHookFunctions): Promise<boolean> {
   if (parkingId) body.parkingId = parkingId;
   const platform = String(context.getNodeParameter("platform", "") ?? "");
   if (platform) body.platform = platform;
+  if (personalDataOf(context) === "full") body.personalData = "full";
   const created = (await edgeRequest(context, { method: "POST", path: "/api/subscriptions", body })) as {
     id: string;
     secret: string;

@@ -10,6 +10,8 @@ import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
+import { maskEventData, maskEventDetails, type PersonalDataView } from "../privacy/mask.js";
+import { readView } from "../privacy/views.js";
 import { BEARER_SCHEME } from "./auth.js";
 import { EventIdSchema, type EventRecord, EventRecordSchema } from "./schemas.js";
 
@@ -36,8 +38,11 @@ export interface EventDbRow {
   time_suspect: number;
 }
 
-/** A stored event in the one vocabulary: its columns, then its details (laneName, spaces, the kind's own fields). */
-export function toEventRecord(r: EventDbRow): EventRecord {
+/**
+ * A stored event in the one vocabulary: its columns, then its details (laneName, spaces, the kind's
+ * own fields). Personal values as `view` shows them (privacy/mask.ts: masked by default).
+ */
+export function toEventRecord(r: EventDbRow, view: PersonalDataView = "masked"): EventRecord {
   const { laneName = null, spaces = null, ...kindFields } = JSON.parse(r.details ?? "{}") as Record<string, unknown>;
   return {
     id: r.id,
@@ -55,14 +60,15 @@ export function toEventRecord(r: EventDbRow): EventRecord {
     receivedAt: r.received_at,
     timeSuspect: r.time_suspect === 1,
     spaces: spaces as EventRecord["spaces"],
-    ...kindFields,
-    data: JSON.parse(r.data),
+    ...maskEventDetails(kindFields, view),
+    data: maskEventData(JSON.parse(r.data), view),
   };
 }
 
 export async function listEvents(
   db: D1Database,
   query: EventsQuery,
+  view: PersonalDataView = "masked",
 ): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
   const where: string[] = [];
   const params: (string | number)[] = [];
@@ -90,7 +96,7 @@ export async function listEvents(
       .all<EventDbRow>(),
   );
   const { page, nextCursor } = pageOf(results, query.limit, (r) => ({ at: r.received_at, id: r.id }));
-  return { items: page.map(toEventRecord), nextCursor };
+  return { items: page.map((row) => toEventRecord(row, view)), nextCursor };
 }
 
 /** A vehicle access (a row of vehicle_accesses). */
@@ -221,6 +227,15 @@ export const OCCUPANCY_SQL = `WITH RECURSIVE lots AS (${LISTED_LOTS_SQL}),
 ${occupancyParts("vehicle_accesses", accessCounts, "t.in_park_num", "t.total_lot")}
  UNION
 ${occupancyParts("lot_statuses", reportedCounts, "t.total_spaces - t.free_spaces", "t.free_spaces")}
+ UNION ALL
+ -- No point before the window left (the retention pruned them): the newest one pruned (privacy/retention.ts).
+ SELECT b.platform, b.parking_id, b.occurred_at, b.in_park_num, b.total_lot
+   FROM lots l CROSS JOIN lot_count_baselines b ON b.platform = l.platform AND b.parking_id = l.parking_id
+  WHERE b.occurred_at < ?2
+    AND NOT EXISTS (SELECT 1 FROM vehicle_accesses WHERE parking_id = l.parking_id AND platform = l.platform
+      AND occurred_at < ?2 AND in_park_num IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM lot_statuses WHERE parking_id = l.parking_id AND platform = l.platform
+      AND occurred_at < ?2 AND total_spaces IS NOT NULL AND free_spaces IS NOT NULL)
  ORDER BY 1, 2, 3`;
 
 /** How many points the occupancy charts of one page draw (status/queries.ts sets them). */
@@ -285,5 +300,8 @@ export const eventRoutes = createRouter().openapi(
       401: errorResponse("Missing or wrong bearer token"),
     },
   }),
-  async (c) => c.json(await listEvents(c.env.DB, c.req.valid("query")), 200),
+  async (c) => {
+    const query = c.req.valid("query");
+    return c.json(await listEvents(c.env.DB, query, await readView(c, query.personalData, "masked")), 200);
+  },
 );

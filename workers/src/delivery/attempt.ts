@@ -23,23 +23,29 @@ interface DeliveryJoinRow extends Omit<EventDbRow, "id"> {
   url: string;
   secret: string;
   deleted_at: string | null;
+  /** What the subscriber receives of personal data: 'masked' (default) or 'full' (it opted in). */
+  personal_data: string;
   event_id: string;
   raw_body: string;
 }
 
 /**
  * The body a subscriber receives (docs/edge-api.md): the event as GET /api/events lists it (the
- * one vocabulary, whatever its platform) under its delivery's id, and the raw body as received.
+ * one vocabulary, whatever its platform) under its delivery's id. Personal data as its subscription
+ * chose (privacy/mask.ts): masked by default, without the raw body; `full`, as stored, with it.
  */
 export function deliveryPayload(row: DeliveryJoinRow): string {
+  const full = row.personal_data === "full";
   let raw: unknown;
-  try {
-    raw = JSON.parse(row.raw_body);
-  } catch {
-    raw = row.raw_body;
+  if (full) {
+    try {
+      raw = JSON.parse(row.raw_body);
+    } catch {
+      raw = row.raw_body;
+    }
   }
-  const { id: eventId, ...event } = toEventRecord({ ...row, id: row.event_id });
-  return JSON.stringify({ deliveryId: row.id, eventId, ...event, raw });
+  const { id: eventId, ...event } = toEventRecord({ ...row, id: row.event_id }, full ? "full" : "masked");
+  return JSON.stringify({ deliveryId: row.id, eventId, ...event, ...(full ? { raw } : {}) });
 }
 
 /**
@@ -83,7 +89,7 @@ export async function attemptDelivery(
   policy: DeliveryPolicy = deliveryPolicy(env),
 ): Promise<AttemptOutcome> {
   const row = await env.DB.prepare(
-    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, e.id AS event_id, e.platform, e.event,
+    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, s.personal_data, e.id AS event_id, e.platform, e.event,
             e.callback_type, e.app_key, e.parking_id, e.vehicle_code, e.lane_no, e.occurred_at_local, e.occurred_at,
             e.received_at, e.data, e.details, e.time_suspect, r.body AS raw_body
      FROM deliveries d

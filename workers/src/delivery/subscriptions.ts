@@ -10,6 +10,7 @@ import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, bodyErrorResponses, errorResponse, notFound } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import { createRouter, named } from "../lib/openapi-app.js";
+import { fullViewNeedsAdmin } from "../privacy/views.js";
 import { allowsLoopbackSubscribers } from "./policy.js";
 
 /** The shared body (shared/src/edge/requests.ts): https to a public host; loopback is decided below. */
@@ -22,6 +23,7 @@ export const SubscriptionSchema = z
     events: z.array(EventIdSchema).nullable().openapi({ description: "null: every event" }),
     parkingId: z.string().nullable(),
     platform: PlatformSchema.nullable().openapi({ description: "null: both platforms" }),
+    personalData: z.enum(["masked", "full"]),
     scope: z.enum(["admin", "read"]).openapi({
       description: "The token scope that created it: a read-only token sees and deletes only its own.",
     }),
@@ -39,6 +41,7 @@ interface SubscriptionRow {
   events: string | null;
   parking_id: string | null;
   platform: "open" | "ebopark" | null;
+  personal_data: "masked" | "full";
   scope: "admin" | "read";
   created_at: string;
 }
@@ -48,6 +51,7 @@ const toSubscription = (r: SubscriptionRow) => ({
   events: r.events ? (JSON.parse(r.events) as string[]) : null,
   parkingId: r.parking_id,
   platform: r.platform,
+  personalData: r.personal_data,
   scope: r.scope,
   createdAt: r.created_at,
 });
@@ -71,6 +75,7 @@ export const subscriptionRoutes = createRouter()
     }),
     async (c) => {
       const input = c.req.valid("json");
+      if (input.personalData === "full" && c.get("scope") !== "admin") throw fullViewNeedsAdmin("personalData: full");
       const check = checkSubscriberUrl(input.url, { allowLoopback: allowsLoopbackSubscribers(c.env) });
       if (!check.ok) throw badInput("url", check.reason);
       const row: SubscriptionRow & { secret: string } = {
@@ -81,14 +86,25 @@ export const subscriptionRoutes = createRouter()
         events: input.events ? JSON.stringify([...new Set(input.events)]) : null,
         parking_id: input.parkingId ?? null,
         platform: input.platform ?? null,
+        personal_data: input.personalData ?? "masked",
         scope: c.get("scope"),
         created_at: new Date().toISOString(),
       };
       // Not retried: a lost answer after a commit would create a second subscription.
       await c.env.DB.prepare(
-        "INSERT INTO subscriptions (id, url, secret, events, parking_id, platform, scope, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO subscriptions (id, url, secret, events, parking_id, platform, personal_data, scope, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       )
-        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.platform, row.scope, row.created_at)
+        .bind(
+          row.id,
+          row.url,
+          row.secret,
+          row.events,
+          row.parking_id,
+          row.platform,
+          row.personal_data,
+          row.scope,
+          row.created_at,
+        )
         .run();
       return c.json({ ...toSubscription(row), secret: row.secret }, 201);
     },
@@ -111,7 +127,7 @@ export const subscriptionRoutes = createRouter()
     async (c) => {
       const { results } = await withD1Retry(() =>
         c.env.DB.prepare(
-          `SELECT id, url, events, parking_id, platform, scope, created_at FROM subscriptions
+          `SELECT id, url, events, parking_id, platform, personal_data, scope, created_at FROM subscriptions
             WHERE deleted_at IS NULL AND (?1 = 'admin' OR scope = ?1) ORDER BY created_at, id`,
         )
           .bind(c.get("scope"))

@@ -20,6 +20,7 @@ import { type HeldWaitingRow, waitingHeld } from "../callbacks/held.js";
 import { type LaneLive, type LotLive, lanesOfflineFirst, listedLots } from "../callbacks/live-state.js";
 import { type DeliveryProblemRow, failedDeliveries } from "../delivery/deliveries.js";
 import { type Query, runQueries } from "../lib/d1-query.js";
+import { maskValue } from "../privacy/mask.js";
 import type { GrantRow } from "../visitors/grant.js";
 import { activeGrantsEndingBefore } from "../visitors/repository.js";
 import type { OccupancyPoint } from "./chart.js";
@@ -171,7 +172,8 @@ const toGrantEnding = (row: GrantRow): GrantEnding => ({
   id: row.id,
   parkingId: row.parking_id,
   vehicleCode: row.vehicle_code,
-  visitorName: row.visitor_name,
+  // The page is read by whoever is at the screen: names shortened (privacy/mask.ts), no phone.
+  visitorName: maskValue("name", row.visitor_name, "masked") as string,
   endsAt: new Date(row.ends_at).toISOString(),
   status: row.status,
   lastError: row.last_error,
