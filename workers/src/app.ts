@@ -1,4 +1,4 @@
-import { requireAdminToken } from "./api/auth.js";
+import { requireToken } from "./api/auth.js";
 import { eventRoutes } from "./api/events.js";
 import { laneRoutes } from "./api/lanes.js";
 import { lotRoutes } from "./api/lots.js";
@@ -20,8 +20,8 @@ export const app = createRouter();
 app.onError(errorAnswer);
 app.notFound((c) => errorAnswer(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
-// Every /api/* route needs the bearer token, including routes mounted below by other modules.
-app.use("/api/*", requireAdminToken);
+// Every /api/* route needs a bearer token (admin, or read-only where it may), including routes mounted below.
+app.use("/api/*", requireToken);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 

@@ -20,8 +20,18 @@ export interface Env {
   EBOPARK_PARTNER_BASE_URL?: string;
   /** Ebopark's ump host, where carParkSession is (default: EBOPARK_PARTNER_BASE_URL, as Ebopark's test environment). */
   EBOPARK_UMP_BASE_URL?: string;
-  /** Bearer token of every /api/* route (secret). */
+  /** Bearer token of every /api/* route and the status page (secret). */
   ADMIN_TOKEN: string;
+  /** The admin token being rotated to: accepted beside ADMIN_TOKEN during the change (secret, optional). */
+  ADMIN_TOKEN_NEXT?: string;
+  /** Read-only token: events, lots, lanes, its own subscriptions (secret, optional; api/auth.ts). */
+  READ_TOKEN?: string;
+  /** The read-only token being rotated to (secret, optional). */
+  READ_TOKEN_NEXT?: string;
+  /** Bearer attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */
+  API_LIMITER?: RateLimit;
+  /** "on": subscriptions may point at loopback (plain http too), for a local n8n. Local development only. */
+  ALLOW_LOOPBACK_SUBSCRIBERS?: string;
   /** Status-page login attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */
   LOGIN_LIMITER?: RateLimit;
   CALLBACK_WINDOW_SECONDS?: string;

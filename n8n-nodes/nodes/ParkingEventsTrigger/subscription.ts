@@ -1,5 +1,6 @@
 /** The edge subscription behind an active trigger: created on activation, deleted on deactivation. */
-import type { IDataObject, IHookFunctions } from "n8n-workflow";
+import { checkSubscriberUrl } from "@parkbridge/shared";
+import { type IDataObject, type IHookFunctions, NodeOperationError } from "n8n-workflow";
 import { edgeRequest } from "../ParkbridgeEdge/transport";
 
 export interface SubscriptionState extends IDataObject {
@@ -39,7 +40,21 @@ export async function subscriptionExists(context: IHookFunctions): Promise<boole
 export async function subscribe(context: IHookFunctions): Promise<boolean> {
   const events = context.getNodeParameter("events", []) as string[];
   const parkingId = String(context.getNodeParameter("parkingId", "") ?? "").trim();
-  const body: IDataObject = { url: context.getNodeWebhookUrl("default") as string };
+  const url = context.getNodeWebhookUrl("default") as string;
+  // The edge's own check (shared/src/edge/subscriber-url.ts), here first so the reason comes with a hint.
+  // Loopback is the edge's decision (ALLOW_LOOPBACK_SUBSCRIBERS, for local development).
+  const check = checkSubscriberUrl(url, { allowLoopback: true });
+  if (!check.ok) {
+    throw new NodeOperationError(
+      context.getNode(),
+      `The edge cannot deliver to this workflow's webhook URL: url ${check.reason}`,
+      {
+        description:
+          "Events are delivered only to https URLs of public hosts. Set n8n's WEBHOOK_URL to the public https address n8n is reached at.",
+      },
+    );
+  }
+  const body: IDataObject = { url };
   if (events.length > 0) body.events = events;
   if (parkingId) body.parkingId = parkingId;
   const platform = String(context.getNodeParameter("platform", "") ?? "");

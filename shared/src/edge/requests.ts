@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { parkingEventDescriptions, parkingEventKinds, parkingEventTitles, platforms } from "../events/vocabulary.js";
 import { plateFilterSchema, plateInputSchema } from "../platform/plate-input.js";
+import { checkSubscriberUrl, MAX_SUBSCRIBER_URL_LENGTH } from "./subscriber-url.js";
 
 /** What an edge API field tells the Parkbridge Edge node, beyond its OpenAPI description and example. */
 export interface EdgeFieldMeta {
@@ -254,6 +255,37 @@ export const lotQuery = z.object({
 export const lanesQuery = z.object({
   parkingId: parkingIdFilter,
   platform: platformFilter("Only lanes of this platform"),
+});
+
+// ---- subscriptions --------------------------------------------------------------------------------
+
+/**
+ * Where deliveries go: https to a public host (subscriber-url.ts says what is refused and why).
+ * Loopback passes here; the Worker accepts it only when ALLOW_LOOPBACK_SUBSCRIBERS is on.
+ */
+export const subscriberUrlSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const check = checkSubscriberUrl(value, { allowLoopback: true });
+    if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason, input: value });
+  })
+  .meta({
+    format: "uri",
+    maxLength: MAX_SUBSCRIBER_URL_LENGTH,
+    description:
+      "https URL of a public host (no credentials, at most 2,048 characters). Plain http only to loopback in local development.",
+    example: "https://n8n.example.com/webhook/parkbridge",
+  });
+
+export const createSubscriptionBody = z.object({
+  url: subscriberUrlSchema,
+  events: z.array(eventIdSchema).min(1, { error: "must list at least one event (or be left out for all)" }).optional(),
+  parkingId: z.string().trim().min(1).optional(),
+  platform: platformSchema.optional().meta({ description: "Only events of this platform (default: both)" }),
+  personalData: z.enum(["masked", "full"]).optional().meta({
+    description:
+      "What deliveries carry of personal data: masked (default: phones as 138****8000, names shortened, no raw body) or full (as stored, with the raw body): the subscription's owner chose to receive them. full needs the admin token.",
+  }),
 });
 
 // ---- delivery claims (the trigger's exactly-once start) -----------------------------------------

@@ -126,11 +126,12 @@ export interface StatusQueryOptions {
 
 /** Bounds keep the page cheap however busy the lots are. */
 export const LIMITS = {
-  lots: 50,
+  lots: 200,
   lanes: 200,
   accesses: 15,
   overrides: 10,
-  pointsPerLot: 2000,
+  /** The charts' points (api/events.ts): a chart's plot is 580 px wide, one step every 2 px at most. */
+  chart: { perPage: 12_000, minPerLot: 60, maxPerLot: 290 },
   grants: 20,
   deliveries: 20,
   held: 20,
@@ -220,11 +221,11 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
   const nowMs = options.nowMs ?? Date.now();
   const windowHours = options.windowHours ?? 6;
   const grantHorizonHours = options.grantHorizonHours ?? 24;
-  const from = new Date(nowMs - windowHours * 3_600_000).toISOString();
+  const fromMs = nowMs - windowHours * 3_600_000;
 
   const core = [
     listedLots(db, LIMITS.lots),
-    occupancyOfListedLots(db, { lots: LIMITS.lots, from, perLot: LIMITS.pointsPerLot }),
+    occupancyOfListedLots(db, { lots: LIMITS.lots, fromMs, toMs: nowMs, budget: LIMITS.chart }),
     lanesOfflineFirst(db, LIMITS.lanes),
     latestAccesses(db, LIMITS.accesses),
     latestBarrierOverrides(db, LIMITS.overrides),
