@@ -5,7 +5,7 @@
  * could not read kept and delivered, bodies in GBK or gzip read by what they declare.
  */
 import { env } from "cloudflare:workers";
-import { EBOPARK_REPORT_SUCCESS } from "@parkbridge/shared";
+import { EBOPARK_REPORT_SUCCESS, formatPlatformTime } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
 import { deliveriesOf, eventually, hookName, type SinkRequest, sinkRequests, subscribe } from "./delivery-support.js";
 import {
@@ -381,6 +381,20 @@ describe("the received-plate rule, and delivery of Ebopark's events", () => {
     });
     expect(await sinkRequests(open)).toEqual([]);
     expect(await sinkRequests(orders)).toEqual([]);
+  });
+
+  it("an entry whose time is far ahead is delivered with timeSuspect: true, ordered by its receipt", async () => {
+    const parkCode = uniqueLot("eb-ahead");
+    const name = hookName("eb-ahead");
+    const subscription = await subscribe(name, { platform: "ebopark", parkingId: parkCode });
+    const ahead = formatPlatformTime(Date.now() + 2 * 3600_000, "second");
+    const response = await sendReport("vehicleEntry", entry(parkCode, { entryTime: ahead }));
+    expect(await response.text()).toBe(EBOPARK_REPORT_SUCCESS);
+    await eventually(async () => expect(await deliveriesOf(subscription.id, "delivered")).toHaveLength(1));
+    const [request] = await sinkRequests(name);
+    const body = request && bodyOf(request);
+    expect(body).toMatchObject({ platform: "ebopark", timeSuspect: true, occurredAtLocal: ahead });
+    expect(Date.parse(String(body?.occurredAt))).toBeLessThanOrEqual(Date.now());
   });
 
   it("the open platform's 无牌车 entry is stored and delivered too", async () => {
