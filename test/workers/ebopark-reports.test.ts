@@ -7,6 +7,8 @@
 import { env } from "cloudflare:workers";
 import { EBOPARK_REPORT_SUCCESS, formatPlatformTime } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
+import type { Env } from "../../workers/src/env.js";
+import { eboparkClientFor } from "../../workers/src/lib/ebopark-client.js";
 import { deliveriesOf, eventually, hookName, type SinkRequest, sinkRequests, subscribe } from "./delivery-support.js";
 import {
   api,
@@ -441,5 +443,18 @@ describe("the status page", () => {
     expect(overrides).toContain("人工放行");
     expect(overrides).toContain("北门出口");
     expect(overrides).toContain('data-platform="ebopark"');
+  });
+});
+
+describe("the Worker's Ebopark client", () => {
+  it("reads a lot's sessions on the ump host (EBOPARK_UMP_BASE_URL), signed as a partner of EBOPARK_PARTNERS", async () => {
+    const client = eboparkClientFor(env as unknown as Env, "demo-partner");
+    const answer = (await client.carParkSession({
+      parkCode: "510107148",
+      startTime: "2000-01-01 00:00:00",
+      endTime: "2099-12-31 23:59:59",
+    })) as { carParkSessionList: unknown[] };
+    expect(Array.isArray(answer.carParkSessionList)).toBe(true);
+    expect(() => eboparkClientFor(env as unknown as Env, "stranger")).toThrow(/not in EBOPARK_PARTNERS/);
   });
 });
