@@ -6,6 +6,7 @@ import { type CollisionResult, collisionMedians } from "./ingest-collision.js";
 import type { MemoryResult } from "./ingest-memory.js";
 import { median } from "./lib/stats.js";
 import { type PagingResult, pagingMedians } from "./paging.js";
+import { type ReadResult, renderRead } from "./read.js";
 import { type SweepBenchResult, sweepMedian } from "./sweep.js";
 
 /** The machine and versions a run measured on (bench/run.ts fills it in). */
@@ -30,6 +31,7 @@ export interface ReportInput {
   expiry?: ExpiryBenchResult;
   paging?: PagingResult;
   bundle?: BundleResult;
+  read?: ReadResult;
 }
 
 const n = (value: number, digits = 0) =>
@@ -43,7 +45,17 @@ const verdict = (ok: boolean) => (ok ? "met" : "**not met**");
 /** Ingestion's ratio to the D1 floor that the issue (13) holds it to at each level, and the aim. */
 const FLOOR_TARGETS: Record<number, number> = { 1: 0.7, 10: 0.8, 50: 1.2 };
 
-export function renderReport({ env, ingest, collision, memory, sweep, expiry, paging, bundle }: ReportInput): string {
+export function renderReport({
+  env,
+  ingest,
+  collision,
+  memory,
+  sweep,
+  expiry,
+  paging,
+  bundle,
+  read,
+}: ReportInput): string {
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
   const headline: string[] = [];
@@ -69,11 +81,11 @@ export function renderReport({ env, ingest, collision, memory, sweep, expiry, pa
     "```sh",
     "npm run bench                                  # everything, full sizes; rewrites docs/benchmarks.md",
     "npm run bench -- --quick                       # small sizes, report in the OS temp dir (a smoke test)",
-    "npm run bench -- --only=ingest,sweep,expiry,paging,bundle --out=report.md",
+    "npm run bench -- --only=ingest,sweep,expiry,paging,bundle,read --out=report.md",
     "```",
     "",
     "Scripts: `bench/run.ts` (driver), `bench/ingest.ts`, `bench/sweep.ts`, `bench/expiry.ts` (with `bench/harness/worker.ts`),",
-    "`bench/paging.ts`, `bench/bundle.ts`,",
+    "`bench/paging.ts`, `bench/bundle.ts`, `bench/read.ts` (with `bench/lib/history.ts`),",
     "`bench/baseline-worker.ts` (the bare Hono Worker), `bench/lib/worker.ts` (esbuild + Miniflare harness, shared with",
     "the soak test).",
     "",
@@ -298,6 +310,8 @@ export function renderReport({ env, ingest, collision, memory, sweep, expiry, pa
   }
 
   if (expiry) renderExpiry(expiry, push, headline);
+
+  if (read) renderRead(read, push, headline);
 
   if (paging) {
     const m = pagingMedians(paging);

@@ -78,6 +78,7 @@ export {
   claimDeliveryBody,
   confirmClaimBody,
   createGrantBody,
+  createSubscriptionBody,
   DELIVERY_CLAIM_LEASE_SECONDS,
   deliveryIdParams,
   type EdgeFieldMeta,
@@ -88,6 +89,7 @@ export {
   eventsQuery,
   type GrantSource,
   type GrantStatus,
+  getGrantQuery,
   grantIdParams,
   grantSources,
   grantStatuses,
@@ -97,8 +99,12 @@ export {
   lotParams,
   lotQuery,
   MAX_EDGE_PAGE_SIZE,
+  type PersonalDataQuery,
+  personalDataQuery,
+  personalDataViewSchema,
   platformOptions,
   platformSchema,
+  subscriberUrlSchema,
 } from "./edge/requests.js";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -110,6 +116,12 @@ export {
   type WebhookCheck,
   webhookHeaders,
 } from "./edge/standard-webhooks.js";
+export {
+  checkSubscriberUrl,
+  MAX_SUBSCRIBER_URL_LENGTH,
+  type SubscriberUrlCheck,
+  type SubscriberUrlOptions,
+} from "./edge/subscriber-url.js";
 // One event vocabulary for both platforms
 export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
 export {
@@ -201,6 +213,7 @@ export {
 export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
 export { BodyDecodingError, charsetOf, decodeBody, gunzip, isGzip, responseText } from "./util/decode.js";
+export { inRange, parseAddress, type Range as AddressRange } from "./util/ip-address.js";
 // Utilities shared by every part
 export { md5Hex } from "./util/md5.js";
 export {

@@ -94,6 +94,8 @@ describe("every catalogue field is a parameter of its operation", () => {
       "DELETE /api/visitor-grants/{id}",
       "GET /api/visitor-grants",
       "GET /api/events",
+      "GET /api/personal-data",
+      "DELETE /api/personal-data",
       "GET /api/lots/{parkingId}",
       "GET /api/lanes",
     ]);
@@ -110,8 +112,9 @@ describe("every catalogue field is a parameter of its operation", () => {
         if (field.default !== undefined) expect(values, field.name).toContain(field.default);
       }
     }
-    // status and source of the grant list, type and platform of the events query, platform of a lot and of the lanes
-    expect(checked).toBe(5);
+    // status, source and personalData of the grant list, type, platform and personalData of the events query,
+    // platform of a lot and of the lanes
+    expect(checked).toBe(7);
   });
 
   it("paging stays the node's: the paged catalogues show no page, cursor or limit field", () => {
