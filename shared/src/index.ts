@@ -26,6 +26,7 @@ export {
   type VerifiedCallback,
   type VerifiedHeaders,
   type VerifyCallbackOptions,
+  parseCallbackData,
   verifyCallback,
   verifyCallbackHeaders,
 } from "./callbacks/verify.js";
@@ -71,13 +72,18 @@ export {
 } from "./ebopark/verify-report.js";
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
+  backfillBody,
+  backfillIdParams,
   changeGrantBody,
   createGrantBody,
   type EdgeFieldMeta,
+  type EventProvenance,
   type EventsQuery,
   edgeFieldMeta,
   eventIdSchema,
   eventOptions,
+  eventSourceOptions,
+  eventSources,
   eventsQuery,
   type GrantSource,
   type GrantStatus,
@@ -88,6 +94,7 @@ export {
   limitSchema,
   listGrantsQuery,
   lotParams,
+  MAX_BACKFILL_DAYS,
   MAX_EDGE_PAGE_SIZE,
 } from "./edge/requests.js";
 export {

@@ -3,7 +3,7 @@
  * (receivedAt, id) cursor), and the reads of vehicle accesses the status page composes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type EventsQuery, eventsQuery } from "@parkbridge/shared";
+import { type EventProvenance, type EventsQuery, eventsQuery } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
@@ -31,6 +31,8 @@ interface EventDbRow {
   received_at: string;
   data: string;
   time_suspect: number;
+  source: EventProvenance;
+  record_id: string | null;
 }
 
 export const toEventRecord = (r: EventDbRow): EventRecord => ({
@@ -46,6 +48,8 @@ export const toEventRecord = (r: EventDbRow): EventRecord => ({
   receivedAt: r.received_at,
   timeSuspect: r.time_suspect === 1,
   data: JSON.parse(r.data),
+  source: r.source,
+  recordId: r.record_id,
 });
 
 export async function listEvents(
@@ -61,6 +65,9 @@ export async function listEvents(
   if (query.type) add("event = ?", query.type);
   if (query.parkingId) add("parking_id = ?", query.parkingId);
   if (query.vehicleCode) add("vehicle_code = ?", query.vehicleCode);
+  // A literal, not a parameter: SQLite uses the partial index of recovered events only for a WHERE it can see.
+  if (query.source === "platform-records") add("source = 'platform-records'");
+  if (query.source === "callback") add("source = 'callback'");
   if (query.since) add("received_at >= ?", query.since);
   if (query.until) add("received_at < ?", query.until);
   if (query.since && query.until && query.since > query.until) throw badInput("since", "must not be after until");

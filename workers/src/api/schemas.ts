@@ -1,6 +1,6 @@
 /** Shapes the read API answers with, shared by handlers and the OpenAPI document. */
 import { z } from "@hono/zod-openapi";
-import { callbackTypes, eventIdSchema } from "@parkbridge/shared";
+import { callbackTypes, eventIdSchema, eventSources } from "@parkbridge/shared";
 import { named } from "../lib/openapi-app.js";
 
 export const EventIdSchema = named(eventIdSchema, "EventId");
@@ -24,6 +24,13 @@ export const EventRecordSchema = z
         "The event's own time led its receipt by more than CALLBACK_MAX_SKEW_SECONDS: occurredAtLocal and data keep the claim",
     }),
     data: z.record(z.string(), z.unknown()).openapi({ description: "The normalised callback data" }),
+    source: z.enum(eventSources).openapi({
+      description:
+        "callback: pushed by the platform; platform-records: recovered from the platform's access records because its callback never came (receivedAt is when it was recovered, occurredAt when it happened)",
+    }),
+    recordId: z.string().nullable().openapi({
+      description: "The platform's recordId of the access (listAccessRecords), once reconciliation has read it",
+    }),
   })
   .openapi("EventRecord");
 export type EventRecord = z.infer<typeof EventRecordSchema>;

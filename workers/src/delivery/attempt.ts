@@ -28,6 +28,10 @@ interface DeliveryJoinRow {
   parking_id: string;
   data: string;
   received_at: string;
+  occurred_at: string;
+  occurred_at_local: string;
+  source: string;
+  record_id: string | null;
   raw_body: string;
 }
 
@@ -48,6 +52,11 @@ export function deliveryPayload(row: DeliveryJoinRow): string {
     data: JSON.parse(row.data),
     raw,
     receivedAt: row.received_at,
+    // When it happened: a recovered event arrives late, so its receipt says little.
+    occurredAt: row.occurred_at,
+    occurredAtLocal: row.occurred_at_local,
+    source: row.source,
+    recordId: row.record_id,
   });
 }
 
@@ -83,7 +92,8 @@ export async function attemptDelivery(
 ): Promise<AttemptOutcome> {
   const row = await env.DB.prepare(
     `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, e.id AS event_id, e.event, e.callback_type,
-            e.parking_id, e.data, e.received_at, r.body AS raw_body
+            e.parking_id, e.data, e.received_at, e.occurred_at, e.occurred_at_local, e.source, e.record_id,
+            r.body AS raw_body
      FROM deliveries d
      JOIN subscriptions s ON s.id = d.subscription_id
      JOIN events e ON e.id = d.event_id
