@@ -5,7 +5,10 @@
 #   3. starts the simulator on a free port, imports credentials, test/n8n/e2e/workflow.json and
 #      examples/daily-occupancy-report.json,
 #   4. runs both with `n8n execute --id`, checks their output and the simulator's state,
-#   5. publishes a trigger workflow, starts n8n and sends it signed and forged callbacks,
+#   5. runs the whole chain (test/n8n/e2e/chain.ts): simulator → Worker (wrangler dev) → queue →
+#      n8n with edge- and direct-mode triggers → the platform, exactly once per delivery (also for
+#      10 copies at once and after an n8n restart), the latency from callback to action, and the
+#      example workflows against a local stand-in for the WeCom, DingTalk and Feishu robots,
 #   6. stops everything it started.
 # Standalone: `bash scripts/n8n-e2e.sh` from anywhere, after `npm install` at the root (its Node 24
 # runs n8n). Exits non-zero on any failure.
@@ -165,14 +168,9 @@ execute pbE2eExample03
 # --- 5. checks of the executed runs ------------------------------------------------------------------------------------
 node "$ROOT/test/n8n/e2e/check-output.mjs" "$SIM_URL" "$WORK/pbE2eWorkflow01.log" "$WORK/pbE2eExample03.log"
 
-# --- 6. the trigger: n8n serving the active workflow, the simulator's signed callbacks -----------
-log "starting n8n on port $N8N_PORT (task runners on $RUNNER_PORT) with the trigger workflow active"
-N8N_PORT="$N8N_PORT" N8N_LISTEN_ADDRESS=127.0.0.1 N8N_LOG_FILE_LOCATION="$WORK/n8n-start.log" \
-  node "$N8N" start >"$WORK/n8n-start.out" 2>&1 &
-N8N_PID=$!
-for _ in $(seq 1 180); do
-  curl -fs "http://127.0.0.1:$N8N_PORT/healthz/readiness" >/dev/null 2>&1 && break
-  kill -0 "$N8N_PID" 2>/dev/null || { tail -40 "$WORK/n8n-start.out"; tail -40 "$WORK/n8n-start.log"; exit 1; }
-  sleep 1
-done
-node "$ROOT/test/n8n/e2e/check-trigger.mjs" "$SIM_URL" "$WEBHOOK_URL" || { tail -40 "$WORK/n8n-start.log"; exit 1; }
+# --- 6. the whole chain: simulator → Worker (wrangler dev) → queue → n8n → platform and robots ----
+# This part's own simulator, Worker and robots are started by the chain (test/n8n/e2e/chain.ts).
+kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=""
+log "the chain: simulator → Worker → queue → n8n (port $N8N_PORT) → platform, and the example workflows"
+(cd "$ROOT" && N8N_BIN="$N8N" N8N_E2E_WORK="$WORK" N8N_PORT="$N8N_PORT" node_modules/.bin/tsx test/n8n/e2e/chain.ts) ||
+  { log "the chain failed"; tail -60 "$WORK/n8n-chain.log" 2>/dev/null || true; tail -20 "$WORK/n8n-chain.out" 2>/dev/null || true; exit 1; }

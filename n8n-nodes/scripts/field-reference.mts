@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { INodeProperties, INodeType } from "n8n-workflow";
 import { Ebopark } from "../nodes/Ebopark/Ebopark.node.js";
+import { GroupRobot } from "../nodes/GroupRobot/GroupRobot.node.js";
 import { ParkbridgeEdge } from "../nodes/ParkbridgeEdge/ParkbridgeEdge.node.js";
 import { ParkingEventsTrigger } from "../nodes/ParkingEventsTrigger/ParkingEventsTrigger.node.js";
 import { ParkingOpenPlatform } from "../nodes/ParkingOpenPlatform/ParkingOpenPlatform.node.js";
@@ -77,13 +78,23 @@ function nodeTables(node: INodeType): string[] {
   return out;
 }
 
-function triggerTable(node: INodeType): string[] {
+/** A node without resources (the trigger, Group Robot): every parameter, a collection's options after it. */
+function flatTable(node: INodeType): string[] {
+  const rows = node.description.properties.flatMap((p) =>
+    p.type === "notice"
+      ? [row(["(notice)", `\`${p.name}\``, `shown for ${JSON.stringify(p.displayOptions?.show ?? {})}`, p.displayName])]
+      : p.type === "collection"
+        ? ((p.options ?? []) as INodeProperties[]).map((inner) =>
+            row([`${p.displayName} → ${inner.displayName}`, `\`${inner.name}\``, typeOf(inner), inner.description]),
+          )
+        : [row([p.displayName, `\`${p.name}\``, typeOf(p), p.description])],
+  );
   return [
     `## ${node.description.displayName}`,
     "",
     row(["Field", "Parameter", "Type", "Description"]),
     "|---|---|---|---|",
-    ...node.description.properties.map((p) => row([p.displayName, `\`${p.name}\``, typeOf(p), p.description])),
+    ...rows,
     "",
   ];
 }
@@ -98,7 +109,8 @@ export function fieldReference(): string {
     "The fields come from the shared catalogues; [n8n.md](n8n.md) explains how the nodes read them.",
     "",
     ...[new ParkingOpenPlatform(), new Ebopark(), new ParkbridgeEdge()].flatMap(nodeTables),
-    ...triggerTable(new ParkingEventsTrigger()),
+    ...flatTable(new ParkingEventsTrigger()),
+    ...flatTable(new GroupRobot()),
   ].join("\n");
 }
 

@@ -75,7 +75,11 @@ export {
   backfillBody,
   backfillIdParams,
   changeGrantBody,
+  claimDeliveryBody,
+  confirmClaimBody,
   createGrantBody,
+  DELIVERY_CLAIM_LEASE_SECONDS,
+  deliveryIdParams,
   type EdgeFieldMeta,
   type EventProvenance,
   type EventsQuery,
@@ -181,6 +185,13 @@ export {
   type ResourceId,
   resources,
 } from "./platform/operations.js";
+export {
+  normalisePlateInput,
+  type PlateReading,
+  plateFilterSchema,
+  plateInputSchema,
+  readPlateInput,
+} from "./platform/plate-input.js";
 export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
 export { BodyDecodingError, charsetOf, decodeBody, gunzip, isGzip, responseText } from "./util/decode.js";

@@ -9,26 +9,30 @@ import { describe, expect, it } from "vitest";
 import type { INode, INodeType } from "../../n8n-nodes/node_modules/n8n-workflow/dist/esm/index.js";
 import { NodeHelpers } from "../../n8n-nodes/node_modules/n8n-workflow/dist/esm/index.js";
 import { Ebopark } from "../../n8n-nodes/nodes/Ebopark/Ebopark.node";
+import { GroupRobot } from "../../n8n-nodes/nodes/GroupRobot/GroupRobot.node";
 import { ParkbridgeEdge } from "../../n8n-nodes/nodes/ParkbridgeEdge/ParkbridgeEdge.node";
 import { ParkingEventsTrigger } from "../../n8n-nodes/nodes/ParkingEventsTrigger/ParkingEventsTrigger.node";
 import { ParkingOpenPlatform } from "../../n8n-nodes/nodes/ParkingOpenPlatform/ParkingOpenPlatform.node";
 
 const ours: Record<string, INodeType> = Object.fromEntries(
-  [new ParkingOpenPlatform(), new ParkingEventsTrigger(), new Ebopark(), new ParkbridgeEdge()].map((node) => [
-    `n8n-nodes-parkbridge.${node.description.name}`,
-    node,
-  ]),
+  [new ParkingOpenPlatform(), new ParkingEventsTrigger(), new Ebopark(), new ParkbridgeEdge(), new GroupRobot()].map(
+    (node) => [`n8n-nodes-parkbridge.${node.description.name}`, node],
+  ),
 );
 
 const dir = join(import.meta.dirname, "../../examples");
 const files = readdirSync(dir).filter((name) => name.endsWith(".json"));
 
 describe("example workflows", () => {
-  it("there are the three documented examples", () => {
+  it("there are the documented examples", () => {
     expect(files.sort()).toEqual([
       "daily-occupancy-report.json",
       "lane-camera-offline-alert.json",
+      "monthly-pass-expiry-reminder.json",
+      "occupancy-alert.json",
+      "overstay-alert.json",
       "visitor-access-form.json",
+      "visitor-approval.json",
     ]);
   });
 

@@ -32,6 +32,8 @@ export interface HarnessOptions {
   continueOnFail?: boolean;
   staticData?: IDataObject;
   webhookUrl?: string;
+  /** The workflow's id (webhook functions' getWorkflow()). */
+  workflowId?: string;
 }
 
 /** Every HTTP request the helpers made (for assertions on what was sent). */
@@ -340,6 +342,7 @@ export function hookContext(nodeType: INodeType, options: HarnessOptions): IHook
 export interface RecordedResponse {
   statusCode?: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface IncomingDelivery {
@@ -378,6 +381,10 @@ export function webhookContext(
     end() {
       return responseObject;
     },
+    setHeader(name: string, value: string) {
+      response.headers = { ...response.headers, [name.toLowerCase()]: value };
+      return responseObject;
+    },
   };
   return {
     node: base.node,
@@ -390,6 +397,8 @@ export function webhookContext(
     getNodeParameter: (name: string, fallback?: unknown, extra?: { extractValue?: boolean }) =>
       base.getNodeParameter(name, 0, fallback, extra),
     getWorkflowStaticData: () => base.staticData,
+    getWorkflow: () => ({ id: options.workflowId ?? "workflow-under-test", name: "under test", active: true }),
+    getMode: () => "webhook",
     getRequestObject: () => ({ headers, body: parsed, rawBody: Buffer.from(delivery.body) }),
     getResponseObject: () => responseObject,
     getNodeWebhookUrl: () => options.webhookUrl,

@@ -1,191 +1,65 @@
 /**
- * Parking Events Trigger. Edge mode: subscribe/unsubscribe against a loopback stand-in of the
- * Worker's two subscription routes, and Standard Webhooks signatures checked (signed here with
- * node:crypto, independently of the node's own code). Direct mode: the simulator's own signed
- * callbacks delivered over HTTP to a loopback server that hands them to the node's webhook().
+ * Parking Events Trigger, direct mode: the simulator's own signed callbacks delivered over HTTP
+ * to a loopback server that hands them to the node's webhook(), as n8n would. Edge mode runs
+ * against the real Worker (wrangler dev) in test/e2e/edge-trigger.test.ts, and both in a real
+ * n8n in scripts/n8n-e2e.sh.
  */
-import { createHmac, randomBytes } from "node:crypto";
 import { type RunningSimulator, startSimulator } from "@parkbridge/simulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ParkbridgeEdgeApi } from "../../n8n-nodes/credentials/ParkbridgeEdgeApi.credentials";
-import type { IDataObject, IWebhookResponseData } from "../../n8n-nodes/node_modules/n8n-workflow/dist/esm/index.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import type {
+  IDataObject,
+  INodeType,
+  IWebhookResponseData,
+} from "../../n8n-nodes/node_modules/n8n-workflow/dist/esm/index.js";
 import { ParkingEventsTrigger } from "../../n8n-nodes/nodes/ParkingEventsTrigger/ParkingEventsTrigger.node";
-import { type HarnessOptions, hookContext, webhookContext } from "./harness";
-import { type LoopbackRequest, startLoopback } from "./loopback";
+import { webhookContext } from "./harness";
+import { startLoopback } from "./loopback";
 
 const trigger = new ParkingEventsTrigger();
 
-describe("Parking Events Trigger: through the edge", () => {
-  const ADMIN_TOKEN = "edge-admin-token";
-  const WEBHOOK_URL = "http://127.0.0.1:5678/webhook/abc/parking-events";
-  const subscriptions = new Map<
-    string,
-    { id: string; secret: string; url: string; events?: string[]; parkingId?: string }
-  >();
-  let worker: Awaited<ReturnType<typeof startLoopback>>;
-
-  beforeAll(async () => {
-    // Only the two subscription routes (and the list) of the Worker's contract.
-    worker = await startLoopback((request: LoopbackRequest) => {
-      if (request.headers.authorization !== `Bearer ${ADMIN_TOKEN}`) {
-        return { status: 401, body: { error: { code: "unauthorized", message: "bad token" } } };
+describe("Parking Events Trigger: its panel", () => {
+  const { description } = trigger;
+  it("keeps Mode a visible parameter: no options parameter has every value showing a credential", () => {
+    // n8n's editor (getMainAuthField) hides such a parameter as the authentication switch.
+    const shownBy = new Map<string, Set<string>>();
+    for (const credential of description.credentials ?? []) {
+      for (const [name, values] of Object.entries(credential.displayOptions?.show ?? {})) {
+        for (const value of values ?? []) shownBy.set(name, (shownBy.get(name) ?? new Set()).add(String(value)));
       }
-      if (request.method === "POST" && request.path === "/api/subscriptions") {
-        const body = JSON.parse(request.body) as { url: string; events?: string[]; parkingId?: string };
-        const id = `sub_${subscriptions.size + 1}`;
-        const created = { id, secret: `whsec_${randomBytes(24).toString("base64")}`, ...body };
-        subscriptions.set(id, created);
-        return { status: 201, body: { ...created, createdAt: new Date().toISOString() } };
-      }
-      if (request.method === "GET" && request.path === "/api/subscriptions") {
-        return { status: 200, body: { items: [...subscriptions.values()].map(({ secret: _s, ...rest }) => rest) } };
-      }
-      const match = /^\/api\/subscriptions\/([^/]+)$/.exec(request.path);
-      if (request.method === "DELETE" && match) {
-        const existed = subscriptions.delete(decodeURIComponent(match[1] as string));
-        return existed
-          ? { status: 204 }
-          : { status: 404, body: { error: { code: "not_found", message: "no such subscription" } } };
-      }
-      return { status: 404, body: { error: { code: "not_found", message: "no route" } } };
-    });
-  });
-  afterAll(async () => {
-    await worker.close();
-  });
-
-  const staticData: IDataObject = {};
-  const options = (): HarnessOptions => ({
-    parameters: { mode: "edge", events: ["cameraStatus", "vehicleAccess"], parkingId: "park1" },
-    credentials: { parkbridgeEdgeApi: { url: worker.url, adminToken: ADMIN_TOKEN } },
-    credentialTypes: [new ParkbridgeEdgeApi()],
-    staticData,
-    webhookUrl: WEBHOOK_URL,
-  });
-
-  /** Standard Webhooks, implemented here independently: base64 HMAC-SHA256 of "id.timestamp.body". */
-  function sign(secret: string, id: string, timestamp: number, body: string) {
-    const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-    return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
-  }
-
-  const delivery = (event: string, parkingId = "park1") =>
-    JSON.stringify({
-      deliveryId: "dlv_1",
-      eventId: "evt_1",
-      event,
-      callbackType: event === "cameraStatus" ? "PARKING_CAMERA_ONLINE" : "PARKING_VEHICLE_ACCESS",
-      parkingId,
-      data: { parkingId, laneNo: "2", laneName: "东出口", status: "0", online: false, time: "2026-11-22 15:00:00" },
-      raw: {},
-      receivedAt: new Date().toISOString(),
-    });
-
-  async function deliver(headers: Record<string, string>, body: string) {
-    const context = webhookContext(trigger, options(), { headers, body });
-    const result = (await trigger.webhook.call(context)) as IWebhookResponseData;
-    return { result, response: context.response };
-  }
-
-  it("subscribes on activation with the chosen events and lot, and stores the id and secret", async () => {
-    const hooks = trigger.webhookMethods.default;
-    expect(await hooks.checkExists.call(hookContext(trigger, options()))).toBe(false);
-    expect(await hooks.create.call(hookContext(trigger, options()))).toBe(true);
-    const post = worker.requests.find((r) => r.method === "POST");
-    expect(JSON.parse(post?.body ?? "{}")).toEqual({
-      url: WEBHOOK_URL,
-      events: ["cameraStatus", "vehicleAccess"],
-      parkingId: "park1",
-    });
-    const stored = subscriptions.get(staticData.subscriptionId as string);
-    expect(stored?.secret).toBe(staticData.secret);
-    expect(await hooks.checkExists.call(hookContext(trigger, options()))).toBe(true);
-  });
-
-  it("runs the workflow for a correctly signed delivery", async () => {
-    const secret = staticData.secret as string;
-    const body = delivery("cameraStatus");
-    const now = Math.floor(Date.now() / 1000);
-    const { result } = await deliver(
-      {
-        "webhook-id": "dlv_1",
-        "webhook-timestamp": String(now),
-        "webhook-signature": sign(secret, "dlv_1", now, body),
-      },
-      body,
-    );
-    expect(result.noWebhookResponse).toBeUndefined();
-    expect(result.workflowData?.[0]?.[0]?.json).toMatchObject({
-      event: "cameraStatus",
-      parkingId: "park1",
-      data: { online: false },
-    });
-  });
-
-  it("rejects unsigned, badly signed, tampered and stale deliveries with 401 and no run", async () => {
-    const secret = staticData.secret as string;
-    const body = delivery("cameraStatus");
-    const now = Math.floor(Date.now() / 1000);
-    const good = sign(secret, "dlv_1", now, body);
-    const cases: Array<[string, Record<string, string>, string]> = [
-      ["unsigned", {}, body],
-      [
-        "wrong key",
-        {
-          "webhook-id": "dlv_1",
-          "webhook-timestamp": String(now),
-          "webhook-signature": sign(`whsec_${randomBytes(24).toString("base64")}`, "dlv_1", now, body),
-        },
-        body,
-      ],
-      [
-        "tampered body",
-        { "webhook-id": "dlv_1", "webhook-timestamp": String(now), "webhook-signature": good },
-        body.replace("park1", "park2"),
-      ],
-      ["other id", { "webhook-id": "dlv_2", "webhook-timestamp": String(now), "webhook-signature": good }, body],
-      [
-        "stale",
-        {
-          "webhook-id": "dlv_1",
-          "webhook-timestamp": String(now - 3600),
-          "webhook-signature": sign(secret, "dlv_1", now - 3600, body),
-        },
-        body,
-      ],
-    ];
-    for (const [what, headers, sent] of cases) {
-      const { result, response } = await deliver(headers, sent);
-      expect({
-        what,
-        noWebhookResponse: result.noWebhookResponse,
-        workflowData: result.workflowData,
-        status: response.statusCode,
-      }).toEqual({
-        what,
-        noWebhookResponse: true,
-        workflowData: undefined,
-        status: 401,
-      });
     }
+    const switches = description.properties.filter(
+      (p) =>
+        p.type === "options" &&
+        (p.options ?? []).every((o) => "value" in o && shownBy.get(p.name)?.has(String(o.value))),
+    );
+    expect(switches.map((p) => p.name)).toEqual([]);
+    expect(description.properties[0]).toMatchObject({ name: "mode", type: "options", default: "edge" });
   });
 
-  it("unsubscribes on deactivation and forgets the secret", async () => {
-    const id = staticData.subscriptionId as string;
-    expect(await trigger.webhookMethods.default.delete.call(hookContext(trigger, options()))).toBe(true);
-    const del = worker.requests.find((r) => r.method === "DELETE");
-    expect(del?.path).toBe(`/api/subscriptions/${id}`);
-    expect(del?.headers.authorization).toBe(`Bearer ${ADMIN_TOKEN}`);
-    expect(subscriptions.has(id)).toBe(false);
-    expect(staticData.subscriptionId).toBeUndefined();
-    expect(staticData.secret).toBeUndefined();
-    // With no secret left, nothing is accepted.
-    const body = delivery("cameraStatus");
-    const { response } = await deliver(
-      { "webhook-id": "x", "webhook-timestamp": "1", "webhook-signature": "v1,x" },
-      body,
-    );
-    expect(response.statusCode).toBe(401);
+  it("shows the edge credential in edge mode and the platform's in direct mode, with a notice for each", () => {
+    const shown = (mode: string) =>
+      (description.credentials ?? [])
+        .filter((c) => {
+          const show = c.displayOptions?.show?.mode;
+          const hide = c.displayOptions?.hide?.mode;
+          return (!show || show.includes(mode)) && !hide?.includes(mode);
+        })
+        .map((c) => c.name);
+    expect(shown("edge")).toEqual(["parkbridgeEdgeApi"]);
+    expect(shown("direct")).toEqual(["parkingOpenPlatformApi"]);
+    const notices = description.properties.filter((p) => p.type === "notice");
+    expect(notices.map((n) => n.displayOptions?.show?.mode)).toEqual([["edge"], ["direct"]]);
+    expect(notices[1]?.displayName).toMatch(/Production URL.*callback address/);
+  });
+
+  it("answers with its own response body (not n8n's default, the literal firstEntryJson)", () => {
+    expect(description.webhooks?.[0]).toMatchObject({ responseMode: "onReceived", responseData: "" });
+  });
+
+  it("offers every event of the callbacks catalogue", async () => {
+    const { callbackEventIds } = await import("@parkbridge/shared");
+    const events = description.properties.find((p) => p.name === "events");
+    expect((events?.options ?? []).map((o) => ("value" in o ? o.value : undefined))).toEqual([...callbackEventIds]);
   });
 });
 
@@ -195,12 +69,14 @@ describe("Parking Events Trigger: directly from the platform", () => {
   const runs: IDataObject[] = [];
   const staticData: IDataObject = {};
   let parameters: Record<string, unknown> = { mode: "direct" };
+  /** The node as loaded by the n8n process: replaced by a fresh load to stand for a restart. */
+  let node: INodeType = trigger;
 
   beforeAll(async () => {
     // Stands in for n8n's webhook endpoint: each request goes to the node's webhook() as n8n would.
     n8n = await startLoopback(async (request) => {
       const context = webhookContext(
-        trigger,
+        node,
         {
           parameters,
           credentials: {
@@ -210,7 +86,7 @@ describe("Parking Events Trigger: directly from the platform", () => {
         },
         { headers: request.headers as Record<string, string>, body: request.body },
       );
-      const result = (await trigger.webhook.call(context)) as IWebhookResponseData;
+      const result = (await node.webhook?.call(context)) as IWebhookResponseData;
       for (const item of result.workflowData?.[0] ?? []) runs.push(item.json);
       if (result.noWebhookResponse) return { status: context.response.statusCode ?? 500, body: context.response.body };
       return { status: 200, body: result.webhookResponse };
@@ -283,6 +159,7 @@ describe("Parking Events Trigger: directly from the platform", () => {
       sent.body.replace('"status":0', '"status":1').replace('"status":"0"', '"status":"1"'),
     );
     expect(replay.status).toBe(401);
+    expect(await replay.json()).toMatchObject({ code: 1, reason: "reused_signature", field: "sign" });
     const stranger = await post({ ...sent.headers, appKey: "someone-else" }, sent.body);
     expect(stranger.status).toBe(401);
     expect(await stranger.json()).toMatchObject({ reason: "unknown_app_key" });
@@ -305,5 +182,65 @@ describe("Parking Events Trigger: directly from the platform", () => {
         data: expect.objectContaining({ online: false }),
       }),
     ]);
+  });
+
+  it("runs once for 10 copies of one callback arriving at the same moment", async () => {
+    parameters = { mode: "direct" };
+    const [sent] = (await sim.traffic.vehicleEnters("park2", "鲁B7C0P1")) ?? [];
+    expect(sent?.status).toBe(200);
+    runs.length = 0;
+    // The platform's retries: the same body, each with a fresh timestamp and sign, all at once.
+    const { signCallback } = await import("@parkbridge/shared");
+    const copies = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const timestamp = String(Date.now() + i);
+        const response = await fetch(`${n8n.url}/webhook/parking-events`, {
+          method: "POST",
+          headers: { ...sent?.headers, timestamp, sign: signCallback("demo-app-key", timestamp, "demo-app-secret") },
+          body: sent?.body,
+        });
+        return response.status;
+      }),
+    );
+    expect(copies).toEqual(Array(10).fill(200));
+    expect(runs).toEqual([]);
+    // And 10 simultaneous copies of content never seen before (the exit's body, one byte longer,
+    // so the simulator's own delivery of it does not count): one run.
+    const callback = await sim.traffic.vehicleLeaves("park2", "鲁B7C0P1");
+    const first = callback?.[0];
+    runs.length = 0;
+    const fresh = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const timestamp = String(Date.now() + 100 + i);
+        const response = await fetch(`${n8n.url}/webhook/parking-events`, {
+          method: "POST",
+          headers: { ...first?.headers, timestamp, sign: signCallback("demo-app-key", timestamp, "demo-app-secret") },
+          body: `${first?.body} `,
+        });
+        return response.status;
+      }),
+    );
+    expect(fresh).toEqual(Array(10).fill(200));
+    expect(runs).toHaveLength(1);
+  });
+
+  it("after a restart (a fresh load of the node, its static data kept) still knows what it ran", async () => {
+    parameters = { mode: "direct" };
+    const [sent] = (await sim.traffic.cameraStatus("park1", "3", false)) ?? [];
+    expect(sent?.status).toBe(200);
+    vi.resetModules();
+    const reloaded = await import("../../n8n-nodes/nodes/ParkingEventsTrigger/ParkingEventsTrigger.node");
+    // A new module instance: the process's memory of deliveries is gone, only static data remains.
+    expect(reloaded.ParkingEventsTrigger).not.toBe(ParkingEventsTrigger);
+    node = new reloaded.ParkingEventsTrigger();
+    runs.length = 0;
+    const again = await fetch(`${n8n.url}/webhook/parking-events`, {
+      method: "POST",
+      headers: sent?.headers,
+      body: sent?.body,
+    });
+    expect(await again.json()).toEqual({ code: 0, msg: "操作成功" });
+    expect(runs).toEqual([]);
+    node = trigger;
   });
 });

@@ -6,7 +6,10 @@
 import { exports } from "cloudflare:workers";
 import {
   changeGrantBody,
+  claimDeliveryBody,
+  confirmClaimBody,
   createGrantBody,
+  deliveryIdParams,
   edgeFieldMeta,
   eventsQuery,
   grantIdParams,
@@ -52,6 +55,8 @@ describe("the OpenAPI document and the shared edge request schemas", () => {
   it.each([
     ["CreateVisitorGrant", createGrantBody],
     ["ChangeVisitorGrant", changeGrantBody],
+    ["ClaimDelivery", claimDeliveryBody],
+    ["ConfirmDeliveryClaim", confirmClaimBody],
   ])("%s is the shared body", async (name, schema) => {
     const component = (await document()).components.schemas[name];
     expect(Object.keys(component?.properties ?? {})).toEqual(Object.keys(shape(schema)));
@@ -71,6 +76,8 @@ describe("the OpenAPI document and the shared edge request schemas", () => {
     ["get", "/api/lots/{parkingId}", "path", lotParams],
     ["patch", "/api/visitor-grants/{id}", "path", grantIdParams],
     ["delete", "/api/visitor-grants/{id}", "path", grantIdParams],
+    ["post", "/api/deliveries/{id}/claim", "path", deliveryIdParams],
+    ["post", "/api/deliveries/{id}/claim/confirm", "path", deliveryIdParams],
   ] as const)("%s %s: its %s parameters are the shared schema's", async (method, path, where, schema) => {
     const parameters = ((await document()).paths[path]?.[method]?.parameters ?? []).filter((p) => p.in === where);
     expect(parameters.map((p) => p.name)).toEqual(Object.keys(shape(schema)));

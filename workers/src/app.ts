@@ -5,6 +5,7 @@ import { lotRoutes } from "./api/lots.js";
 import { mountOpenApi } from "./api/openapi.js";
 import { heldCallbackRoutes } from "./callbacks/held-routes.js";
 import { callbackRoutes } from "./callbacks/route.js";
+import { claimRoutes } from "./delivery/claims.js";
 import { deliveryRoutes } from "./delivery/deliveries.js";
 import { subscriptionRoutes } from "./delivery/subscriptions.js";
 import { ApiError, errorAnswer } from "./lib/errors.js";
@@ -32,9 +33,10 @@ app.route("/", eventRoutes);
 app.route("/", lotRoutes);
 app.route("/", laneRoutes);
 
-// Event forwarding: /api/subscriptions, /api/deliveries.
+// Event forwarding: /api/subscriptions, /api/deliveries, and the claims subscribers run by.
 app.route("/", subscriptionRoutes);
 app.route("/", deliveryRoutes);
+app.route("/", claimRoutes);
 
 // Visitor grants: POST/GET /api/visitor-grants, GET/PATCH/DELETE /api/visitor-grants/{id}.
 app.route("/", visitorGrantRoutes);

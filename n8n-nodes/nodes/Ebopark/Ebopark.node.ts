@@ -9,7 +9,7 @@ import type {
   INodeTypeDescription,
 } from "n8n-workflow";
 import { NodeConnectionTypes } from "n8n-workflow";
-import { describeOperations, fieldTitles, resourceProperty } from "../common/catalogue";
+import { describeOperations, fieldTitles, operationSubtitle, resourceProperty } from "../common/catalogue";
 import { runForEachItem } from "../common/items";
 import { EBOPARK_CREDENTIAL, eboparkClient } from "./client";
 import { runEboparkOperation } from "./execute";
@@ -25,7 +25,7 @@ export class Ebopark implements INodeType {
     icon: { light: "file:../../icons/ebopark.svg", dark: "file:../../icons/ebopark.dark.svg" },
     group: ["transform"],
     version: 1,
-    subtitle: '={{$parameter["operation"]}}',
+    subtitle: operationSubtitle(eboparkNodeOperations),
     description: "Find a parked vehicle and call Ebopark (宜泊) partner services",
     defaults: { name: "Ebopark" },
     usableAsTool: true,

@@ -35,5 +35,7 @@ export async function runEboparkOperation(
     throw new NodeOperationError(context.getNode(), `Unknown operation ${operation}`, { itemIndex });
   }
   const call = (client as unknown as Record<EboparkOperationId, Call>)[operation as EboparkOperationId];
-  return asItems(await call(readFields(context, definition, itemIndex)));
+  const asTyped: IDataObject = {};
+  const result = asItems(await call(readFields(context, definition, itemIndex, definition.fields, asTyped)));
+  return Array.isArray(result) ? result : { ...result, ...asTyped };
 }

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from "n8n-workflow";
 import { NodeConnectionTypes } from "n8n-workflow";
-import { describeOperations, resourceProperty } from "../common/catalogue";
+import { describeOperations, operationSubtitle, resourceProperty } from "../common/catalogue";
 import { runForEachItem } from "../common/items";
 import { runEdgeOperation } from "./execute";
 import { edgeOperations, edgeResources } from "./operations";
@@ -13,7 +13,7 @@ export class ParkbridgeEdge implements INodeType {
     icon: { light: "file:../../icons/edge.svg", dark: "file:../../icons/edge.dark.svg" },
     group: ["transform"],
     version: 1,
-    subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+    subtitle: operationSubtitle(edgeOperations),
     description: "Visitor grants, parking events, live occupancy and lane status from the parkbridge edge Worker",
     defaults: { name: "Parkbridge Edge" },
     usableAsTool: true,

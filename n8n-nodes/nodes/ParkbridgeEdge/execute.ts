@@ -25,7 +25,11 @@ export async function runEdgeOperation(
   const path = route.path.replace(/\{(\w+)\}/g, (_all, name: string) => encodeURIComponent(String(params[name] ?? "")));
   const qs = readFields(context, route, itemIndex, route.queryFields);
   if (route.paged) return await edgeList(context, path, qs, limitOf(context, itemIndex), MAX_EDGE_PAGE_SIZE, itemIndex);
-  const body = route.bodyFields.length > 0 ? readFields(context, route, itemIndex, route.bodyFields) : undefined;
+  const asTyped: IDataObject = {};
+  const body =
+    route.bodyFields.length > 0 ? readFields(context, route, itemIndex, route.bodyFields, asTyped) : undefined;
   const answer = await edgeRequest(context, { method: route.method, path, qs, itemIndex, ...(body ? { body } : {}) });
-  return route.answer ? route.answer(answer, context, itemIndex) : (answer as IDataObject);
+  if (route.answer) return route.answer(answer, context, itemIndex);
+  // A grant answers the plate as the platform has it; next to it, the plate as it was typed.
+  return { ...(answer as IDataObject), ...asTyped };
 }

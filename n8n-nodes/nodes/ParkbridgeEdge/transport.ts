@@ -3,7 +3,16 @@
  * credential's Bearer token, errors `{error: {code, message, field?, platformMsg?}}` turned into
  * NodeApiErrors that carry the platform's own message when the Worker relays one.
  */
-import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethods, JsonObject } from "n8n-workflow";
+import type {
+  ICredentialDataDecryptedObject,
+  IDataObject,
+  IExecuteFunctions,
+  IHookFunctions,
+  IHttpRequestMethods,
+  IHttpRequestOptions,
+  IWebhookFunctions,
+  JsonObject,
+} from "n8n-workflow";
 import { NodeApiError } from "n8n-workflow";
 
 export const EDGE_CREDENTIAL = "parkbridgeEdgeApi";
@@ -20,13 +29,23 @@ export interface EdgeRequest {
   itemIndex?: number;
 }
 
-export async function edgeRequest(context: IExecuteFunctions | IHookFunctions, request: EdgeRequest): Promise<unknown> {
-  const credentials = await context.getCredentials(EDGE_CREDENTIAL);
-  const baseURL = String(credentials.url ?? "").replace(/\/+$/, "");
+/**
+ * One call to the Worker. With `credentials` already read (the trigger's claim, on the request
+ * path of every delivery), the call sends the credential's Bearer header itself, as its
+ * `authenticate` does, rather than have n8n load, decrypt and template the credential again for
+ * each call.
+ */
+export async function edgeRequest(
+  context: IExecuteFunctions | IHookFunctions | IWebhookFunctions,
+  request: EdgeRequest,
+  credentials?: ICredentialDataDecryptedObject,
+): Promise<unknown> {
+  const read: ICredentialDataDecryptedObject = credentials ?? (await context.getCredentials(EDGE_CREDENTIAL));
+  const baseURL = String(read.url ?? "").replace(/\/+$/, "");
   const qs = Object.fromEntries(
     Object.entries(request.qs ?? {}).filter(([, value]) => value !== undefined && value !== null && value !== ""),
   );
-  const response = (await context.helpers.httpRequestWithAuthentication.call(context, EDGE_CREDENTIAL, {
+  const options: IHttpRequestOptions = {
     method: request.method,
     url: `${baseURL}${request.path}`,
     qs,
@@ -34,7 +53,15 @@ export async function edgeRequest(context: IExecuteFunctions | IHookFunctions, r
     json: true,
     returnFullResponse: true,
     ignoreHttpStatusErrors: true,
-  })) as { statusCode: number; body: unknown };
+  };
+  const response = (
+    credentials
+      ? await context.helpers.httpRequest({
+          ...options,
+          headers: { Authorization: `Bearer ${String(credentials.adminToken ?? "")}` },
+        })
+      : await context.helpers.httpRequestWithAuthentication.call(context, EDGE_CREDENTIAL, options)
+  ) as { statusCode: number; body: unknown };
   if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
   const failure = (response.body as EdgeErrorBody | undefined)?.error;
   const reason = failure?.message ?? `HTTP ${response.statusCode}`;

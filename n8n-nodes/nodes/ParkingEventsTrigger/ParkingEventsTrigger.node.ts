@@ -27,15 +27,22 @@ export class ParkingEventsTrigger implements INodeType {
     defaults: { name: "Parking Events Trigger" },
     inputs: [],
     outputs: [NodeConnectionTypes.Main],
+    // The platform credential is hidden in edge mode rather than shown in direct mode: n8n's editor
+    // takes an options parameter all of whose values show a credential for the authentication
+    // switch and hides it (and moves it into the credential dialog), which hid the mode. Shown on one
+    // value and hidden on the other, the credentials still follow the mode, and the mode stays in view.
     credentials: [
       { name: EDGE_CREDENTIAL, required: true, displayOptions: { show: { mode: ["edge"] } } },
-      { name: PLATFORM_CREDENTIAL, required: true, displayOptions: { show: { mode: ["direct"] } } },
+      { name: PLATFORM_CREDENTIAL, required: true, displayOptions: { hide: { mode: ["edge"] } } },
     ],
     webhooks: [
       {
         name: "default",
         httpMethod: "POST",
         responseMode: "onReceived",
+        // The node's own webhookResponse is the answer (n8n's default, "firstEntryJson", would be
+        // sent as that literal text in this mode).
+        responseData: "",
         path: "parking-events",
       },
     ],
@@ -59,6 +66,23 @@ export class ParkingEventsTrigger implements INodeType {
           },
         ],
         default: "edge",
+        description: "How the platform’s events reach this workflow",
+      },
+      {
+        displayName:
+          "On activation this trigger subscribes to the Parkbridge Edge Worker (the Parkbridge Edge API credential) and unsubscribes on deactivation. Each delivery is checked against its Standard Webhooks signature and claimed at the edge, so a delivery sent twice runs the workflow once.",
+        name: "edgeNotice",
+        type: "notice",
+        default: "",
+        displayOptions: { show: { mode: ["edge"] } },
+      },
+      {
+        displayName:
+          "Set this node’s Production URL (Webhook URLs, above) as the platform’s callback address, then activate the workflow. Callbacks are checked against the md5 signature of the Parking Open Platform API credential’s App Secret; a callback sent twice runs the workflow once.",
+        name: "directNotice",
+        type: "notice",
+        default: "",
+        displayOptions: { show: { mode: ["direct"] } },
       },
       {
         displayName: "Events",

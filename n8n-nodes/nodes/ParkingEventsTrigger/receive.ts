@@ -1,18 +1,19 @@
 /**
  * Handling one delivery: from the edge (its Standard Webhooks HMAC, checked by shared's
- * verifyWebhook) or straight from the platform (its md5 callback signature, checked by shared's
- * verifyCallback). A delivery that fails its check is answered 401/400 and runs no workflow.
+ * verifyWebhook, then claimed at the edge: claim.ts) or straight from the platform (its md5
+ * callback signature, checked by shared's verifyCallback, then recorded: seen-deliveries.ts).
+ * A delivery that fails its check is answered 401/400 and runs no workflow; a copy of one that
+ * ran is acknowledged and runs nothing.
  */
 import { verifyCallback, verifyWebhook } from "@parkbridge/shared";
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from "n8n-workflow";
 import { PLATFORM_CREDENTIAL } from "../ParkingOpenPlatform/client";
+import { claimDelivery } from "./claim";
+import { recordDelivery } from "./seen-deliveries";
 import { subscriptionState } from "./subscription";
 
 /** What the platform expects back from a callback it may stop retrying. */
 export const PLATFORM_ACK = { code: 0, msg: "操作成功" };
-
-/** How many recent direct deliveries are remembered for replay and duplicate checks. */
-const RECENT_LIMIT = 200;
 
 interface RequestWithRawBody {
   rawBody?: Buffer | string;
@@ -46,19 +47,21 @@ function wanted(context: IWebhookFunctions, event: string, parkingId: unknown): 
 
 export async function receiveFromEdge(context: IWebhookFunctions): Promise<IWebhookResponseData> {
   const request = context.getRequestObject() as unknown as RequestWithRawBody;
-  const secret = subscriptionState(context).secret;
-  if (!secret) return reject(context, 401, { error: "this trigger has no active subscription secret" });
+  const { secret, subscriptionId } = subscriptionState(context);
+  if (!secret || !subscriptionId)
+    return reject(context, 401, { error: "this trigger has no active subscription secret" });
   const body = rawBodyOf(request);
+  const deliveryId = header(request, "webhook-id");
   const check = await verifyWebhook(
     secret,
     {
-      id: header(request, "webhook-id"),
+      id: deliveryId,
       timestamp: header(request, "webhook-timestamp"),
       signature: header(request, "webhook-signature"),
     },
     body,
   );
-  if (!check.ok) return reject(context, 401, { error: check.reason });
+  if (!check.ok || !deliveryId) return reject(context, 401, { error: check.ok ? "no webhook-id" : check.reason });
   let delivery: IDataObject;
   try {
     delivery = JSON.parse(body) as IDataObject;
@@ -66,15 +69,26 @@ export async function receiveFromEdge(context: IWebhookFunctions): Promise<IWebh
     return reject(context, 400, { error: "the body is not JSON" });
   }
   if (!wanted(context, String(delivery.event ?? ""), delivery.parkingId)) {
-    return { webhookResponse: { received: true, ignored: true } };
+    return { webhookResponse: { received: true, deliveryId, ignored: true } };
   }
-  return { workflowData: [context.helpers.returnJsonArray([delivery])] };
-}
-
-interface RecentDelivery extends IDataObject {
-  timestamp: number;
-  sign: string;
-  digest: string;
+  // Copies of one delivery (edge retries, replays inside the signature window) start one run.
+  const claim = await claimDelivery(context, deliveryId, subscriptionId);
+  if (!claim.run) {
+    if (claim.status === 200) return { webhookResponse: { received: true, deliveryId, duplicate: true } };
+    if (claim.status === 409) {
+      context.getResponseObject().setHeader("retry-after", String(claim.retryAfterSeconds));
+      return reject(context, 409, {
+        error: "another request holds this delivery's claim: it runs there, or this one is retried",
+        deliveryId,
+        state: claim.state,
+      });
+    }
+    return reject(context, 503, { error: `could not claim the delivery at the edge: ${claim.error}`, deliveryId });
+  }
+  return {
+    webhookResponse: { received: true, deliveryId, started: true },
+    workflowData: [context.helpers.returnJsonArray([delivery])],
+  };
 }
 
 export async function receiveFromPlatform(context: IWebhookFunctions): Promise<IWebhookResponseData> {
@@ -95,21 +109,18 @@ export async function receiveFromPlatform(context: IWebhookFunctions): Promise<I
       ...(verified.field ? { field: verified.field } : {}),
     });
   }
-  // The md5 sign does not cover the body: a (timestamp, sign) pair seen with another body is a replay.
-  const state = context.getWorkflowStaticData("node") as { recent?: RecentDelivery[] };
-  const recent = state.recent ?? [];
-  const seen = recent.find((entry) => entry.timestamp === verified.timestamp && entry.sign === verified.sign);
-  if (seen && seen.digest !== verified.bodyDigest) {
+  // One synchronous check-and-record: a copy arriving at the same moment is a duplicate.
+  const seen = recordDelivery(context, verified);
+  if (seen === "duplicate") return { webhookResponse: PLATFORM_ACK };
+  if (seen === "reused_signature") {
+    // The md5 sign does not cover the body: a known (timestamp, sign) with another body is refused.
     return reject(context, 401, {
       code: 1,
       msg: "timestamp and sign were already used with another body",
-      reason: "bad_sign",
+      reason: "reused_signature",
+      field: "sign",
     });
   }
-  if (recent.some((entry) => entry.digest === verified.bodyDigest)) return { webhookResponse: PLATFORM_ACK };
-  state.recent = [...recent, { timestamp: verified.timestamp, sign: verified.sign, digest: verified.bodyDigest }].slice(
-    -RECENT_LIMIT,
-  );
   const { event } = verified;
   if (!wanted(context, event.event, event.data.parkingId)) return { webhookResponse: PLATFORM_ACK };
   return {

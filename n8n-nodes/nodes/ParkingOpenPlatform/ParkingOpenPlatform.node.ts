@@ -1,7 +1,7 @@
 import { type CallableOperationId, resources } from "@parkbridge/shared";
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from "n8n-workflow";
 import { NodeConnectionTypes } from "n8n-workflow";
-import { describeOperations, fieldTitles, resourceProperty } from "../common/catalogue";
+import { describeOperations, fieldTitles, operationSubtitle, resourceProperty } from "../common/catalogue";
 import { runForEachItem } from "../common/items";
 import { PLATFORM_CREDENTIAL, platformClient } from "./client";
 import { runOperation } from "./execute";
@@ -15,7 +15,7 @@ export class ParkingOpenPlatform implements INodeType {
     icon: { light: "file:../../icons/parkbridge.svg", dark: "file:../../icons/parkbridge.dark.svg" },
     group: ["transform"],
     version: 1,
-    subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+    subtitle: operationSubtitle(platformOperations),
     description: "Authorise vehicles, manage visitors, blacklists and coupons, open gates and read lot data",
     defaults: { name: "Parking Open Platform" },
     usableAsTool: true,

@@ -18,7 +18,11 @@ export async function runOperation(
   itemIndex: number,
 ): Promise<IDataObject | IDataObject[]> {
   const operation = platformOperation(id);
-  const input = readFields(context, operation, itemIndex);
+  const asTyped: IDataObject = {};
+  const input = readFields(context, operation, itemIndex, operation.fields, asTyped);
+  // Items of a lot's list carry the lot, so a workflow listing several lots can tell them apart.
+  const ofLot = (item: IDataObject) =>
+    input.parkingId !== undefined && item.parkingId === undefined ? { parkingId: input.parkingId, ...item } : item;
   if (operation.paged) {
     const returnAll = context.getNodeParameter("returnAll", itemIndex, false) as boolean;
     const limit = returnAll ? Number.POSITIVE_INFINITY : (context.getNodeParameter("limit", itemIndex, 50) as number);
@@ -26,7 +30,7 @@ export async function runOperation(
     const iterate = (client.iterate as unknown as Record<PagedOperationId, Iterate>)[id as PagedOperationId];
     const items: IDataObject[] = [];
     for await (const item of iterate({ ...input, pageSize })) {
-      items.push(item as IDataObject);
+      items.push(ofLot(item as IDataObject));
       if (items.length >= limit) break;
     }
     return items;
@@ -37,16 +41,15 @@ export async function runOperation(
   if (result && typeof result === "object") {
     const record = result as IDataObject;
     // Paged-shaped answers without paging input (vehicle types): one item per entry.
-    if (Array.isArray(record.data) && "hasMore" in record) return record.data as IDataObject[];
-    return input.parkingId !== undefined && record.parkingId === undefined
-      ? { parkingId: input.parkingId, ...record }
-      : record;
+    if (Array.isArray(record.data) && "hasMore" in record) return (record.data as IDataObject[]).map(ofLot);
+    return { ...ofLot(record), ...asTyped };
   }
-  // Writes answer nothing: say what was done.
+  // Writes answer nothing: say what was done (with a plate as it was sent, and as it was typed).
   return {
     success: true,
     operation: id,
     ...input,
+    ...asTyped,
     ...(definitionOf(id).kind === "write" || result === undefined ? {} : { result: result as IDataObject[string] }),
   };
 }

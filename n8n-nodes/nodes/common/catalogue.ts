@@ -5,7 +5,13 @@
  * (required ones at the top, optional ones in a collection, Return All + Limit for lists), and
  * `readFields` reads the parameters back into the request, converted by what each field holds.
  */
-import { edgeFieldMeta, fieldMeta, type PlatformTimeFormat, parsePlatformTime } from "@parkbridge/shared";
+import {
+  edgeFieldMeta,
+  fieldMeta,
+  normalisePlateInput,
+  type PlatformTimeFormat,
+  parsePlatformTime,
+} from "@parkbridge/shared";
 import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from "n8n-workflow";
 import { jsonParse, NodeOperationError } from "n8n-workflow";
 import { additionalFieldsProperty, operationProperty, pagingProperties, type Show } from "./properties";
@@ -30,6 +36,8 @@ export interface CatalogueField {
   options?: ReadonlyArray<{ value: string | number; name: string; description?: string }>;
   default?: string | number;
   time?: TimeConversion;
+  /** A plate a person types: normalised before it is sent (shared's normalisePlateInput). */
+  plate?: boolean;
 }
 
 /** One operation as a node offers it. */
@@ -85,6 +93,8 @@ export function platformFields(request: unknown, omit: readonly string[] = []): 
           }
         : {}),
       ...(meta.timeFormat ? { time: { format: meta.timeFormat } } : {}),
+      // The catalogues name every plate field by the platform's term for it (车牌号, 车牌号列表).
+      ...(meta.zh.startsWith("车牌") ? { plate: true } : {}),
     };
   });
 }
@@ -115,6 +125,7 @@ export function edgeFields(
       ...(meta?.default !== undefined ? { default: meta.default } : {}),
       ...(meta?.time === "local" ? { time: { format: "second", bareDates: "keep" } as const } : {}),
       ...(meta?.time === "instant" ? { time: { format: "instant" } as const } : {}),
+      ...(meta?.plate ? { plate: true } : {}),
     };
   });
 }
@@ -187,6 +198,15 @@ export function resourceProperty(
     options: resources.map((resource) => ({ name: resource.name, value: resource.value })),
     default: defaultResource,
   };
+}
+
+/**
+ * The canvas subtitle: the chosen operation's action ("Issue coupon"), looked up by resource and
+ * operation in a table the expression carries (n8n's own nodes show the raw values, `issueCoupon: coupon`).
+ */
+export function operationSubtitle(operations: readonly CatalogueOperation[]): string {
+  const actions = Object.fromEntries(operations.map((op) => [`${op.resource}/${op.value}`, op.action]));
+  return `={{ (${JSON.stringify(actions)})[$parameter["resource"] + "/" + $parameter["operation"]] ?? $parameter["operation"] }}`;
 }
 
 /** Per resource, in order of first appearance: the Operation selector, then each operation's parameters. */
@@ -272,6 +292,7 @@ function convertTime(value: unknown, time: TimeConversion): string {
 function convert(field: CatalogueField, raw: unknown): unknown {
   const value = locatorValue(raw);
   if (field.time) return convertTime(value, field.time);
+  if (field.plate) return convertPlate(field, value);
   if (field.options) return typeof value === "string" ? value.trim() : value;
   switch (field.kind) {
     case "string":
@@ -292,12 +313,25 @@ function convert(field: CatalogueField, raw: unknown): unknown {
   }
 }
 
-/** Reads the fields of one operation for one item; a value that cannot be converted fails naming its field. */
+/** A plate (or a list of plates) as people type them, in the platform's form; the rest is left to the schema. */
+function convertPlate(field: CatalogueField, value: unknown): unknown {
+  const plates = field.kind === "stringList" ? convert({ ...field, plate: false }, value) : value;
+  if (Array.isArray(plates))
+    return plates.map((plate) => (typeof plate === "string" ? normalisePlateInput(plate) : plate));
+  return typeof plates === "string" ? normalisePlateInput(plates) : plates;
+}
+
+/**
+ * Reads the fields of one operation for one item; a value that cannot be converted fails naming
+ * its field. A plate typed otherwise than the platform writes it is sent normalised, and `asTyped`
+ * (when given) gets `<field>AsTyped` with what was typed, for the node's answer to show.
+ */
 export function readFields(
   context: IExecuteFunctions,
   operation: CatalogueOperation,
   itemIndex: number,
   fields: readonly CatalogueField[] = operation.fields,
+  asTyped?: IDataObject,
 ): IDataObject {
   const where = operation.optionalFields ?? "additionalFields";
   const collection = where === "top" ? {} : (context.getNodeParameter(where, itemIndex, {}) as IDataObject);
@@ -319,6 +353,10 @@ export function readFields(
     }
     if (value === INVALID_JSON) throw fail("must be valid JSON");
     input[field.name] = value as IDataObject[string];
+    const typed = locatorValue(raw);
+    if (field.plate && asTyped && typeof typed === "string" && typed.trim() !== value) {
+      asTyped[`${field.name}AsTyped`] = typed;
+    }
   }
   return input;
 }

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { callbackEventIds, callbacks, callbackTypeOfEvent } from "../callbacks/catalogue.js";
-import { plateSchema } from "../platform/fields.js";
+import { plateFilterSchema, plateInputSchema } from "../platform/plate-input.js";
 
 /** What an edge API field tells the Parkbridge Edge node, beyond its OpenAPI description and example. */
 export interface EdgeFieldMeta {
@@ -23,6 +23,8 @@ export interface EdgeFieldMeta {
   options?: ReadonlyArray<{ value: string; name: string; description?: string }>;
   /** The value the node preselects (default: the first option). */
   default?: string;
+  /** A plate a person types: the node normalises it (shared/src/platform/plate-input.ts) and says what it became. */
+  plate?: boolean;
 }
 
 export const edgeFields = z.registry<EdgeFieldMeta>();
@@ -116,14 +118,24 @@ const timeInput = (title: string, description: string) =>
   z.string().min(1).meta({ description, example: "2026-11-22 23:59" }).register(edgeFields, { title, time: "local" });
 
 const parkingIdFilter = z.string().min(1).register(edgeFields, { title: "Parking Lot ID" }).optional();
-const plateFilter = z.string().min(1).register(edgeFields, { title: "Plate" }).optional();
+const plateFilter = plateFilterSchema
+  .meta({
+    description: "Only this plate (typed as people do: case, spaces, dots and full-width characters are normalised).",
+  })
+  .register(edgeFields, { title: "Plate", plate: true })
+  .optional();
 
 // ---- visitor grants ------------------------------------------------------------------------------
 
 export const createGrantBody = z.strictObject({
   parkingId: nonEmpty("parkingId").meta({ example: "park1" }).register(edgeFields, { title: "Parking Lot ID" }),
-  // The catalogue's plate rule, the same the callbacks and the platform operations use.
-  vehicleCode: plateSchema.meta({ example: "鲁A12345" }).register(edgeFields, { title: "Plate" }),
+  vehicleCode: plateInputSchema
+    .meta({
+      description:
+        "The visitor's plate. Typed as people do (粤b·12345, 粤B 12345, full-width 粤Ｂ１２３４５): it is normalised to the platform's form (粤B12345), which the answer's vehicleCode shows.",
+      example: "鲁A12345",
+    })
+    .register(edgeFields, { title: "Plate", plate: true }),
   visitorName: nonEmpty("visitorName")
     .max(50)
     .meta({ example: "张三" })
@@ -251,3 +263,35 @@ export const backfillBody = z.strictObject({
 export const backfillIdParams = z.object({
   id: z.string().min(1).meta({ example: "rj_…" }).register(edgeFields, { title: "Backfill ID" }),
 });
+
+// ---- delivery claims (the trigger's exactly-once start) -----------------------------------------
+
+/**
+ * How long a claim holds before it lapses unconfirmed, seconds. Between the claim and its
+ * confirmation the trigger does one round trip; a lease that lapses means the subscriber died in
+ * between, and the next attempt of the delivery (30 s later at the earliest) may claim it again.
+ */
+export const DELIVERY_CLAIM_LEASE_SECONDS = 30;
+
+export const deliveryIdParams = z.object({
+  id: z.string().min(1).meta({ description: "The delivery id (the webhook-id header).", example: "dlv_…" }),
+});
+
+const claimToken = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,128}$/, { error: "must be 16 to 128 letters, digits, - or _" })
+  .meta({
+    description:
+      "Chosen by the receiving request (random); the same token may claim again, so a claim whose answer was lost can be retried.",
+    example: "b3c1d0f6a8e24c8f9a7e5d4c3b2a1908",
+  });
+
+export const claimDeliveryBody = z.strictObject({
+  subscriptionId: nonEmpty("subscriptionId").meta({
+    description: "The subscription the delivery was signed for.",
+    example: "sub_…",
+  }),
+  token: claimToken,
+});
+
+export const confirmClaimBody = z.strictObject({ token: claimToken });

@@ -26,6 +26,10 @@ export const DeliverySchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     deliveredAt: z.string().nullable(),
+    claimConfirmedAt: z.string().nullable().openapi({
+      description:
+        "When the subscriber confirmed its claim, i.e. started its workflow (null: not claimed, as by a receiver that does not claim)",
+    }),
   })
   .openapi("Delivery");
 
@@ -42,6 +46,7 @@ interface DeliveryRow {
   created_at: string;
   updated_at: string;
   delivered_at: string | null;
+  claim_confirmed_at: string | null;
 }
 
 const toDelivery = (r: DeliveryRow) => ({
@@ -57,6 +62,7 @@ const toDelivery = (r: DeliveryRow) => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   deliveredAt: r.delivered_at,
+  claimConfirmedAt: r.claim_confirmed_at,
 });
 
 /** A delivery that failed or was given up, with where it goes and what it carries (never the secret). */
