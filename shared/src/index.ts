@@ -22,11 +22,11 @@ export {
   type HeaderCheckOptions,
   type HeaderSource,
   parseCallbackBody,
+  parseCallbackData,
   type RejectionReason,
   type VerifiedCallback,
   type VerifiedHeaders,
   type VerifyCallbackOptions,
-  parseCallbackData,
   verifyCallback,
   verifyCallbackHeaders,
 } from "./callbacks/verify.js";

@@ -48,7 +48,9 @@ export interface Env {
   EXPIRY_ROUND_GRANTS?: string;
   /** "on": between cron ticks, a delayed queue message wakes the expiry for grants ending before the next tick (default "off"). */
   EXPIRY_WAKE_UP?: string;
-  /** The history's reconciliation from the platform's records: plan, lot-listing and window tasks (records/consumer.ts). Unbound: none. */
+  /** "off": the cron does not reconcile the history with the platform's records (default on; backfills still need a run). */
+  RECONCILE?: string;
+  /** The history's reconciliation runs (records/run.ts): one per message. Unbound: the cron runs it itself. */
   RECORDS?: Queue<import("./records/invocation.js").RecordsMessage>;
   /** Hours of records each pass reads back (default 48; 0: no passes, backfills only). */
   RECONCILE_TRAILING_HOURS?: string;
@@ -58,14 +60,12 @@ export interface Env {
   RECONCILE_SETTLE_MINUTES?: string;
   /** Records per listAccessRecords page (default 1000, the platform's most). */
   RECONCILE_PAGE_SIZE?: string;
-  /** Pages one reconciliation task reads at most (default 4: its CPU time). */
+  /** Pages one reconciliation run reads at most (default 4: its CPU time). */
   RECONCILE_TASK_PAGES?: string;
   /** Platform requests one reconciliation consumer invocation may make (default 45; free plan 50 subrequests). */
   RECONCILE_MAX_PLATFORM_CALLS?: string;
   /** D1 statements one reconciliation consumer invocation may run (default 45; free plan 50 queries). */
   RECONCILE_MAX_D1_QUERIES?: string;
-  /** Windows of one job read at once (default 2). */
-  RECONCILE_PARALLEL_WINDOWS?: string;
   /** Failed reads in a row before a window is given up (default 5). */
   RECONCILE_MAX_ATTEMPTS?: string;
   /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */

@@ -61,7 +61,6 @@ export interface StoreInput {
   record?: { id: string };
 }
 
-
 export type StoreOutcome =
   | {
       kind: "stored";

@@ -11,14 +11,12 @@ export interface RecordsConfig {
   settleMs: number;
   /** Records per page (the platform allows 1000). */
   pageSize: number;
-  /** Pages one task reads at most (its CPU time: free plan 10 ms per invocation). */
+  /** Pages one invocation reads at most (its CPU time: free plan 10 ms per invocation). */
   taskPages: number;
   /** Platform requests one queue consumer invocation may make (free plan: 50 subrequests). */
   maxPlatformCalls: number;
   /** D1 statements one queue consumer invocation may run (free plan: 50 queries). */
   maxD1Queries: number;
-  /** Windows of one job read at once (each by its own task). */
-  parallelWindows: number;
   /** Failed reads in a row before a window is given up (`failed`, with the last error). */
   maxAttempts: number;
   /** Per-request timeout of platform calls, ms. */
@@ -35,7 +33,6 @@ export function readRecordsConfig(env: Env): RecordsConfig {
     taskPages: wholeNumberVar(env.RECONCILE_TASK_PAGES, "RECONCILE_TASK_PAGES", 4),
     maxPlatformCalls: wholeNumberVar(env.RECONCILE_MAX_PLATFORM_CALLS, "RECONCILE_MAX_PLATFORM_CALLS", 45),
     maxD1Queries: wholeNumberVar(env.RECONCILE_MAX_D1_QUERIES, "RECONCILE_MAX_D1_QUERIES", 45),
-    parallelWindows: wholeNumberVar(env.RECONCILE_PARALLEL_WINDOWS, "RECONCILE_PARALLEL_WINDOWS", 2),
     maxAttempts: wholeNumberVar(env.RECONCILE_MAX_ATTEMPTS, "RECONCILE_MAX_ATTEMPTS", 5),
     platformTimeoutMs: wholeNumberVar(env.PLATFORM_TIMEOUT_MS, "PLATFORM_TIMEOUT_MS", 10_000),
   };

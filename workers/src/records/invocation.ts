@@ -8,14 +8,11 @@ import { BudgetedInvocation, type BudgetOptions, type QueuedTask, type TaskMessa
 import { type RecordsConfig, readRecordsConfig } from "./config.js";
 
 /**
- * A unit of reconciliation: planning (passes opened, windows handed out, lot listings due), an
- * account's lot listing, or a stretch of one window's pages from its cursor. A window task carries
- * the token its window was handed out under (`lease`), so a duplicate message finds it taken.
+ * A unit of reconciliation: one run (lot listings due, passes due, then windows from their
+ * cursors while the budget lasts). Windows are leased in D1, so duplicate or parallel runs read
+ * different windows, and a run that dies frees its window when the lease lapses.
  */
-export type RecordsTask =
-  | { kind: "plan" }
-  | { kind: "lots"; appKey: string }
-  | { kind: "window"; jobId: string; index: number; lease: string };
+export type RecordsTask = { kind: "run" };
 
 export type RecordsMessage = TaskMessage<RecordsTask>;
 export type QueuedRecordsTask = QueuedTask<RecordsTask>;
@@ -23,7 +20,7 @@ export type QueuedRecordsTask = QueuedTask<RecordsTask>;
 /** What one invocation did (logged as one JSON line). */
 export interface RecordsReport {
   job: "platform-records";
-  via: "queue" | "api";
+  via: "cron" | "queue" | "api";
   now: string;
   passesOpened: number;
   lotsListed: number;
@@ -42,6 +39,8 @@ export interface RecordsReport {
   tasksRun: number;
   tasksSent: number;
   platformCalls: number;
+  /** Queue sends (deliveries of recovered events, follow-up tasks): subrequests too. */
+  queueSends: number;
   d1Queries: number;
 }
 
@@ -69,13 +68,20 @@ export class RecordsInvocation extends BudgetedInvocation<RecordsTask> {
       tasksRun: 0,
       tasksSent: 0,
       platformCalls: 0,
+      queueSends: 0,
       d1Queries: 0,
     };
   }
 
+  /** Counts subrequests that are not platform calls (queue sends) against the same cap. */
+  spendSubrequests(count: number): void {
+    this.calls.used += count;
+    this.report.queueSends += count;
+  }
+
   finish(): RecordsReport {
     this.report.tasksSent = this.sent;
-    this.report.platformCalls = this.calls.used;
+    this.report.platformCalls = this.calls.used - this.report.queueSends;
     this.report.d1Queries = this.d1.used;
     console.log(JSON.stringify(this.report));
     return this.report;

@@ -40,7 +40,9 @@ export const openPlatformRecords: RecordSource<AccessRecord> = {
     const recordId = String(record.recordId);
     if (direction === undefined) {
       return [
-        { unusable: `record ${recordId}: accessType ${JSON.stringify(record.accessType)} is neither 1 (in) nor 2 (out)` },
+        {
+          unusable: `record ${recordId}: accessType ${JSON.stringify(record.accessType)} is neither 1 (in) nor 2 (out)`,
+        },
       ];
     }
     if (record.parkingId !== undefined && record.parkingId !== "" && record.parkingId !== parkingId) {
