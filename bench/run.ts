@@ -4,7 +4,7 @@
  * headline and absolute numbers are context.
  *   npm run bench                      full sizes (about 5 to 10 minutes on 2 cores)
  *   npm run bench -- --quick           small sizes, written to the OS temp dir unless --out is given
- *   npm run bench -- --only=ingest,collision,memory,sweep,expiry,paging,bundle   --out=path/to/report.md
+ *   npm run bench -- --only=ingest,collision,memory,sweep,expiry,paging,reconcile,bundle   --out=path/to/report.md
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +17,7 @@ import { type CollisionResult, collisionMedians, runCollisionBench } from "./ing
 import { type MemoryResult, runMemoryBench } from "./ingest-memory.js";
 import { ROOT } from "./lib/worker.js";
 import { type PagingResult, pagingMedians, runPagingBench } from "./paging.js";
+import { type ReconcileResult, runReconcileBench } from "./reconcile.js";
 import { type Environment, renderReport } from "./report.js";
 import { runSweepBench, type SweepBenchResult } from "./sweep.js";
 
@@ -82,6 +83,7 @@ let sweep: SweepBenchResult | undefined;
 let paging: PagingResult | undefined;
 let bundle: BundleResult | undefined;
 let expiry: ExpiryBenchResult | undefined;
+let reconcile: ReconcileResult | undefined;
 
 if (wanted("bundle")) bundle = await runBundleBench(log);
 if (wanted("paging")) {
@@ -155,16 +157,29 @@ if (wanted("expiry")) {
   );
 }
 
+if (wanted("reconcile")) {
+  reconcile = await runReconcileBench(
+    { steps: quick ? 1_000 : 10_000, dropRate: 0.2, duplicateRate: 0.05, timeoutMs: quick ? 120_000 : 600_000 },
+    log,
+  );
+}
+
 const env2 = {
   ...env,
   loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))),
   seconds: Math.round((Date.now() - started) / 1000),
 };
-writeFileSync(out, renderReport({ env: env2, ingest, collision, memory, sweep, expiry, paging, bundle }));
+writeFileSync(out, renderReport({ env: env2, ingest, collision, memory, sweep, expiry, paging, bundle, reconcile }));
 rmSync(path.join(os.tmpdir(), `parkbridge-bench-${process.pid}`), { recursive: true, force: true });
 log(`wrote ${path.relative(process.cwd(), out) || out}`);
 // An invocation past the plan's limits fails the benchmark, as production would fail the invocation.
 const violations = expiry?.scenarios.flatMap((s) => s.violations) ?? [];
+if (reconcile && (reconcile.missing || reconcile.duplicates || reconcile.mismatched)) {
+  console.error(
+    `reconcile: the history is not the platform's records (${reconcile.missing} missing, ${reconcile.duplicates} duplicates)`,
+  );
+  process.exitCode = 1;
+}
 if (violations.length > 0) {
   console.error(`expiry: ${violations.length} invocations went past their plan's limits, e.g. ${violations[0]}`);
   process.exitCode = 1;

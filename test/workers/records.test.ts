@@ -10,6 +10,8 @@ import type { Env } from "../../workers/src/env.js";
 import type { RecordsReport } from "../../workers/src/records/invocation.js";
 import { openBackfill } from "../../workers/src/records/jobs.js";
 import { runReconciliation } from "../../workers/src/records/run.js";
+import { loadStatus } from "../../workers/src/status/queries.js";
+import { statusPage } from "../../workers/src/status/status-page.js";
 import { hookName, sinkRequests, subscribe } from "./delivery-support.js";
 import { apiJson } from "./ingest-support.js";
 import { clearFaults, plates, sim } from "./visitors-support.js";
@@ -331,13 +333,31 @@ describe("reconciliation", () => {
       body: { kind: "platformError", operation: "listAccessRecords", parkingId, times: 1 },
     });
     const id = await backfill(parkingId, started);
-    // Each run 5 minutes after the last: failed windows back off 1, 2, 4… minutes.
-    const reports = await runUntilDone(recordsEnv({ RECONCILE_PAGE_SIZE: "5" }), { step: 300_000 });
-    expect(reports.reduce((n, r) => n + r.readFailures, 0)).toBeGreaterThanOrEqual(2);
+    const e = recordsEnv({ RECONCILE_PAGE_SIZE: "5" });
+    const start = Date.now();
+    const first = await runReconciliation(e, { via: "queue", now: start });
+    expect(first.readFailures).toBe(1);
+    // The status page says which window could not be read, and why (the platform's answer).
+    const failing = await loadStatus(env.DB, { nowMs: start + 1000 });
+    const unread = failing.unreadWindows.items.find((w) => w.parkingId === parkingId);
+    expect(unread).toMatchObject({ status: "pending", attempts: 1, kind: "backfill" });
+    expect(unread?.lastError).toMatch(/500/);
+    // Each later run 5 minutes after the last: failed windows back off 1, 2, 4… minutes.
+    const reports = await runUntilDone(e, { step: 300_000, start: start + 300_000 });
+    // The two 500s are one failed read (the client retries once in the run); the token expiry is renewed in the read.
+    expect(first.readFailures + reports.reduce((n, r) => n + r.readFailures, 0)).toBe(2);
     const stored = await expectHistoryComplete(parkingId);
     expect(stored.filter((s) => s.source === "platform-records")).toHaveLength(8);
     const job = await apiJson<{ status: string }>(`/api/backfill/${id}`);
     expect(job.status).toBe("done");
+    // Read at last: no longer listed as unread; the lot's recovered count and last window are shown.
+    const after = await loadStatus(env.DB);
+    expect(after.unreadWindows.items.find((w) => w.parkingId === parkingId)).toBeUndefined();
+    const lot = after.reconciledLots.items.find((l) => l.parkingId === parkingId);
+    expect(lot?.recovered24h).toBe(8);
+    expect(lot?.lastWindow?.to).toBeTruthy();
+    const page = String(await statusPage(after, { refreshSeconds: 0 }));
+    expect(page).toContain(`data-reconciled="${parkingId}"`);
   });
 
   it("the cron's passes read each lot's trailing range, once per interval", async () => {

@@ -190,7 +190,7 @@ export const backfillRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const found = await readJob(c.env.DB, id);
-      if (!found || found.job.kind !== "backfill") throw notFound(`backfill ${id}`);
+      if (found?.job.kind !== "backfill") throw notFound(`backfill ${id}`);
       return c.json(toBackfill(found.job, found.windows), 200);
     },
   );

@@ -244,12 +244,17 @@ async function storePage(
   if (page.last) {
     statements.push(
       finishJob(db, window.job_id, now),
+      // The lot's latest window read (status page). A backfilled lot its account does not list is
+      // kept as removed (no passes), so the page still shows what was read of it.
       db
         .prepare(
-          `UPDATE record_lots SET last_window_from = ?3, last_window_to = ?4, last_read_at = ?5
-           WHERE app_key = ?1 AND parking_id = ?2 AND (last_window_to IS NULL OR last_window_to <= ?4)`,
+          `INSERT INTO record_lots (app_key, parking_id, platform, listed_at, removed_at, last_window_from, last_window_to,
+             last_read_at)
+           VALUES (?1, ?2, ?6, ?5, ?5, ?3, ?4, ?5)
+           ON CONFLICT (app_key, parking_id) DO UPDATE SET last_window_from = ?3, last_window_to = ?4, last_read_at = ?5
+           WHERE last_window_to IS NULL OR last_window_to <= ?4`,
         )
-        .bind(window.app_key, window.parking_id, window.from_at, window.to_at, now),
+        .bind(window.app_key, window.parking_id, window.from_at, window.to_at, now, window.platform),
     );
   }
   const results = await db.batch(statements);
