@@ -788,11 +788,20 @@ async function visitorApproval() {
       page = await (await fetch(waitingUrl)).text();
       return page.includes("已批准");
     },
-    20_000,
+    // The waiting page follows the workflow's last node; under load (two busy cores) that took over 20 s.
+    60_000,
   ).catch(() => false);
   check(
-    page.includes(plate) && page.includes(typed),
-    `approval: the visitor's page says approved, for ${plate} (typed ${typed})`,
+    page.includes("已批准") && page.includes(plate) && page.includes(typed),
+    `approval: the visitor's page says approved, for ${plate} (typed ${typed})${
+      page.includes("已批准")
+        ? ""
+        : `; it showed: ${page
+            .replace(/<[^>]*>/g, " ")
+            .replace(/\s+/g, " ")
+            .trim()
+            .slice(0, 200)}`
+    }`,
   );
 }
 
