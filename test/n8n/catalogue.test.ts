@@ -94,6 +94,8 @@ describe("every catalogue field is a parameter of its operation", () => {
       "DELETE /api/visitor-grants/{id}",
       "GET /api/visitor-grants",
       "GET /api/events",
+      "POST /api/backfill",
+      "GET /api/backfill/{id}",
       "GET /api/lots/{parkingId}",
       "GET /api/lanes",
     ]);
@@ -110,8 +112,8 @@ describe("every catalogue field is a parameter of its operation", () => {
         if (field.default !== undefined) expect(values, field.name).toContain(field.default);
       }
     }
-    // status and source of the grant list, type of the events query
-    expect(checked).toBe(3);
+    // status and source of the grant list, type and source of the events query
+    expect(checked).toBe(4);
   });
 
   it("paging stays the node's: the paged catalogues show no page, cursor or limit field", () => {
