@@ -19,7 +19,8 @@ import os from "node:os";
 import path from "node:path";
 import { createPlatformClient, formatPlatformTime } from "@parkbridge/shared";
 import { type RunningSimulator, startSimulator } from "@parkbridge/simulator";
-import { bundleWorker, ROOT, type RunningWorker, startWorker } from "./lib/worker.js";
+import { median } from "./lib/stats.js";
+import { bundleWorker, ROOT, type RunningWorker, startWorker, wranglerVars } from "./lib/worker.js";
 
 export interface ReconcileOptions {
   /** Simulator traffic steps (each an event: mostly entries and exits, some camera and visitor events). */
@@ -40,6 +41,7 @@ interface RunReport {
   queueSends: number;
   d1Queries: number;
   readFailures: number;
+  durationMs: number;
 }
 
 export interface ReconcileResult {
@@ -69,6 +71,15 @@ export interface ReconcileResult {
   d1Queries: number;
   peakPlatformCallsPerRun: number;
   peakD1QueriesPerRun: number;
+  /**
+   * CPU of one default page (500 records) in Node, warm, median of 15: the page's result schema,
+   * each record checked and normalised as its callback (accessesOf) and planned (planStore). The
+   * SHA-256 digests are left out: native in workerd, a thread-pool round trip each in Node.
+   */
+  pageCpuMs: number;
+  /** Median wall time of a run that read pages, ms, and per page read. */
+  runMs: number;
+  pageMs: number;
   /** Real ms from the backfills' start until every job was done. */
   reconcileMs: number;
   /** The baseline: the same pages read with the client alone (ms). */
@@ -79,6 +90,8 @@ export interface ReconcileResult {
 const ADMIN_TOKEN = "reconcile-bench-token";
 const ACCOUNT = { appKey: "reconcile-app-key", appSecret: "reconcile-app-secret" };
 const LOTS = ["park1", "park2", "park3"];
+/** The Worker's default page size (wrangler.toml), for the baseline's pages to be the same. */
+const PAGE_SIZE = Number(wranglerVars().RECONCILE_PAGE_SIZE ?? 500);
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -141,6 +154,8 @@ export async function runReconcileBench(
         ADMIN_TOKEN,
         DELIVERY_RETRY_BASE_SECONDS: "1",
         RECONCILE: "on",
+        // Backfills alone: the cron's passes would read the last 48 h a second time.
+        RECONCILE_TRAILING_HOURS: "0",
       },
     });
     const api = async <T>(route: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
@@ -253,7 +268,7 @@ export async function runReconcileBench(
             startTime: formatPlatformTime(at, "second"),
             endTime: formatPlatformTime(end, "second"),
             pageNo,
-            pageSize: 1000,
+            pageSize: PAGE_SIZE,
           });
           if (!page.hasMore) break;
         }
@@ -282,6 +297,9 @@ export async function runReconcileBench(
       d1Queries: runs.reduce((n, r) => n + r.d1Queries, 0),
       peakPlatformCallsPerRun: Math.max(0, ...runs.map((r) => r.platformCalls + r.queueSends)),
       peakD1QueriesPerRun: Math.max(0, ...runs.map((r) => r.d1Queries)),
+      pageCpuMs: await pageCpuOf(PAGE_SIZE),
+      runMs: median(runs.filter((r) => r.pagesRead > 0).map((r) => r.durationMs)),
+      pageMs: median(runs.filter((r) => r.pagesRead > 0).map((r) => r.durationMs / r.pagesRead)),
       reconcileMs,
       baselineMs,
       baselinePages,
@@ -298,4 +316,11 @@ export async function runReconcileBench(
     await new Promise((resolve) => sink.server.close(resolve));
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+/** The Worker's own code, typechecked with workerd's types (bench/harness/records-cpu.ts), loaded at run time. */
+async function pageCpuOf(size: number): Promise<number> {
+  const module = "./harness/records-cpu.js";
+  const { pageCpu } = (await import(module)) as { pageCpu: (size: number) => number };
+  return pageCpu(size);
 }

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../workers/src/env.js";
 import type { RecordsReport } from "../../workers/src/records/invocation.js";
 import { openBackfill } from "../../workers/src/records/jobs.js";
-import { runReconciliation } from "../../workers/src/records/run.js";
+import { reconciliationDue, runReconciliation } from "../../workers/src/records/run.js";
 import { loadStatus } from "../../workers/src/status/queries.js";
 import { statusPage } from "../../workers/src/status/status-page.js";
 import { hookName, sinkRequests, subscribe } from "./delivery-support.js";
@@ -419,5 +419,20 @@ describe("reconciliation", () => {
       headers: { Authorization: "Bearer test-admin-token" },
     });
     expect(missing.status).toBe(404);
+  });
+
+  it("the cron sends a run only on a minute with work", async () => {
+    const e = recordsEnv();
+    await runUntilDone(e);
+    expect(await reconciliationDue(e, Date.now())).toBe(false);
+    const parkingId = await newLot();
+    await traffic(parkingId, 1);
+    await backfill(parkingId, Date.now() - 60_000);
+    expect(await reconciliationDue(e, Date.now())).toBe(true);
+    await runUntilDone(e);
+    expect(await reconciliationDue(e, Date.now())).toBe(false);
+    // With passes on, a lot whose last pass is older than the interval is work.
+    const withPasses = recordsEnv({ RECONCILE_TRAILING_HOURS: "48" });
+    expect(await reconciliationDue(withPasses, Date.now() + 3 * 3_600_000)).toBe(true);
   });
 });

@@ -58,9 +58,9 @@ export interface Env {
   RECONCILE_EVERY_MINUTES?: string;
   /** Records younger than this many minutes are left to their callbacks (default 10). */
   RECONCILE_SETTLE_MINUTES?: string;
-  /** Records per listAccessRecords page (default 1000, the platform's most). */
+  /** Records per listAccessRecords page (default 500; the platform allows 1000). */
   RECONCILE_PAGE_SIZE?: string;
-  /** Pages one reconciliation run reads at most (default 4: its CPU time). */
+  /** Pages one reconciliation run reads at most (default 1: its CPU time, 10 ms on the free plan). */
   RECONCILE_TASK_PAGES?: string;
   /** Platform requests one reconciliation consumer invocation may make (default 45; free plan 50 subrequests). */
   RECONCILE_MAX_PLATFORM_CALLS?: string;

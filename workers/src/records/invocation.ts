@@ -42,11 +42,14 @@ export interface RecordsReport {
   /** Queue sends (deliveries of recovered events, follow-up tasks): subrequests too. */
   queueSends: number;
   d1Queries: number;
+  /** Wall time of the run, ms (workerd's clock moves on I/O only: platform calls and D1 round trips included). */
+  durationMs: number;
 }
 
 export class RecordsInvocation extends BudgetedInvocation<RecordsTask> {
   readonly config: RecordsConfig;
   readonly report: RecordsReport;
+  private startedAt: number;
 
   constructor(env: Env, options: BudgetOptions & { via: RecordsReport["via"] }) {
     super(env, env.RECORDS, options);
@@ -70,7 +73,9 @@ export class RecordsInvocation extends BudgetedInvocation<RecordsTask> {
       platformCalls: 0,
       queueSends: 0,
       d1Queries: 0,
+      durationMs: 0,
     };
+    this.startedAt = Date.now();
   }
 
   /** Counts subrequests that are not platform calls (queue sends) against the same cap. */
@@ -83,6 +88,7 @@ export class RecordsInvocation extends BudgetedInvocation<RecordsTask> {
     this.report.tasksSent = this.sent;
     this.report.platformCalls = this.calls.used - this.report.queueSends;
     this.report.d1Queries = this.d1.used;
+    this.report.durationMs = Date.now() - this.startedAt;
     console.log(JSON.stringify(this.report));
     return this.report;
   }

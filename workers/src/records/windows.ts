@@ -12,7 +12,7 @@ import { callbackMaxSkewMs } from "../lib/config.js";
 import { newId } from "../lib/ids.js";
 import { isBudgetExhausted } from "../sweep/budget.js";
 import type { RecordsInvocation } from "./invocation.js";
-import { isUnusable, type RecordSource, recordSourceOf } from "./source.js";
+import { isUnusable, type RecordSource, type RecoveredAccess, recordSourceOf } from "./source.js";
 
 /** How long a claimed window is its reader's (a reader that dies frees it after this). */
 export const WINDOW_LEASE_MS = 120_000;
@@ -113,32 +113,34 @@ async function planPage(
 ): Promise<{ plans: StorePlan[]; unusable: number; reason: string | null }> {
   const receivedAt = new Date(inv.now());
   const maxSkewMs = callbackMaxSkewMs(inv.env);
-  const plans: StorePlan[] = [];
+  const accesses: RecoveredAccess[] = [];
   let unusable = 0;
   let reason: string | null = null;
   for (const item of items) {
     for (const reading of source.accessesOf(item, { parkingId: window.parking_id, receivedAt })) {
-      if (isUnusable(reading)) {
+      if (!isUnusable(reading)) accesses.push(reading);
+      else {
         unusable++;
         reason ??= reading.unusable;
-        continue;
       }
-      plans.push(
-        planStore({
-          appKey: window.app_key,
-          callbackType: reading.callbackType,
-          bodyDigest: await sha256Hex(reading.body),
-          callback: reading.callback,
-          body: reading.body,
-          headers: {},
-          receivedAt,
-          eventId: newId("evt", receivedAt.getTime()),
-          maxSkewMs,
-          record: { id: reading.recordId },
-        }),
-      );
     }
   }
+  // The digests at once: one await for the page, not one per record.
+  const digests = await Promise.all(accesses.map((access) => sha256Hex(access.body)));
+  const plans = accesses.map((access, index) =>
+    planStore({
+      appKey: window.app_key,
+      callbackType: access.callbackType,
+      bodyDigest: digests[index] as string,
+      callback: access.callback,
+      body: access.body,
+      headers: {},
+      receivedAt,
+      eventId: newId("evt", receivedAt.getTime()),
+      maxSkewMs,
+      record: { id: access.recordId },
+    }),
+  );
   return { plans, unusable, reason };
 }
 
