@@ -13,8 +13,8 @@ CREATE UNIQUE INDEX events_record ON events (parking_id, record_id) WHERE record
 -- few, so an index of them alone.
 CREATE INDEX events_recovered_received ON events (received_at DESC, id DESC) WHERE source = 'platform-records';
 
--- The natural key of a vehicle access, whoever reports it: JSON [lot, plate, direction, the
--- platform's local time, lane]. Unique, on the row the ingestion batch's first insert writes, so
+-- The natural key of a vehicle access, whoever reports it: JSON [platform, lot, plate, direction,
+-- the platform's local time, lane]. Unique, on the row the ingestion batch's first insert writes, so
 -- the statement that decides whether a callback or a record is new decides it on both keys, row
 -- by row (ON CONFLICT DO NOTHING): a callback arriving after its record was recovered, and a
 -- record read after its callback, store nothing new; two overlapping runs store a record once.
@@ -23,11 +23,12 @@ ALTER TABLE raw_callbacks ADD COLUMN access_key TEXT;
 -- another body, if any, stays as it was stored).
 UPDATE raw_callbacks
   SET access_key = (
-    SELECT json_array(e.parking_id, e.vehicle_code, e.data ->> '$.direction', e.occurred_at_local, e.lane_no)
+    SELECT json_array(e.platform, e.parking_id, e.vehicle_code, e.details ->> '$.direction', e.occurred_at_local,
+      e.lane_no)
     FROM events e WHERE e.id = raw_callbacks.id)
   WHERE id IN (
     SELECT min(id) FROM events WHERE event = 'vehicleAccess'
-    GROUP BY parking_id, vehicle_code, data ->> '$.direction', occurred_at_local, lane_no);
+    GROUP BY platform, parking_id, vehicle_code, details ->> '$.direction', occurred_at_local, lane_no);
 CREATE UNIQUE INDEX raw_callbacks_access ON raw_callbacks (access_key) WHERE access_key IS NOT NULL;
 
 -- A held callback (0005) reporting an access: confirmed once that access is stored, by a resend or

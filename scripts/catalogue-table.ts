@@ -47,7 +47,7 @@ export function eboparkCatalogueTable(): string {
 export function eboparkReportTable(): string {
   const rows = eboparkReportIds.map((id) => {
     const report = eboparkReports[id];
-    const fields = Object.keys(report.data.shape).length;
+    const fields = Object.keys(report.fields).length;
     return `| \`${id}\` | \`/callbacks/ebopark/${id}\` | ${report.zh} | ${report.title} | ${report.documented ? "documented" : "inferred"} | ${fields} |`;
   });
   return [
@@ -67,7 +67,7 @@ export function eboparkReportFieldTable(): string {
   const rows = (Object.keys(eboparkVocabulary) as EboparkFieldName[]).map((name) => {
     const entry = eboparkVocabulary[name];
     const cells = eboparkReportIds.map((id) => {
-      const schema = (eboparkReports[id].data.shape as Record<string, z.ZodType | undefined>)[name];
+      const schema = (eboparkReports[id].fields as Record<string, z.ZodType | undefined>)[name];
       const meta = schema && reportFieldMeta(schema);
       if (!meta) return "";
       return `${meta.source === "documented" ? "D" : "I"}${meta.required ? "!" : ""}`;

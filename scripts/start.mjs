@@ -23,6 +23,8 @@ const SIMULATOR_PORT = Number(process.env.PARKBRIDGE_SIMULATOR_PORT ?? 8788);
 const TRAFFIC_PER_SECOND = process.env.PARKBRIDGE_TRAFFIC_PER_SECOND ?? "0.5";
 const workerUrl = `http://127.0.0.1:${WORKER_PORT}`;
 const simulatorUrl = `http://127.0.0.1:${SIMULATOR_PORT}`;
+// Ebopark's reports: the simulator appends the report id (…/vehicleEntry) and signs as demo-partner.
+const eboparkReportUrl = `${workerUrl}/callbacks/ebopark`;
 
 const children = [];
 let stopping = false;
@@ -222,6 +224,8 @@ async function main() {
     String(SIMULATOR_PORT),
     "--callback-url",
     `${workerUrl}/callbacks`,
+    "--ebopark-report-url",
+    eboparkReportUrl,
   ]);
   await waitFor(`${simulatorUrl}/__sim/state`, "the simulator");
 
@@ -235,6 +239,10 @@ async function main() {
     "--show-interactive-dev-session=false",
     "--var",
     `PLATFORM_BASE_URL:${simulatorUrl}`,
+    "--var",
+    `EBOPARK_PARTNER_BASE_URL:${simulatorUrl}`,
+    "--var",
+    `EBOPARK_UMP_BASE_URL:${simulatorUrl}`,
   ]);
   await waitFor(`${workerUrl}/healthz`, "the Worker");
   if (stopping) return;
@@ -242,33 +250,45 @@ async function main() {
   // Only now that the Worker answers does the simulator start sending callbacks
   // (--traffic-rate on its command line would start them at once). A rate of 0: no traffic.
   const rate = Number(TRAFFIC_PER_SECOND);
+  // Both platforms' lots: the open platform's callbacks and Ebopark's reports.
   if (rate > 0) {
-    await fetch(`${simulatorUrl}/__sim/traffic/start`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ rate }),
-    });
+    for (const traffic of ["traffic", "ebopark/traffic"]) {
+      await fetch(`${simulatorUrl}/__sim/${traffic}/start`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ rate }),
+      });
+    }
   }
 
-  const token =
-    /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(path.join(root, ".dev.vars"), "utf8"))?.[1]?.trim() ||
-    "(ADMIN_TOKEN in .dev.vars)";
+  const devVars = readFileSync(path.join(root, ".dev.vars"), "utf8");
+  const token = /^ADMIN_TOKEN=(.*)$/m.exec(devVars)?.[1]?.trim() || "(ADMIN_TOKEN in .dev.vars)";
+  // A .dev.vars made before Ebopark landed has no partner: its reports would all be refused.
+  if (!/^EBOPARK_PARTNERS=/m.test(devVars)) {
+    log(
+      "note: .dev.vars has no EBOPARK_PARTNERS, so Ebopark's reports are refused (401): copy the line from .dev.vars.example",
+    );
+  }
   process.stdout.write(`
 parkbridge is running (all local: embedded D1 and KV, no account, no network).
 
   Status page      ${workerUrl}/            (log in with the ADMIN_TOKEN from .dev.vars: ${token})
   Edge Worker      ${workerUrl}             (callbacks land at POST ${workerUrl}/callbacks)
+  Ebopark reports  ${eboparkReportUrl}/{report}   (signed as demo-partner: vehicleEntry, vehicleExit, abnormalPass…)
   API docs         ${workerUrl}/openapi.json
   Simulator        ${simulatorUrl}          (state: ${simulatorUrl}/__sim/state)
 
 ${
   rate > 0
-    ? "The simulator is driving traffic: vehicles enter and leave, cameras go offline, visitors register."
-    : "Traffic is off (PARKBRIDGE_TRAFFIC_PER_SECOND=0): start it with POST " + simulatorUrl + "/__sim/traffic/start."
+    ? "The simulator is driving traffic on both platforms: vehicles enter and leave, cameras go offline, visitors register,\nand Ebopark's lots report entries, exits, orders, barrier lifts and device status."
+    : "Traffic is off (PARKBRIDGE_TRAFFIC_PER_SECOND=0): start it with POST " +
+      simulatorUrl +
+      "/__sim/traffic/start (and /__sim/ebopark/traffic/start for Ebopark's lots)."
 }
 Try:
   curl -s -H 'Authorization: Bearer ${token}' '${workerUrl}/api/events?limit=5'
   curl -s -H 'Authorization: Bearer ${token}' ${workerUrl}/api/lots/park1
+  curl -s -H 'Authorization: Bearer ${token}' '${workerUrl}/api/events?platform=ebopark&limit=5'
   curl -s -H 'Authorization: Bearer ${token}' '${workerUrl}/api/lanes?parkingId=park1'
   curl -s -X POST -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' \\
        -d '{"parkingId":"park1","vehicleCode":"鲁A88888","visitorName":"王五","visitorPhone":"13700137000","endsAt":"2026-12-31 18:00"}' \\

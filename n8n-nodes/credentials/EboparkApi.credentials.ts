@@ -20,6 +20,15 @@ export class EboparkApi implements ICredentialType {
       required: true,
     },
     {
+      displayName: "UMP Host",
+      name: "umpHost",
+      type: "string",
+      default: "",
+      placeholder: "http://ump.ebopark.com",
+      description:
+        "Host of the ump endpoints, where the lot's parking sessions are read (carParkSession); empty: the partner service host",
+    },
+    {
       displayName: "CPGS Host",
       name: "cpgsHost",
       type: "string",

@@ -62,6 +62,8 @@ export {
 } from "./ebopark/reports.js";
 export { type CpgsSigner, defaultCpgsSigner, signPartnerBody, signReportBody } from "./ebopark/sign.js";
 export {
+  type CheckedReportRequest,
+  checkEboparkReportRequest,
   defaultReportSignatureCheck,
   type ReportRejection,
   type ReportRejectionReason,
@@ -69,6 +71,7 @@ export {
   type VerifiedReport,
   type VerifyReportOptions,
   verifyEboparkReport,
+  verifyEboparkReportBody,
 } from "./ebopark/verify-report.js";
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
@@ -98,8 +101,11 @@ export {
   limitSchema,
   listGrantsQuery,
   lotParams,
+  lotQuery,
   MAX_BACKFILL_DAYS,
   MAX_EDGE_PAGE_SIZE,
+  platformOptions,
+  platformSchema,
 } from "./edge/requests.js";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -114,16 +120,18 @@ export {
 // One event vocabulary for both platforms
 export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
 export {
-  type EventSource,
   type LaneUpdate,
   type LotUpdate,
   type ParkingEvent,
   type ParkingEventKind,
   type ParkingEventOf,
   type Platform,
+  type PlatformCallbackType,
   parkingEventDescriptions,
   parkingEventKinds,
+  parkingEventTitles,
   platforms,
+  type SpaceCounts,
   type StayAmounts,
 } from "./events/vocabulary.js";
 // Clients and verification
@@ -154,17 +162,22 @@ export {
   field,
   fieldMeta,
   inParkVehicleTypeOptions,
+  isRecognisedPlate,
+  isUnreadablePlate,
   lenientText,
   MAX_PAGE_SIZE,
   openObject,
   PLATE_MAX_LENGTH,
   PLATE_PATTERN,
   plateSchema,
+  RECEIVED_PLATE_MAX_LENGTH,
+  receivedPlateSchema,
   requiredText,
   safeText,
   TEXT_LIMITS,
   timeString,
   UNKNOWN_FIELD_LIMITS,
+  UNREADABLE_PLATE_MARKERS,
   vehicleTypeOptions,
 } from "./platform/fields.js";
 // The catalogue

@@ -229,7 +229,7 @@ async function handleEboparkControl(
           .join(", ")})`
       : undefined;
   const plateProblem = (plate: unknown) => {
-    const parsed = eboparkReports.vehicleEntry.data.shape.plateNumber.safeParse(plate);
+    const parsed = eboparkReports.vehicleEntry.fields.plateNumber.safeParse(plate);
     return parsed.success ? undefined : `plateNumber ${parsed.error.issues[0]?.message ?? "is invalid"}`;
   };
   const channelId = body.channelId;

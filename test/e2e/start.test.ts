@@ -171,6 +171,21 @@ describe("npm start in a fresh clone", { timeout: 120_000 }, () => {
     expect(refused.status).toBe(401);
   });
 
+  it("the simulator's Ebopark lots report into the Worker, signed, and are listed as Ebopark's", async () => {
+    expect(output).toContain(`http://127.0.0.1:${workerPort}/callbacks/ebopark/{report}`);
+    const items = await waitUntil(
+      "an Ebopark report in /api/events",
+      async () => {
+        const events = await api("/api/events?platform=ebopark&limit=5");
+        const found = (events.body.items ?? []) as Array<Record<string, unknown>>;
+        return found.length > 0 ? found : undefined;
+      },
+      60_000,
+    );
+    expect(items[0]).toMatchObject({ platform: "ebopark", appKey: "demo-partner" });
+    expect(["510107148", "510185001"]).toContain(items[0]?.parkingId);
+  });
+
   it("runs the cron sweep on demand, which ends a visitor grant that has run out", async () => {
     const plate = `鲁A${String(Math.floor(Math.random() * 100_000)).padStart(5, "0")}`;
     const created = await api("/api/visitor-grants", {

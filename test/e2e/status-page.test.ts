@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { formatPlatformTime } from "@parkbridge/shared";
+import { formatPlatformTime, signReportBody } from "@parkbridge/shared";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postCallback } from "./helpers/callbacks.js";
@@ -18,6 +18,9 @@ const ADMIN_TOKEN = "e2e-status-admin-token-5b1f";
 const APP_SECRET = "demo-app-secret";
 const LOT = "park-e2e";
 const OTHER_LOT = "park-west";
+// An Ebopark lot, reporting through /callbacks/ebopark/{report} beside the open platform's two.
+const EBO_LOT = "510107148";
+const EBO_PARTNER = { id: "demo-partner", secretKey: "demo-ebopark-secret" };
 const MINUTE = 60_000;
 
 let worker: RunningWorker;
@@ -75,6 +78,7 @@ beforeAll(async () => {
       ADMIN_TOKEN,
       PLATFORM_APP_KEY: "demo-app-key",
       PLATFORM_APP_SECRET: APP_SECRET,
+      EBOPARK_PARTNERS: JSON.stringify({ [EBO_PARTNER.id]: EBO_PARTNER.secretKey }),
       // One attempt, then dead: the refused delivery shows at once.
       DELIVERY_MAX_ATTEMPTS: "1",
     },
@@ -82,7 +86,7 @@ beforeAll(async () => {
 
   const subscription = await api("/api/subscriptions", {
     method: "POST",
-    body: JSON.stringify({ url: subscriberUrl, events: ["cameraStatus"] }),
+    body: JSON.stringify({ url: subscriberUrl, events: ["cameraStatus"], platform: "open" }),
   });
   expect(subscription.status).toBe(201);
   subscriptionSecret = subscription.body.secret as string;
@@ -133,6 +137,50 @@ beforeAll(async () => {
       time: formatPlatformTime(now - minutesAgo * MINUTE, "second"),
     });
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+  }
+  // The Ebopark lot: its base information twice (a chart of two points), an entry, a barrier
+  // lifted by hand and a lane camera offline, each report signed as Ebopark signs them.
+  const eboTime = (minutesAgo: number) => formatPlatformTime(now - minutesAgo * MINUTE, "second");
+  const reports: Array<[string, Record<string, unknown>]> = [
+    ["lotInfo", { parkCode: EBO_LOT, parkName: "宜泊测试车场", totalSpace: 80, freeSpace: 30, time: eboTime(150) }],
+    [
+      "vehicleEntry",
+      {
+        parkCode: EBO_LOT,
+        plateNumber: "川A7Q321",
+        entryTime: eboTime(25),
+        entryChannelId: "E1",
+        entryChannelName: "一号入口",
+      },
+    ],
+    ["lotInfo", { parkCode: EBO_LOT, parkName: "宜泊测试车场", totalSpace: 80, freeSpace: 22, time: eboTime(20) }],
+    [
+      "abnormalPass",
+      {
+        parkCode: EBO_LOT,
+        plateNumber: "无牌车",
+        exitTime: eboTime(15),
+        reason: "异常抬杆",
+        operatorName: "张三",
+        exitChannelName: "二号出口",
+        chargeAmount: 12,
+        incomeAmount: 0,
+      },
+    ],
+    [
+      "deviceStatus",
+      { parkCode: EBO_LOT, channelId: "X2", channelName: "二号出口", deviceId: "cam-x2", status: 0, time: eboTime(8) },
+    ],
+  ];
+  for (const [report, body] of reports) {
+    const text = JSON.stringify(body);
+    const query = new URLSearchParams({ partnerid: EBO_PARTNER.id, sign: signReportBody(text, EBO_PARTNER.secretKey) });
+    const response = await fetch(`${worker.url}/callbacks/ebopark/${report}?${query}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: text,
+    });
+    expect(await response.text(), report).toBe('{"code":0,"msg":"success","data":null}');
   }
   // A booking for today (UTC+8) becomes a grant ending tonight at 23:59:59: within the page's 24 h.
   const today = formatPlatformTime(now, "date");
@@ -250,20 +298,31 @@ describe("the status page", { timeout: 120_000 }, () => {
     await expect(other.locator('[data-field="inside"]').textContent()).resolves.toBe("48");
     await expect(other.locator("svg.chart").getAttribute("data-points")).resolves.toBe("3");
     await expect(other.locator(".bar.full").count()).resolves.toBe(1);
-    await expect(page.locator("article.lot").count()).resolves.toBe(2);
+    // The Ebopark lot beside them, labelled with its platform.
+    const ebo = page.locator(`article.lot[data-parking-id="${EBO_LOT}"][data-platform="ebopark"]`);
+    await expect(ebo.textContent()).resolves.toMatch(/宜泊测试车场[\s\S]*Ebopark/);
+    await expect(ebo.locator('[data-field="free"]').textContent()).resolves.toBe("22");
+    await expect(page.locator("article.lot").count()).resolves.toBe(3);
+    // Its lane camera offline, and the barrier lifted by hand for a vehicle without a plate.
+    await expect(page.locator(`#lanes tr[data-lane="${EBO_LOT}/X2"]`).textContent()).resolves.toMatch(
+      /Ebopark[\s\S]*Offline/,
+    );
+    const override = page.locator("#barrier-overrides tbody tr");
+    await expect(override.textContent()).resolves.toMatch(/无牌车[\s\S]*异常抬杆/);
 
     // Lanes: the west exit's camera is offline.
     const offlineLane = page.locator(`#lanes tr[data-lane="${LOT}/L2"]`);
     await expect(offlineLane.textContent()).resolves.toMatch(/西门出口[\s\S]*Offline/);
     await expect(page.locator(`#lanes tr[data-lane="${LOT}/L1"]`).textContent()).resolves.toContain("Online");
-    await expect(page.locator('[data-field="offline-count"]').textContent()).resolves.toBe("1");
+    await expect(page.locator('[data-field="offline-count"]').textContent()).resolves.toBe("2");
 
     // Latest passes of both lots, newest first by when they happened (the west lot's arrived
     // last but happened earlier), with the plates as sent.
     const allRows = await page.locator("#entries tbody tr").allTextContents();
-    expect(allRows).toHaveLength(passes.length + 3);
+    expect(allRows).toHaveLength(passes.length + 3 + 1);
     expect(allRows[0]).toMatch(/鲁A12345[\s\S]*Out/);
     expect(allRows.at(-1)).toContain(OTHER_LOT);
+    expect(allRows.join("\n")).toMatch(/川A7Q321[\s\S]*Ebopark/);
     const rows = allRows.filter((row) => row.includes(LOT));
     expect(rows).toHaveLength(passes.length);
     expect(rows.join("\n")).toContain("京AD12345");

@@ -112,8 +112,8 @@ describe("every catalogue field is a parameter of its operation", () => {
         if (field.default !== undefined) expect(values, field.name).toContain(field.default);
       }
     }
-    // status and source of the grant list, type and source of the events query
-    expect(checked).toBe(4);
+    // status and source of the grant list, type, platform and source of the events query, platform of a lot and of the lanes
+    expect(checked).toBe(6);
   });
 
   it("paging stays the node's: the paged catalogues show no page, cursor or limit field", () => {

@@ -128,3 +128,48 @@ describe("Ebopark node", () => {
     expect(bad).toEqual({ status: "Error", message: "签名错误" });
   });
 });
+
+describe("Ebopark node: answers as Ebopark's servers send them", () => {
+  it("reads carParkSession on the credential's ump host from a gzip answer in GBK (n8n hands the bytes over undecoded)", async () => {
+    const { createServer } = await import("node:http");
+    const { gzipSync } = await import("node:zlib");
+    const ascii = (s: string) => Buffer.from(s, "latin1");
+    // {"code":200,"msg":"成功","result":{"carParkSessionList":[{"plateNumber":"川A12345","parkName":"测试车场"}]}} in GBK.
+    const gbk = Buffer.concat([
+      ascii('{"code":200,"msg":"'),
+      Buffer.from([0xb3, 0xc9, 0xb9, 0xa6]), // 成功
+      ascii('","result":{"carParkSessionList":[{"plateNumber":"'),
+      Buffer.from([0xb4, 0xa8]), // 川
+      ascii('A12345","parkName":"'),
+      Buffer.from([0xb2, 0xe2, 0xca, 0xd4, 0xb3, 0xb5, 0xb3, 0xa1]), // 测试车场
+      ascii('"}]}}'),
+    ]);
+    const paths: string[] = [];
+    const ump = createServer((req, res) => {
+      paths.push(req.url ?? "");
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json;charset=GBK", "content-encoding": "gzip" });
+      res.end(gzipSync(gbk));
+    });
+    await new Promise<void>((resolve) => ump.listen(0, "127.0.0.1", resolve));
+    const { port } = ump.address() as import("node:net").AddressInfo;
+    try {
+      const { output } = await runNode(node, {
+        parameters: {
+          resource: "partnerService",
+          operation: "carParkSession",
+          parkCode: "510107148",
+          startTime: "2026-11-22 00:00:00",
+          endTime: "2026-11-22 23:59:59",
+        },
+        credentials: { eboparkApi: { ...credentials().eboparkApi, umpHost: `http://127.0.0.1:${port}` } },
+      });
+      expect(paths).toHaveLength(1);
+      expect(paths[0]).toMatch(/^\/ebo\/park\/query\/carParkSession(\?|$)/);
+      expect(JSON.stringify(output.map((item) => item.json))).toContain("测试车场");
+      expect(JSON.stringify(output.map((item) => item.json))).toContain("川A12345");
+    } finally {
+      await new Promise((resolve) => ump.close(resolve));
+    }
+  });
+});

@@ -107,6 +107,24 @@ export async function httpRequest(options: IHttpRequestOptions, log?: SentReques
     body,
     signal: (options.abortSignal as AbortSignal | undefined) ?? null,
   });
+  // As n8n's helper: `encoding: "arraybuffer"` answers the bytes as received (a Buffer), undecoded.
+  if (options.encoding === "arraybuffer") {
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (!response.ok && !options.ignoreHttpStatusErrors) {
+      throw new HttpError(`Request failed with status code ${response.status}`, String(response.status), {
+        status: response.status,
+        body: bytes,
+      });
+    }
+    return options.returnFullResponse
+      ? {
+          body: bytes,
+          headers: headersObject(response.headers),
+          statusCode: response.status,
+          statusMessage: response.statusText,
+        }
+      : bytes;
+  }
   const text = await response.text();
   let parsed: unknown = text;
   const isJson = (response.headers.get("content-type") ?? "").includes("json");

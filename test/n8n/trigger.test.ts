@@ -56,10 +56,14 @@ describe("Parking Events Trigger: its panel", () => {
     expect(description.webhooks?.[0]).toMatchObject({ responseMode: "onReceived", responseData: "" });
   });
 
-  it("offers every event of the callbacks catalogue", async () => {
-    const { callbackEventIds } = await import("@parkbridge/shared");
+  it("offers every event of the one vocabulary (both platforms), all chosen by default, and a platform filter", async () => {
+    const { parkingEventKinds } = await import("@parkbridge/shared");
     const events = description.properties.find((p) => p.name === "events");
-    expect((events?.options ?? []).map((o) => ("value" in o ? o.value : undefined))).toEqual([...callbackEventIds]);
+    expect((events?.options ?? []).map((o) => ("value" in o ? o.value : undefined))).toEqual([...parkingEventKinds]);
+    expect(events?.default).toEqual([...parkingEventKinds]);
+    const platform = description.properties.find((p) => p.name === "platform");
+    expect((platform?.options ?? []).map((o) => ("value" in o ? o.value : undefined))).toEqual(["", "open", "ebopark"]);
+    expect(platform?.displayOptions?.show?.mode).toEqual(["edge"]);
   });
 });
 

@@ -70,7 +70,7 @@ describe("the report catalogue", () => {
   });
 
   it("the abnormal lift types exactly the fields of Ebopark's page, in its order, all documented", () => {
-    const shape = eboparkReports.abnormalPass.data.shape;
+    const shape = eboparkReports.abnormalPass.fields;
     expect(Object.keys(shape)).toEqual(DOCUMENTED_FIELDS);
     for (const schema of Object.values(shape)) expect(reportFieldMeta(schema)?.source).toBe("documented");
     expect(eboparkReports.abnormalPass.documented).toBe(true);
@@ -79,7 +79,7 @@ describe("the report catalogue", () => {
   it("every field of the six unpublished reports is marked inferred, and carries its Chinese term", () => {
     for (const id of eboparkReportIds.filter((r) => r !== "abnormalPass")) {
       expect(eboparkReports[id].documented).toBe(false);
-      for (const [name, schema] of Object.entries(eboparkReports[id].data.shape)) {
+      for (const [name, schema] of Object.entries(eboparkReports[id].fields)) {
         const meta = reportFieldMeta(schema as never);
         expect(meta?.source, `${id}.${name}`).toBe("inferred");
         expect(meta?.zh, `${id}.${name}`).toMatch(/\p{Script=Han}/u);
@@ -132,7 +132,7 @@ describe("the report catalogue", () => {
       "vehicleExit",
       { parkCode: "1", plateNumber: "川A1", exitTime: "2026-11-22 08:00:00", parkMins: -3 },
       "parkMins",
-      "negative",
+      "whole number from 0",
     ],
     ["abnormalPass", { parkCode: "1", chargeAmount: "twelve" }, "chargeAmount", "amount"],
     ["deviceStatus", { parkCode: "1", status: 2 }, "status", "1 (online) or 0 (offline)"],
@@ -307,7 +307,7 @@ describe("one event vocabulary", () => {
     const event = normaliseEboparkReport((await verified("abnormalPass", ABNORMAL_LIFT_EXAMPLE)).report, RECEIVED);
     expect(event).toEqual({
       platform: "ebopark",
-      source: "abnormalPass",
+      callbackType: "abnormalPass",
       event: "barrierOverride",
       parkingId: "510107148",
       vehicleCode: "川ATES25",
@@ -318,6 +318,7 @@ describe("one event vocabulary", () => {
       reason: "异常抬杆",
       operatorName: "张三",
       amounts: { charge: 12, deduct: 0, coupon: 0, income: 12 },
+      spaces: null,
       data: JSON.parse(ABNORMAL_LIFT_EXAMPLE),
     });
   });
@@ -414,7 +415,11 @@ describe("one event vocabulary", () => {
       totalSpace: 300,
       freeSpace: 42,
     });
-    expect(event).toMatchObject({ event: "lotStatus", lotName: "测试车场", totalSpaces: 300, freeSpaces: 42 });
+    expect(event).toMatchObject({
+      event: "lotStatus",
+      lotName: "测试车场",
+      spaces: { totalSpaces: 300, freeSpaces: 42, freeTemporarySpaces: null, vehiclesInside: null },
+    });
     expect(lotUpdateOf(event)).toEqual({
       platform: "ebopark",
       parkingId: "510107148",
@@ -441,7 +446,12 @@ describe("one event vocabulary", () => {
     for (const sample of samples) {
       const event = normaliseEboparkReport(sample, RECEIVED);
       expect(parkingEventKinds).toContain(event.event);
-      expect(event).toMatchObject({ platform: "ebopark", source: sample.report, parkingId: "p", data: sample.data });
+      expect(event).toMatchObject({
+        platform: "ebopark",
+        callbackType: sample.report,
+        parkingId: "p",
+        data: sample.data,
+      });
     }
   });
 
@@ -463,7 +473,7 @@ describe("one event vocabulary", () => {
     );
     expect(event).toMatchObject({
       platform: "open",
-      source: "PARKING_VEHICLE_ACCESS",
+      callbackType: "PARKING_VEHICLE_ACCESS",
       event: "vehicleAccess",
       direction: "in",
       parkingId: "park1",

@@ -5,9 +5,9 @@
  * kind and one outbox row per matching subscription, each reported to its own callback.
  */
 import { env } from "cloudflare:workers";
-import { signCallback, type VerifiedCallback, verifyCallback } from "@parkbridge/shared";
+import { normaliseCallback, signCallback, type VerifiedCallback, verifyCallback } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
-import { normaliseCallback } from "../../workers/src/callbacks/normalise.js";
+import { normalised } from "../../workers/src/callbacks/normalise.js";
 import { ingestStats } from "../../workers/src/callbacks/route.js";
 import { planStore, type StoreOutcome, storeCallbacks } from "../../workers/src/callbacks/store.js";
 import { newId } from "../../workers/src/lib/ids.js";
@@ -57,7 +57,7 @@ const planOf = ({ verified, body }: { verified: VerifiedCallback; body: string }
     callbackType: verified.event.callbackType,
     bodyDigest: verified.bodyDigest,
     pair: { timestamp: verified.timestamp, sign: verified.sign },
-    callback: normaliseCallback(verified.event, receivedAt),
+    callback: normalised(normaliseCallback(verified.event, receivedAt)),
     body,
     headers: { appkey: DEMO.appKey },
     receivedAt,

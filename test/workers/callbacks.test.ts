@@ -62,8 +62,12 @@ describe("the seed examples", () => {
 
     const access = await apiJson<EventList>("/api/events?type=vehicleAccess&vehicleCode=鲁A12345&parkingId=park123");
     expect(access.items[0]).toMatchObject({
+      platform: "open",
+      callbackType: "PARKING_VEHICLE_ACCESS",
       vehicleCode: "鲁A12345",
       laneNo: "1",
+      direction: "out",
+      spaces: { totalSpaces: null, freeSpaces: 200, freeTemporarySpaces: 50, vehiclesInside: 120 },
       occurredAtLocal: "2025-03-15 08:30:00",
       occurredAt: "2025-03-15T00:30:00.000Z",
       data: expect.objectContaining({ direction: "out" }),
@@ -73,7 +77,14 @@ describe("the seed examples", () => {
     expect(lot.updatedAt).toBe("2025-03-15T00:30:00.000Z");
     const lanes = await apiJson<{ items: unknown[]; offline: unknown[] }>("/api/lanes?parkingId=park123");
     expect(lanes.offline).toEqual([
-      { parkingId: "park123", laneNo: "1", laneName: "入口车道1", online: false, since: "2025-03-15T01:00:00.000Z" },
+      {
+        platform: "open",
+        parkingId: "park123",
+        laneNo: "1",
+        laneName: "入口车道1",
+        online: false,
+        since: "2025-03-15T01:00:00.000Z",
+      },
     ]);
   });
 });
@@ -209,7 +220,7 @@ describe("live state", () => {
     // KV follows within the coalescing interval, with the newest counts.
     const kv = await vi.waitFor(
       async () => {
-        const value = await env.LIVE.get<{ freeSpaces: number }>(lotKey(parkingId), "json");
+        const value = await env.LIVE.get<{ freeSpaces: number }>(lotKey("open", parkingId), "json");
         if (!value) throw new Error("not in KV yet");
         return value;
       },
@@ -226,7 +237,7 @@ describe("live state", () => {
     }
     await vi.waitFor(
       async () => {
-        const value = await env.LIVE.get<{ freeSpaces: number }>(lotKey(parkingId), "json");
+        const value = await env.LIVE.get<{ freeSpaces: number }>(lotKey("open", parkingId), "json");
         expect(value?.freeSpaces).toBe(76);
       },
       { timeout: 5000, interval: 100 },
@@ -247,8 +258,8 @@ describe("live state", () => {
     );
     const at = (minutes: number) => new Date(Date.UTC(2026, 10, 22, 0, minutes, 0)).toISOString();
     expect(lanes.items).toEqual([
-      { parkingId, laneNo: "1", laneName: "入口1", online: false, since: at(0) },
-      { parkingId, laneNo: "2", laneName: "入口1", online: true, since: at(4) },
+      { platform: "open", parkingId, laneNo: "1", laneName: "入口1", online: false, since: at(0) },
+      { platform: "open", parkingId, laneNo: "2", laneName: "入口1", online: true, since: at(4) },
     ]);
     expect(lanes.offline.map((lane) => lane.laneNo)).toEqual(["1"]);
   });
@@ -266,12 +277,16 @@ describe("live state", () => {
     // Lose every live key (as if the namespace were emptied).
     const { keys } = await env.LIVE.list();
     await Promise.all(keys.map((key) => env.LIVE.delete(key.name)));
-    expect(await env.LIVE.get(lotKey(parkingId))).toBeNull();
+    expect(await env.LIVE.get(lotKey("open", parkingId))).toBeNull();
 
     const rebuilt = await rebuildLiveState(env);
     const lots = await env.DB.prepare("SELECT count(*) AS n FROM lot_state").first<{ n: number }>();
     expect(rebuilt.lots).toBe(lots?.n);
-    expect(await env.LIVE.get(lotKey(parkingId), "json")).toMatchObject({ freeSpaces: 33, inParkNum: 7, tempLot: 3 });
-    expect(await env.LIVE.get(laneKey(parkingId, "9"), "json")).toMatchObject({ online: false });
+    expect(await env.LIVE.get(lotKey("open", parkingId), "json")).toMatchObject({
+      freeSpaces: 33,
+      inParkNum: 7,
+      tempLot: 3,
+    });
+    expect(await env.LIVE.get(laneKey("open", parkingId, "9"), "json")).toMatchObject({ online: false });
   });
 });

@@ -38,7 +38,10 @@ export interface CreatedSubscription {
   createdAt: string;
 }
 
-export function subscribe(name: string, filters: { events?: string[]; parkingId?: string } = {}) {
+export function subscribe(
+  name: string,
+  filters: { events?: string[]; parkingId?: string; platform?: "open" | "ebopark" } = {},
+) {
   return apiJson<CreatedSubscription>("/api/subscriptions", {
     method: "POST",
     body: JSON.stringify({ url: hookUrl(name), ...filters }),

@@ -3,7 +3,7 @@
  * (its default export, with its own execution context), authorised API calls, row counts.
  */
 import { env, exports } from "cloudflare:workers";
-import { signCallback } from "@parkbridge/shared";
+import { signCallback, signReportBody } from "@parkbridge/shared";
 
 export const ADMIN = { Authorization: "Bearer test-admin-token" };
 export const DEMO = { appKey: "demo-app-key", secret: "demo-app-secret" };
@@ -102,3 +102,32 @@ export const cameraStatus = (data: Record<string, unknown>) => ({
   callbackType: "PARKING_CAMERA_ONLINE",
   data: { parkingId: "park123", laneNo: "1", laneName: "入口1", time: localTime(0), status: "1", ...data },
 });
+
+export const DEMO_PARTNER = { partnerId: "demo-partner", secretKey: "demo-ebopark-secret" };
+
+export interface ReportOptions {
+  partnerId?: string;
+  secretKey?: string;
+  /** A sign to send instead of md5(body + secretKey). */
+  sign?: string;
+  omit?: "partnerid" | "sign";
+  contentType?: string;
+}
+
+/** POST /callbacks/ebopark/{report} as Ebopark pushes it: sign = md5(raw body + secretKey) in the query string. */
+export function sendReport(report: string, body: string | object | Uint8Array, options: ReportOptions = {}) {
+  const bytes =
+    body instanceof Uint8Array
+      ? body
+      : new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
+  const partnerId = options.partnerId ?? DEMO_PARTNER.partnerId;
+  const query = new URLSearchParams();
+  if (options.omit !== "partnerid") query.set("partnerid", partnerId);
+  if (options.omit !== "sign")
+    query.set("sign", options.sign ?? signReportBody(bytes, options.secretKey ?? DEMO_PARTNER.secretKey));
+  return exports.default.fetch(`http://worker/callbacks/ebopark/${report}?${query}`, {
+    method: "POST",
+    headers: { "content-type": options.contentType ?? "application/json" },
+    body: bytes,
+  });
+}

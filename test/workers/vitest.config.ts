@@ -18,10 +18,17 @@ export default defineProject(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             PLATFORM_BASE_URL: inject<string>("simulatorUrl"),
+            EBOPARK_PARTNER_BASE_URL: inject<string>("simulatorUrl"),
+            EBOPARK_UMP_BASE_URL: inject<string>("simulatorUrl"),
             SIMULATOR_URL: inject<string>("simulatorUrl"),
             PLATFORM_APP_KEY: "demo-app-key",
             PLATFORM_APP_SECRET: "demo-app-secret",
             PLATFORM_ACCOUNTS: JSON.stringify({ "second-app-key": "second-app-secret" }),
+            // Two Ebopark partners; the simulator pushes as demo-partner.
+            EBOPARK_PARTNERS: JSON.stringify({
+              "demo-partner": "demo-ebopark-secret",
+              "partner-2": "second-ebopark-secret",
+            }),
             ADMIN_TOKEN: "test-admin-token",
             WEBHOOK_SINK_URL: inject<string>("webhookSinkUrl"),
             // Deliveries retry after 1, 2, 4 s and give up after 4 attempts, so tests wait seconds, not hours.

@@ -11,6 +11,15 @@ export interface Env {
   PLATFORM_APP_SECRET: string;
   /** More accounts whose callbacks land here: JSON {"appKey": "appSecret"} (secret, optional). */
   PLATFORM_ACCOUNTS?: string;
+  /**
+   * Ebopark partner accounts whose reports land at /callbacks/ebopark/{report}: JSON
+   * {"<partnerid>": "<secretKey>"}, several per Worker (secret, optional: unset, every report is refused 401).
+   */
+  EBOPARK_PARTNERS?: string;
+  /** Ebopark's partnerService host (default: the local simulator). */
+  EBOPARK_PARTNER_BASE_URL?: string;
+  /** Ebopark's ump host, where carParkSession is (default: EBOPARK_PARTNER_BASE_URL, as Ebopark's test environment). */
+  EBOPARK_UMP_BASE_URL?: string;
   /** Bearer token of every /api/* route (secret). */
   ADMIN_TOKEN: string;
   /** Status-page login attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */

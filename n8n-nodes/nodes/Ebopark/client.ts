@@ -11,6 +11,7 @@ export function eboparkClient(
 ): EboparkClient {
   return createEboparkClient({
     partnerHost: String(credentials.partnerHost ?? ""),
+    umpHost: String(credentials.umpHost ?? ""),
     cpgsHost: String(credentials.cpgsHost ?? ""),
     partnerId: String(credentials.partnerId ?? ""),
     secretKey: String(credentials.secretKey ?? ""),

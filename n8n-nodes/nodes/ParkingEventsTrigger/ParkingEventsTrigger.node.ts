@@ -1,4 +1,4 @@
-import { callbackEventIds, eventOptions } from "@parkbridge/shared";
+import { eventOptions, parkingEventKinds, platformOptions } from "@parkbridge/shared";
 import type {
   IHookFunctions,
   INodeType,
@@ -89,8 +89,21 @@ export class ParkingEventsTrigger implements INodeType {
         name: "events",
         type: "multiOptions",
         options: eventOptions.map(({ value, name, description }) => ({ name, value, description })),
-        default: [...callbackEventIds],
-        description: "Which events start the workflow",
+        default: [...parkingEventKinds],
+        description:
+          "Which events start the workflow (the one vocabulary of both platforms; directly from the platform, only the open platform's)",
+      },
+      {
+        displayName: "Platform",
+        name: "platform",
+        type: "options",
+        options: [
+          { name: "Both", value: "", description: "Events of both platforms" },
+          ...platformOptions.map(({ value, name, description }) => ({ name, value, description })),
+        ],
+        default: "",
+        description: "Only events of this platform",
+        displayOptions: { show: { mode: ["edge"] } },
       },
       {
         displayName: "Parking Lot ID",

@@ -32,6 +32,8 @@ export async function subscribe(context: IHookFunctions): Promise<boolean> {
   const body: IDataObject = { url: context.getNodeWebhookUrl("default") as string };
   if (events.length > 0) body.events = events;
   if (parkingId) body.parkingId = parkingId;
+  const platform = String(context.getNodeParameter("platform", "") ?? "");
+  if (platform) body.platform = platform;
   const created = (await edgeRequest(context, { method: "POST", path: "/api/subscriptions", body })) as {
     id: string;
     secret: string;

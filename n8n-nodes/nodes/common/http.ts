@@ -6,15 +6,17 @@ import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions, IN8nHttpFul
 
 export type HttpRequest = (options: IHttpRequestOptions) => Promise<unknown>;
 
-function bodyText(body: unknown): string {
-  if (body === undefined || body === null) return "";
-  if (typeof body === "string") return body;
-  if (body instanceof ArrayBuffer) return new TextDecoder().decode(new Uint8Array(body));
-  if (ArrayBuffer.isView(body)) {
-    return new TextDecoder().decode(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
-  }
+/**
+ * The answer's bytes as received: the client decodes them by the charset the answer declares
+ * (Ebopark's servers may answer in GBK), so n8n must not decode them as UTF-8 first.
+ */
+function bodyBytes(body: unknown): Uint8Array<ArrayBuffer> {
+  if (body === undefined || body === null) return new Uint8Array();
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  // A copy: a Buffer's memory may be a pooled slab, and a Response takes an ArrayBuffer view.
+  if (ArrayBuffer.isView(body)) return new Uint8Array(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
   // Some n8n versions parse JSON answers whatever the requested encoding: give the text back.
-  return JSON.stringify(body);
+  return new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
 }
 
 /** Errors keep fetch's shape (`cause.code`) so the client can tell an unsent request from a lost answer. */
@@ -39,7 +41,7 @@ export function fetchThroughN8n(httpRequest: HttpRequest): typeof fetch {
         headers,
         body: typeof init?.body === "string" ? init.body : undefined,
         json: false,
-        encoding: "text",
+        encoding: "arraybuffer",
         returnFullResponse: true,
         ignoreHttpStatusErrors: true,
         abortSignal: init?.signal ?? undefined,
@@ -51,6 +53,6 @@ export function fetchThroughN8n(httpRequest: HttpRequest): typeof fetch {
     for (const [key, value] of Object.entries(response.headers ?? {})) {
       if (value !== undefined && value !== null) responseHeaders.set(key, String(value));
     }
-    return new Response(bodyText(response.body), { status: response.statusCode, headers: responseHeaders });
+    return new Response(bodyBytes(response.body), { status: response.statusCode, headers: responseHeaders });
   };
 }

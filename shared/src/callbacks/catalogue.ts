@@ -11,7 +11,7 @@ import {
   field,
   lenientText,
   openObject,
-  plateSchema,
+  receivedPlateSchema,
   requiredText,
   safeText,
   TEXT_LIMITS,
@@ -20,9 +20,9 @@ import { normalisePlatformTime, parseLocalParts } from "../util/time.js";
 
 const text = (max: number) => lenientText(max).optional();
 const count = () => countSchema().optional();
-// Cameras may pad a plate with spaces; the plate itself is the catalogue's rule, as everywhere.
-const plate = () =>
-  z.string({ error: "must be a string" }).trim().min(1, { error: "must not be empty", abort: true }).pipe(plateSchema);
+// What the camera read, kept as sent (trimmed): a marker such as 无牌车 or a partial reading is a
+// vehicle that passed all the same (fields.ts, receivedPlateSchema).
+const plate = () => receivedPlateSchema;
 const code = (options: [string, string], meaning: string) =>
   z
     .union([z.string(), z.number().transform(String)], { error: "must be a string" })

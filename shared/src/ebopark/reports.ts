@@ -9,63 +9,41 @@
  * not know: unknown fields are kept as received. A field of the wrong kind is refused with its name.
  */
 import { z } from "zod";
-import type { FieldMeta } from "../platform/fields.js";
+import {
+  countSchema,
+  type FieldMeta,
+  lenientText,
+  openObject,
+  receivedPlateSchema,
+  requiredText,
+  safeText,
+  TEXT_LIMITS,
+} from "../platform/fields.js";
 import { normalisePlatformTime, parseLocalParts } from "../util/time.js";
 
-// ---- value primitives ------------------------------------------------------------------------
-// LOCAL STAND-INS for the shared primitives that shared/src/callbacks/catalogue.ts and
-// shared/src/platform/fields.ts are being tightened to (max lengths, no control characters or
-// unpaired surrogates, non-negative safe-integer counts, bounded unknown fields, one plate rule).
-// After that merge, each builder below becomes a one-line call of its shared twin; the schemas
-// further down use only these names.
+// ---- values: the shared primitives of platform/fields.ts ---------------------------------------
+// Every value is bounded and acceptable text (no control characters or unpaired surrogates),
+// unknown fields within UNKNOWN_FIELD_LIMITS, counts non-negative safe integers, plates the
+// received-plate rule (what a camera read, 无牌车 included): as for the open platform's callbacks.
 
-/** Longest text field we accept (a plate, a name, a URL, a note). */
-const MAX_TEXT = 2048;
-
-/** Text: a string, or a number sent where the vocabulary says string (kept as its string). */
-const text = (what: string) =>
-  z
-    .union([z.string(), z.number().transform(String)], { error: `must be a string (${what})` })
-    .pipe(z.string().max(MAX_TEXT, { error: `must have at most ${MAX_TEXT} characters` }));
-
-/** Text that must be there and not blank (trimmed). */
-const requiredText = (what: string) => text(what).pipe(z.string().trim().min(1, { error: "must not be empty" }));
-
-/** An identifier Ebopark sends as a number or a string (channel ids, rule ids): kept as a string. */
-const idText = (what: string) => text(what);
-
-/** A plate as Ebopark reports it: not checked against the plate pattern (unplated vehicles are reported too). */
-const plateText = () => requiredText("plate").pipe(z.string().max(16, { error: "must have at most 16 characters" }));
-
-/** A whole number ≥ 0 (minutes, spaces): a number or a digit string. */
-const count = () =>
-  z
-    .union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)], { error: "must be a whole number" })
-    .pipe(
-      z
-        .number()
-        .int({ error: "must be a whole number" })
-        .min(0, { error: "must not be negative" })
-        .max(Number.MAX_SAFE_INTEGER),
-    );
-
-/** A money amount in yuan (e.g. 12 or 0.00): a finite number or a numeric string. */
+/** A money amount in yuan (e.g. 12 or "0.00"): a finite number or a numeric string, at most a trillion either way. */
 const amount = () =>
   z
     .union(
       [
         z.number(),
-        z
-          .string()
+        safeText(32)
           .trim()
           .regex(/^-?\d+(\.\d+)?$/)
           .transform(Number),
       ],
-      {
-        error: "must be an amount in yuan (a number)",
-      },
+      { error: "must be an amount in yuan (a number)" },
     )
-    .pipe(z.number().refine(Number.isFinite, { error: "must be a finite number" }));
+    .pipe(
+      z
+        .number()
+        .refine((n) => Number.isFinite(n) && Math.abs(n) <= 1e12, { error: "must be an amount in yuan (a number)" }),
+    );
 
 /** A 0/1 flag (isNewEnergy): 0, 1, "0", "1", false or true; kept as 0 or 1. */
 const flag = () =>
@@ -75,18 +53,19 @@ const flag = () =>
 
 /** An online/offline status: 1/0, "1"/"0", true/false, or ONLINE/OFFLINE (any case); kept as 1 or 0. */
 const onlineStatus = () =>
-  z.union([z.number(), z.string(), z.boolean()], { error: "must be 1 (online) or 0 (offline)" }).transform((v, ctx) => {
-    const s = String(v).trim().toLowerCase();
-    if (s === "1" || s === "true" || s === "online") return 1;
-    if (s === "0" || s === "false" || s === "offline") return 0;
-    ctx.issues.push({ code: "custom", message: "must be 1 (online) or 0 (offline)", input: v });
-    return z.NEVER;
-  });
+  z
+    .union([z.number(), safeText(16), z.boolean()], { error: "must be 1 (online) or 0 (offline)" })
+    .transform((v, ctx) => {
+      const s = String(v).trim().toLowerCase();
+      if (s === "1" || s === "true" || s === "online") return 1;
+      if (s === "0" || s === "false" || s === "offline") return 0;
+      ctx.issues.push({ code: "custom", message: "must be 1 (online) or 0 (offline)", input: v });
+      return z.NEVER;
+    });
 
 /** Ebopark's wall-clock time, `yyyy-MM-dd HH:mm:ss` in UTC+8 (unpadded parts re-padded). */
 const localTime = () =>
-  z
-    .string({ error: "must be a string" })
+  safeText(32)
     .refine((v) => parseLocalParts(v) !== undefined, { error: "must be a time formatted yyyy-MM-dd HH:mm:ss" })
     .transform(normalisePlatformTime);
 
@@ -112,27 +91,50 @@ export interface ReportFieldMeta extends FieldMeta {
   required: boolean;
 }
 
-const builders: Record<FieldKind, (what: string) => z.ZodType> = {
-  text,
-  id: idText,
-  plate: () => plateText(),
-  time: () => localTime(),
-  count: () => count(),
-  amount: () => amount(),
-  flag: () => flag(),
-  status: () => onlineStatus(),
-};
+/** The schema of a field, from its vocabulary entry (required text must not be blank). */
+function valueSchema(entry: VocabularyEntry, required: boolean): z.ZodType {
+  switch (entry.kind) {
+    case "text":
+    case "id": {
+      const max = entry.max ?? TEXT_LIMITS.name;
+      if (required) return requiredText(max);
+      return lenientText(max, entry.lineBreaks ? { lineBreaks: true } : {});
+    }
+    case "plate":
+      return receivedPlateSchema;
+    case "time":
+      return localTime();
+    case "count":
+      return countSchema();
+    case "amount":
+      return amount();
+    case "flag":
+      return flag();
+    case "status":
+      return onlineStatus();
+  }
+}
 
 interface VocabularyEntry {
   kind: FieldKind;
   zh: string;
   title: string;
   description: string;
+  /** Text and ids: the longest value taken (default TEXT_LIMITS.name). */
+  max?: number;
+  /** Free text that may span lines (notes). */
+  lineBreaks?: boolean;
 }
 
 /** Ebopark's vocabulary: every typed field of every report, described once. */
 export const eboparkVocabulary = {
-  parkCode: { kind: "text", zh: "车场编码", title: "Park Code", description: "Ebopark's code of the lot." },
+  parkCode: {
+    kind: "text",
+    zh: "车场编码",
+    title: "Park Code",
+    description: "Ebopark's code of the lot.",
+    max: TEXT_LIMITS.id,
+  },
   parkName: { kind: "text", zh: "车场名称", title: "Park Name", description: "The lot's name." },
   plateNumber: { kind: "plate", zh: "车牌号", title: "Plate", description: "The vehicle's plate, as read." },
   plateColor: {
@@ -140,6 +142,7 @@ export const eboparkVocabulary = {
     zh: "车牌颜色",
     title: "Plate Colour",
     description: "Colour of the plate (blue, green…).",
+    max: TEXT_LIMITS.code,
   },
   carType: { kind: "text", zh: "车辆类型", title: "Vehicle Type", description: "e.g. 小型车 (small car)." },
   carColor: { kind: "text", zh: "车身颜色", title: "Vehicle Colour", description: "Colour of the vehicle." },
@@ -149,37 +152,118 @@ export const eboparkVocabulary = {
     zh: "缴费类型",
     title: "Charge Type",
     description: "How the vehicle pays: TEMP (per visit), MONTH (monthly), FIX (fixed space)…",
+    max: TEXT_LIMITS.code,
   },
-  companyName: { kind: "text", zh: "公司名称", title: "Company", description: "The vehicle's company, if any." },
-  orderNo: { kind: "id", zh: "订单号", title: "Order Number", description: "The lot's order number." },
+  companyName: {
+    kind: "text",
+    zh: "公司名称",
+    title: "Company",
+    description: "The vehicle's company, if any.",
+    max: TEXT_LIMITS.memo,
+  },
+  orderNo: {
+    kind: "id",
+    zh: "订单号",
+    title: "Order Number",
+    description: "The lot's order number.",
+    max: TEXT_LIMITS.id,
+  },
   entryTime: { kind: "time", zh: "入场时间", title: "Entry Time", description: "When it entered (UTC+8)." },
   exitTime: { kind: "time", zh: "出场时间", title: "Exit Time", description: "When it left (UTC+8)." },
   payTime: { kind: "time", zh: "支付时间", title: "Payment Time", description: "When it was paid (UTC+8)." },
   parkMins: { kind: "count", zh: "停车时长", title: "Minutes Parked", description: "Length of the stay, minutes." },
-  entryChannelId: { kind: "id", zh: "入场通道编号", title: "Entry Lane ID", description: "Id of the entry lane." },
+  entryChannelId: {
+    kind: "id",
+    zh: "入场通道编号",
+    title: "Entry Lane ID",
+    description: "Id of the entry lane.",
+    max: TEXT_LIMITS.laneNo,
+  },
   entryChannelName: { kind: "text", zh: "入场通道", title: "Entry Lane", description: "Name of the entry lane." },
-  exitChannelId: { kind: "id", zh: "出场通道编号", title: "Exit Lane ID", description: "Id of the exit lane." },
+  exitChannelId: {
+    kind: "id",
+    zh: "出场通道编号",
+    title: "Exit Lane ID",
+    description: "Id of the exit lane.",
+    max: TEXT_LIMITS.laneNo,
+  },
   exitChannelName: { kind: "text", zh: "出场通道", title: "Exit Lane", description: "Name of the exit lane." },
   chargeAmount: { kind: "amount", zh: "应收金额", title: "Amount Due", description: "What the stay costs, yuan." },
   deductAmount: { kind: "amount", zh: "抵扣金额", title: "Deducted", description: "Deduction coupons applied, yuan." },
   couponAmount: { kind: "amount", zh: "优惠金额", title: "Discount", description: "Discounts applied, yuan." },
   miscAmount: { kind: "amount", zh: "其他金额", title: "Other Amount", description: "Other amounts, yuan." },
   incomeAmount: { kind: "amount", zh: "实收金额", title: "Amount Paid", description: "What was actually paid, yuan." },
-  freeReason: { kind: "text", zh: "免费原因", title: "Free Reason", description: "Why the stay was free." },
-  reason: { kind: "text", zh: "放行原因", title: "Reason", description: "Why the barrier was lifted." },
+  freeReason: {
+    kind: "text",
+    zh: "免费原因",
+    title: "Free Reason",
+    description: "Why the stay was free.",
+    max: TEXT_LIMITS.memo,
+  },
+  reason: {
+    kind: "text",
+    zh: "放行原因",
+    title: "Reason",
+    description: "Why the barrier was lifted.",
+    max: TEXT_LIMITS.memo,
+  },
   operatorName: { kind: "text", zh: "操作人", title: "Operator", description: "Who acted (staff on duty)." },
-  imageUrl: { kind: "text", zh: "图片地址", title: "Image URL", description: "Photo of the vehicle or the event." },
-  entryPlateImage: { kind: "text", zh: "入场车牌图片", title: "Entry Photo", description: "Plate photo at entry." },
-  exitPlateImage: { kind: "text", zh: "出场车牌图片", title: "Exit Photo", description: "Plate photo at exit." },
-  entryNotes: { kind: "text", zh: "入场备注", title: "Entry Notes", description: "Notes taken at entry." },
-  notes: { kind: "text", zh: "备注", title: "Notes", description: "Free-text notes." },
+  imageUrl: {
+    kind: "text",
+    zh: "图片地址",
+    title: "Image URL",
+    description: "Photo of the vehicle or the event.",
+    max: TEXT_LIMITS.url,
+  },
+  entryPlateImage: {
+    kind: "text",
+    zh: "入场车牌图片",
+    title: "Entry Photo",
+    description: "Plate photo at entry.",
+    max: TEXT_LIMITS.url,
+  },
+  exitPlateImage: {
+    kind: "text",
+    zh: "出场车牌图片",
+    title: "Exit Photo",
+    description: "Plate photo at exit.",
+    max: TEXT_LIMITS.url,
+  },
+  entryNotes: {
+    kind: "text",
+    zh: "入场备注",
+    title: "Entry Notes",
+    description: "Notes taken at entry.",
+    max: TEXT_LIMITS.memo,
+    lineBreaks: true,
+  },
+  notes: {
+    kind: "text",
+    zh: "备注",
+    title: "Notes",
+    description: "Free-text notes.",
+    max: TEXT_LIMITS.memo,
+    lineBreaks: true,
+  },
   totalSpace: { kind: "count", zh: "总车位数", title: "Total Spaces", description: "Spaces in the lot." },
   freeSpace: { kind: "count", zh: "剩余车位数", title: "Free Spaces", description: "Spaces free now." },
-  address: { kind: "text", zh: "车场地址", title: "Address", description: "Where the lot is." },
-  deviceId: { kind: "id", zh: "设备编号", title: "Device ID", description: "Id of the device." },
+  address: { kind: "text", zh: "车场地址", title: "Address", description: "Where the lot is.", max: TEXT_LIMITS.memo },
+  deviceId: { kind: "id", zh: "设备编号", title: "Device ID", description: "Id of the device.", max: TEXT_LIMITS.id },
   deviceName: { kind: "text", zh: "设备名称", title: "Device Name", description: "Name of the device." },
-  deviceType: { kind: "text", zh: "设备类型", title: "Device Type", description: "e.g. camera, barrier, display." },
-  channelId: { kind: "id", zh: "通道编号", title: "Lane ID", description: "Id of the lane the device serves." },
+  deviceType: {
+    kind: "text",
+    zh: "设备类型",
+    title: "Device Type",
+    description: "e.g. camera, barrier, display.",
+    max: TEXT_LIMITS.name,
+  },
+  channelId: {
+    kind: "id",
+    zh: "通道编号",
+    title: "Lane ID",
+    description: "Id of the lane the device serves.",
+    max: TEXT_LIMITS.laneNo,
+  },
   channelName: { kind: "text", zh: "通道名称", title: "Lane", description: "Name of the lane the device serves." },
   status: { kind: "status", zh: "设备状态", title: "Status", description: "1 online, 0 offline." },
   time: { kind: "time", zh: "上报时间", title: "Time", description: "When it happened (UTC+8)." },
@@ -199,13 +283,16 @@ type ReportShape<P extends FieldPlan> = {
     : z.ZodOptional<z.ZodType<Output<N> | null>>;
 };
 
-/** The typed core of one report: its planned fields with their metadata, unknown fields kept. */
+/**
+ * The typed core of one report: its planned fields with their metadata (`fields`), and the schema
+ * of its body (`data`), which keeps unknown fields within UNKNOWN_FIELD_LIMITS.
+ */
 function reportSchema<const P extends FieldPlan>(source: FieldSource, plan: P) {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, presence] of Object.entries(plan) as Array<[EboparkFieldName, "required" | "optional"]>) {
     const entry: VocabularyEntry = eboparkVocabulary[name];
-    const base = builders[entry.kind](entry.title.toLowerCase());
     const required = presence === "required";
+    const base = valueSchema(entry, required);
     const meta: ReportFieldMeta = {
       title: entry.title,
       description: entry.description,
@@ -217,7 +304,8 @@ function reportSchema<const P extends FieldPlan>(source: FieldSource, plan: P) {
     };
     shape[name] = (required ? base : optional(base, entry.kind)).meta(meta as unknown as Record<string, unknown>);
   }
-  return z.looseObject(shape as ReportShape<P>);
+  const fields = shape as ReportShape<P>;
+  return { fields, data: openObject(fields) };
 }
 
 /** The metadata `reportSchema` attached to a field. */
@@ -255,7 +343,7 @@ export const eboparkReports = {
     title: "Vehicle Entered",
     description: "A vehicle entered the lot through an entry lane.",
     documented: false,
-    data: reportSchema("inferred", {
+    ...reportSchema("inferred", {
       ...visit,
       entryTime: "required",
       entryChannelId: "optional",
@@ -273,7 +361,7 @@ export const eboparkReports = {
     title: "Vehicle Left",
     description: "A vehicle left the lot through an exit lane.",
     documented: false,
-    data: reportSchema("inferred", {
+    ...reportSchema("inferred", {
       ...visit,
       entryTime: "optional",
       exitTime: "required",
@@ -295,7 +383,7 @@ export const eboparkReports = {
     title: "Parking Order",
     description: "A stay was paid for (an order of the lot).",
     documented: false,
-    data: reportSchema("inferred", {
+    ...reportSchema("inferred", {
       ...visit,
       orderNo: "optional",
       entryTime: "optional",
@@ -313,7 +401,7 @@ export const eboparkReports = {
     title: "Seamless Exit Payment",
     description: "A vehicle left paying through a third party without stopping (frictionless payment).",
     documented: false,
-    data: reportSchema("inferred", {
+    ...reportSchema("inferred", {
       ...visit,
       orderNo: "optional",
       entryTime: "optional",
@@ -332,7 +420,7 @@ export const eboparkReports = {
     title: "Lot Information",
     description: "The lot's base information: name, address and spaces.",
     documented: false,
-    data: reportSchema("inferred", {
+    ...reportSchema("inferred", {
       parkCode: "required",
       parkName: "optional",
       address: "optional",
@@ -348,7 +436,7 @@ export const eboparkReports = {
     description: "A barrier was lifted by hand or outside the normal flow, and why.",
     documented: true,
     // Exactly the fields of Ebopark's published page, in its order.
-    data: reportSchema("documented", {
+    ...reportSchema("documented", {
       parkCode: "required",
       parkName: "optional",
       plateNumber: "optional",
@@ -375,7 +463,7 @@ export const eboparkReports = {
     title: "Device Status",
     description: "A device of the lot (lane camera, barrier, display) went offline or came back.",
     documented: false,
-    data: reportSchema("inferred", {
+    ...reportSchema("inferred", {
       parkCode: "required",
       parkName: "optional",
       deviceId: "optional",

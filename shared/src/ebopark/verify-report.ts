@@ -8,6 +8,7 @@
  * timestamp, so a captured report can be replayed: receivers store by content (`bodyDigest`), and
  * a replay is then a redelivery, stored once.
  */
+import type { z } from "zod";
 import { toFieldIssues } from "../platform/errors.js";
 import { timingSafeEqual } from "../util/constant-time.js";
 import { BodyDecodingError, decodeBody } from "../util/decode.js";
@@ -111,7 +112,24 @@ function toQuery(query: VerifyReportOptions["query"]): URLSearchParams {
   return params;
 }
 
-export async function verifyEboparkReport(options: VerifyReportOptions): Promise<VerifiedReport | ReportRejection> {
+/** A request whose report, partner and sign are checked so far: the body is next (verifyEboparkReportBody). */
+export interface CheckedReportRequest {
+  ok: true;
+  report: EboparkReportId;
+  partnerId: string;
+  /** As sent (trimmed). */
+  sign: string;
+  secretKey: string;
+  query: URLSearchParams;
+}
+
+/**
+ * The checks that need no body: the report is one of the seven, `partnerid` and `sign` are in the
+ * query string and the partner is known. A receiver runs it before reading the body.
+ */
+export async function checkEboparkReportRequest(
+  options: Pick<VerifyReportOptions, "report" | "query" | "secretFor">,
+): Promise<CheckedReportRequest | ReportRejection> {
   if (!isEboparkReportId(options.report)) {
     return reject(
       "unknown_report",
@@ -119,17 +137,28 @@ export async function verifyEboparkReport(options: VerifyReportOptions): Promise
       "report",
     );
   }
-  const reportId: EboparkReportId = options.report;
   const query = toQuery(options.query);
   const partnerId = query.get("partnerid")?.trim();
   if (!partnerId) return reject("missing_parameter", "query parameter partnerid is missing", "partnerid");
   const sign = query.get("sign")?.trim();
   if (!sign) return reject("missing_parameter", "query parameter sign is missing", "sign");
-
   const secretKey = await options.secretFor(partnerId);
   if (secretKey === undefined) {
     return reject("unknown_partner", "partnerid is not configured on this endpoint", "partnerid");
   }
+  return { ok: true, report: options.report, partnerId, sign, secretKey, query };
+}
+
+/**
+ * The checks of the body, for a request checkEboparkReportRequest passed: the sign over the raw
+ * bytes first (before they are read in any other way), then the text (by its charset), JSON, and
+ * the report's schema.
+ */
+export async function verifyEboparkReportBody(
+  request: CheckedReportRequest,
+  options: Pick<VerifyReportOptions, "body" | "contentType" | "checkSign">,
+): Promise<VerifiedReport | ReportRejection> {
+  const { report: reportId, partnerId, sign, secretKey, query } = request;
   // The sign covers the exact bytes received: check it before reading them in any other way.
   const bytes = toBytes(options.body);
   const check = options.checkSign ?? defaultReportSignatureCheck;
@@ -159,10 +188,10 @@ export async function verifyEboparkReport(options: VerifyReportOptions): Promise
   if (!json || typeof json !== "object" || Array.isArray(json)) {
     return reject("malformed_body", "body must be a JSON object", "(body)");
   }
-  const schema = eboparkReports[reportId].data;
+  const schema: z.ZodType = eboparkReports[reportId].data;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = toFieldIssues(parsed.error, schema, json)[0];
+    const issue = toFieldIssues(parsed.error, undefined, json)[0];
     const field = issue?.field ?? "(body)";
     return reject("malformed_body", `${field} ${issue?.reason ?? "is invalid"}`, field);
   }
@@ -174,4 +203,11 @@ export async function verifyEboparkReport(options: VerifyReportOptions): Promise
     bodyText,
     bodyDigest: await sha256Hex(bytes),
   };
+}
+
+/** Both steps at once: checkEboparkReportRequest, then verifyEboparkReportBody. */
+export async function verifyEboparkReport(options: VerifyReportOptions): Promise<VerifiedReport | ReportRejection> {
+  const request = await checkEboparkReportRequest(options);
+  if (!request.ok) return request;
+  return verifyEboparkReportBody(request, options);
 }

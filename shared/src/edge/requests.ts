@@ -6,7 +6,7 @@
  * labels, how it sends a date-time, names for coded values).
  */
 import { z } from "zod";
-import { callbackEventIds, callbacks, callbackTypeOfEvent } from "../callbacks/catalogue.js";
+import { parkingEventDescriptions, parkingEventKinds, parkingEventTitles, platforms } from "../events/vocabulary.js";
 import { plateFilterSchema, plateInputSchema } from "../platform/plate-input.js";
 
 /** What an edge API field tells the Parkbridge Edge node, beyond its OpenAPI description and example. */
@@ -58,15 +58,26 @@ export type GrantStatus = (typeof grantStatuses)[number];
 export const grantSources = ["api", "callback"] as const;
 export type GrantSource = (typeof grantSources)[number];
 
-/** The events of the callbacks catalogue, each with its English name (the node's and the trigger's choices). */
-export const eventOptions = callbackEventIds.map((id) => ({
-  value: id,
-  name: callbacks[callbackTypeOfEvent(id)].title,
-  description: callbacks[callbackTypeOfEvent(id)].description,
+/** The kinds of the one event vocabulary (both platforms), each with its English name (the nodes' and the trigger's choices). */
+export const eventOptions = parkingEventKinds.map((kind) => ({
+  value: kind,
+  name: parkingEventTitles[kind],
+  description: parkingEventDescriptions[kind],
 }));
 
 // Typed as strings: rows read back from D1 carry the event as text.
-export const eventIdSchema = z.enum(callbackEventIds as [string, ...string[]]);
+export const eventIdSchema = z.enum(parkingEventKinds as unknown as [string, ...string[]]);
+
+/** The platforms, with their names as the editor shows them. */
+export const platformOptions = [
+  { value: "open", name: "Parking Open Platform", description: "The parking open platform's callbacks" },
+  { value: "ebopark", name: "Ebopark", description: "Ebopark (宜泊)'s reports" },
+] as const satisfies ReadonlyArray<{ value: (typeof platforms)[number]; name: string; description: string }>;
+
+export const platformSchema = z.enum(platforms as unknown as ["open", "ebopark"]);
+
+const platformFilter = (description: string) =>
+  platformSchema.register(edgeFields, { title: "Platform", options: platformOptions }).optional().meta({ description });
 
 /**
  * An event's provenance: pushed by the platform (`callback`: an open-platform callback or an
@@ -208,6 +219,7 @@ export const eventsQuery = z.object({
     .register(edgeFields, { title: "Event", options: eventOptions })
     .optional()
     .meta({ description: "Only this event" }),
+  platform: platformFilter("Only events of this platform"),
   parkingId: parkingIdFilter,
   vehicleCode: plateFilter,
   source: z
@@ -232,7 +244,15 @@ export const lotParams = z.object({
   parkingId: z.string().min(1).register(edgeFields, { title: "Parking Lot ID" }),
 });
 
-export const lanesQuery = z.object({ parkingId: parkingIdFilter });
+/** Which platform's lot, where both platforms have a lot of that id (else the one that has it). */
+export const lotQuery = z.object({
+  platform: platformFilter("The lot's platform; needed only where both platforms report a lot of this id"),
+});
+
+export const lanesQuery = z.object({
+  parkingId: parkingIdFilter,
+  platform: platformFilter("Only lanes of this platform"),
+});
 
 // ---- backfill: the platform's records of a range read into the history --------------------------------
 

@@ -5,7 +5,7 @@
 import type { CallbackEvent } from "../callbacks/catalogue.js";
 import type { EboparkReport } from "../ebopark/reports.js";
 import { formatPlatformTime, parsePlatformTime } from "../util/time.js";
-import type { LaneUpdate, LotUpdate, ParkingEvent, StayAmounts } from "./vocabulary.js";
+import type { LaneUpdate, LotUpdate, ParkingEvent, SpaceCounts, StayAmounts } from "./vocabulary.js";
 
 /** When it happened: the platform's local time if it sent one, else the received instant. */
 function when(local: string | null | undefined, receivedAt: Date): { occurredAtLocal: string; occurredAt: string } {
@@ -17,15 +17,28 @@ function when(local: string | null | undefined, receivedAt: Date): { occurredAtL
 
 const orNull = <T>(value: T | null | undefined): T | null => (value === undefined || value === "" ? null : value);
 
+const count = (value: unknown): number | null => (typeof value === "number" ? value : null);
+
+/** The counts, or null when none of them is known. */
+function spacesOf(counts: SpaceCounts): SpaceCounts | null {
+  return Object.values(counts).every((value) => value === null) ? null : counts;
+}
+
 /** The open platform's callback in the shared vocabulary. */
 export function normaliseCallback(callback: CallbackEvent, receivedAt: Date): ParkingEvent {
-  const common = { platform: "open" as const, source: callback.callbackType, data: callback.data };
+  const common = { platform: "open" as const, callbackType: callback.callbackType, spaces: null, data: callback.data };
   switch (callback.event) {
     case "vehicleAccess": {
       const d = callback.data;
       return {
         ...common,
         event: "vehicleAccess",
+        spaces: spacesOf({
+          totalSpaces: null,
+          freeSpaces: count(d.totalLot),
+          freeTemporarySpaces: count(d.tempLot),
+          vehiclesInside: count(d.inParkNum),
+        }),
         parkingId: d.parkingId,
         vehicleCode: d.vehicleCode,
         laneNo: d.laneNo,
@@ -95,7 +108,7 @@ function amounts(d: {
  * - lotInfo → `lotStatus`.
  */
 export function normaliseEboparkReport(report: EboparkReport, receivedAt: Date): ParkingEvent {
-  const common = { platform: "ebopark" as const, source: report.report, data: report.data };
+  const common = { platform: "ebopark" as const, callbackType: report.report, spaces: null, data: report.data };
   switch (report.report) {
     case "vehicleEntry":
     case "vehicleExit": {
@@ -182,42 +195,21 @@ export function normaliseEboparkReport(report: EboparkReport, receivedAt: Date):
         laneName: null,
         ...when(d.time, receivedAt),
         lotName: orNull(d.parkName),
-        totalSpaces: d.totalSpace ?? null,
-        freeSpaces: d.freeSpace ?? null,
+        spaces: spacesOf({
+          totalSpaces: d.totalSpace ?? null,
+          freeSpaces: d.freeSpace ?? null,
+          freeTemporarySpaces: null,
+          vehiclesInside: null,
+        }),
       };
     }
   }
 }
 
-const count = (value: unknown): number | null => (typeof value === "number" ? value : null);
-
 /** The space counts an event reports, or undefined when it reports none. */
 export function lotUpdateOf(event: ParkingEvent): LotUpdate | undefined {
-  const base = { platform: event.platform, parkingId: event.parkingId, occurredAt: event.occurredAt };
-  if (event.event === "vehicleAccess" && event.platform === "open") {
-    const { totalLot, tempLot, inParkNum } = event.data;
-    const update = {
-      ...base,
-      totalSpaces: null,
-      freeSpaces: count(totalLot),
-      freeTemporarySpaces: count(tempLot),
-      vehiclesInside: count(inParkNum),
-    };
-    return update.freeSpaces === null && update.freeTemporarySpaces === null && update.vehiclesInside === null
-      ? undefined
-      : update;
-  }
-  if (event.event === "lotStatus") {
-    if (event.totalSpaces === null && event.freeSpaces === null) return undefined;
-    return {
-      ...base,
-      totalSpaces: event.totalSpaces,
-      freeSpaces: event.freeSpaces,
-      freeTemporarySpaces: null,
-      vehiclesInside: null,
-    };
-  }
-  return undefined;
+  if (!event.spaces) return undefined;
+  return { platform: event.platform, parkingId: event.parkingId, occurredAt: event.occurredAt, ...event.spaces };
 }
 
 /** The online state of a lane an event reports, or undefined. */

@@ -23,6 +23,17 @@ export const parkingEventKinds = [
 ] as const;
 export type ParkingEventKind = (typeof parkingEventKinds)[number];
 
+/** Each kind's name, as the n8n editor and docs show it. */
+export const parkingEventTitles: Record<ParkingEventKind, string> = {
+  vehicleAccess: "Vehicle Entered or Left",
+  cameraStatus: "Lane Camera Online or Offline",
+  deviceStatus: "Lot Device Online or Offline",
+  visitorRegistered: "Visitor Registered",
+  barrierOverride: "Barrier Lifted by Hand",
+  parkingOrder: "Parking Paid",
+  lotStatus: "Lot Status Reported",
+};
+
 /** What each kind means, in one sentence (docs, n8n option descriptions). */
 export const parkingEventDescriptions: Record<ParkingEventKind, string> = {
   vehicleAccess: "A vehicle entered or left through a lane (direction in or out).",
@@ -34,13 +45,29 @@ export const parkingEventDescriptions: Record<ParkingEventKind, string> = {
   lotStatus: "The lot reported its base information: name and space counts.",
 };
 
-/** What the platform sent: a callbackType of the open platform, or a report id of Ebopark. */
-export type EventSource = CallbackType | EboparkReportId;
+/**
+ * The platform's own name for what it sent: a callbackType of the open platform, or a report id
+ * of Ebopark. (An event's `source`, where a store records one, is its provenance instead: pushed
+ * by the platform, or recovered from its records.)
+ */
+export type PlatformCallbackType = CallbackType | EboparkReportId;
+
+/**
+ * A lot's space counts as an event reports them (null where it does not say). The open platform's
+ * access callback: `totalLot` → freeSpaces, `tempLot` → freeTemporarySpaces, `inParkNum` →
+ * vehiclesInside. Ebopark's lotInfo: totalSpace → totalSpaces, freeSpace → freeSpaces.
+ */
+export interface SpaceCounts {
+  totalSpaces: number | null;
+  freeSpaces: number | null;
+  freeTemporarySpaces: number | null;
+  vehiclesInside: number | null;
+}
 
 interface EventCommon {
   platform: Platform;
   /** The callbackType (open platform) or report id (Ebopark) it came as. */
-  source: EventSource;
+  callbackType: PlatformCallbackType;
   /** The lot: the open platform's parkingId, Ebopark's parkCode. */
   parkingId: string;
   /** The plate, when the event concerns a vehicle. */
@@ -52,6 +79,8 @@ interface EventCommon {
   occurredAtLocal: string;
   /** The same instant, ISO 8601 UTC. */
   occurredAt: string;
+  /** The lot's space counts, when the event reports any (else null). */
+  spaces: SpaceCounts | null;
   /** The callback's `data` or the report's body, normalised (times re-padded…), unknown fields kept. */
   data: Record<string, unknown>;
 }
@@ -93,12 +122,8 @@ type ParkingOrderEvent = EventCommon & {
   parkMins: number | null;
   amounts: StayAmounts;
 };
-type LotStatusEvent = EventCommon & {
-  event: "lotStatus";
-  lotName: string | null;
-  totalSpaces: number | null;
-  freeSpaces: number | null;
-};
+/** Its counts are in `spaces`. */
+type LotStatusEvent = EventCommon & { event: "lotStatus"; lotName: string | null };
 
 export type ParkingEvent =
   | VehicleAccessEvent
@@ -112,18 +137,10 @@ export type ParkingEvent =
 /** The event of one kind, e.g. `ParkingEventOf<"barrierOverride">`. */
 export type ParkingEventOf<K extends ParkingEventKind> = Extract<ParkingEvent, { event: K }>;
 
-/**
- * Space counts an event reports, for the live state (null when it does not say).
- * The open platform's access callback: `totalLot` → freeSpaces, `tempLot` → freeTemporarySpaces,
- * `inParkNum` → vehiclesInside. Ebopark's lotInfo: totalSpace → totalSpaces, freeSpace → freeSpaces.
- */
-export interface LotUpdate {
+/** Space counts an event reports, for the live state. */
+export interface LotUpdate extends SpaceCounts {
   platform: Platform;
   parkingId: string;
-  totalSpaces: number | null;
-  freeSpaces: number | null;
-  freeTemporarySpaces: number | null;
-  vehiclesInside: number | null;
   occurredAt: string;
 }
 

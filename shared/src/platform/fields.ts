@@ -77,6 +77,49 @@ export const plateSchema = z
       "must be a Chinese licence plate: province character, letter and 5 (or 6 for new-energy) letters/digits, e.g. 鲁A12345 or 京AD12345",
   });
 
+/**
+ * What lane cameras send for a vehicle whose plate they could not read (无牌车 "vehicle without a
+ * plate" and its variants across camera makers). A platform passes the camera's reading on, so a
+ * received plate field may hold one of these: the vehicle passed all the same.
+ */
+export const UNREADABLE_PLATE_MARKERS = [
+  "无牌车",
+  "无牌",
+  "无车牌",
+  "无号牌",
+  "未识别",
+  "未识别车牌",
+  "车牌未识别",
+  "未知车牌",
+  "_无_",
+] as const;
+const UNREADABLE = new Set<string>(UNREADABLE_PLATE_MARKERS);
+
+/** Whether a received plate is a camera's marker for "no readable plate" (e.g. 无牌车). */
+export const isUnreadablePlate = (value: string): boolean => UNREADABLE.has(value);
+
+/** The longest plate a received field takes: room for a misread plate or a camera's marker. */
+export const RECEIVED_PLATE_MAX_LENGTH = 32;
+
+/** Whether a received plate is a whole plate of a known shape (PLATE_PATTERN): false for 无牌车 or a misreading. */
+export const isRecognisedPlate = (value: string): boolean => PLATE_PATTERN.test(value);
+
+/**
+ * The one plate rule of received data: what a platform reports a camera read (the open
+ * platform's callbacks, Ebopark's reports). A vehicle is never lost for its plate. A whole plate,
+ * a marker of an unreadable plate (无牌车, 未识别…) or a misreading is kept as sent. Only what no
+ * camera sends is refused: blank text, more than RECEIVED_PLATE_MAX_LENGTH characters, control
+ * characters, unpaired surrogates. Surrounding spaces are trimmed. Readers tell the shapes apart
+ * with isRecognisedPlate (the API's `plateRecognised`). What people type (the visitor grants API,
+ * the platform operations) keeps the strict plateSchema and plate-input.ts.
+ */
+export const receivedPlateSchema = z
+  .string({ error: "must be a string" })
+  .trim()
+  .min(1, { error: "must not be empty", abort: true })
+  .max(RECEIVED_PLATE_MAX_LENGTH, { error: `must be at most ${RECEIVED_PLATE_MAX_LENGTH} characters`, abort: true })
+  .superRefine(acceptableText());
+
 // ---- times ------------------------------------------------------------------------------
 
 const STRICT_TIME: Record<PlatformTimeFormat, RegExp> = {

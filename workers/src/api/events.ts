@@ -3,7 +3,7 @@
  * (receivedAt, id) cursor), and the reads of vehicle accesses the status page composes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type EventProvenance, type EventsQuery, eventsQuery } from "@parkbridge/shared";
+import { type EventProvenance, type EventsQuery, eventsQuery, isRecognisedPlate } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
@@ -18,8 +18,9 @@ const EventsQuerySchema = eventsQuery.extend({
   type: EventIdSchema.optional().openapi({ description: eventsQuery.shape.type.description }),
 });
 
-interface EventDbRow {
+export interface EventDbRow {
   id: string;
+  platform: string;
   event: string;
   callback_type: string;
   app_key: string;
@@ -30,27 +31,39 @@ interface EventDbRow {
   occurred_at: string;
   received_at: string;
   data: string;
+  /** The vocabulary's own fields (JSON): laneName, spaces and the kind's (workers/src/callbacks/normalise.ts). */
+  details: string | null;
   time_suspect: number;
+  /** Provenance (migrations/0007): pushed by the platform, or recovered from its records. */
   source: EventProvenance;
   record_id: string | null;
 }
 
-export const toEventRecord = (r: EventDbRow): EventRecord => ({
-  id: r.id,
-  event: r.event,
-  callbackType: r.callback_type,
-  appKey: r.app_key,
-  parkingId: r.parking_id,
-  vehicleCode: r.vehicle_code,
-  laneNo: r.lane_no,
-  occurredAtLocal: r.occurred_at_local,
-  occurredAt: r.occurred_at,
-  receivedAt: r.received_at,
-  timeSuspect: r.time_suspect === 1,
-  data: JSON.parse(r.data),
-  source: r.source,
-  recordId: r.record_id,
-});
+/** A stored event in the one vocabulary: its columns, then its details (laneName, spaces, the kind's own fields). */
+export function toEventRecord(r: EventDbRow): EventRecord {
+  const { laneName = null, spaces = null, ...kindFields } = JSON.parse(r.details ?? "{}") as Record<string, unknown>;
+  return {
+    id: r.id,
+    platform: r.platform as EventRecord["platform"],
+    event: r.event,
+    callbackType: r.callback_type,
+    appKey: r.app_key,
+    parkingId: r.parking_id,
+    vehicleCode: r.vehicle_code,
+    plateRecognised: r.vehicle_code === null ? null : isRecognisedPlate(r.vehicle_code),
+    laneNo: r.lane_no,
+    laneName: laneName as string | null,
+    occurredAtLocal: r.occurred_at_local,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    timeSuspect: r.time_suspect === 1,
+    spaces: spaces as EventRecord["spaces"],
+    ...kindFields,
+    source: r.source,
+    recordId: r.record_id,
+    data: JSON.parse(r.data),
+  };
+}
 
 export async function listEvents(
   db: D1Database,
@@ -63,6 +76,7 @@ export async function listEvents(
     params.push(...values);
   };
   if (query.type) add("event = ?", query.type);
+  if (query.platform) add("platform = ?", query.platform);
   if (query.parkingId) add("parking_id = ?", query.parkingId);
   if (query.vehicleCode) add("vehicle_code = ?", query.vehicleCode);
   // A literal, not a parameter: SQLite uses the partial index of recovered events only for a WHERE it can see.
@@ -90,6 +104,7 @@ export async function listEvents(
 /** A vehicle access (a row of vehicle_accesses). */
 export interface AccessRow {
   event_id: string;
+  platform: string;
   parking_id: string;
   vehicle_code: string;
   direction: "in" | "out";
@@ -107,7 +122,8 @@ export const latestAccesses = (db: D1Database, limit: number): Query<AccessRow[]
   query<AccessRow, AccessRow[]>(
     db
       .prepare(
-        `SELECT va.event_id, va.parking_id, va.vehicle_code, va.direction, va.lane_no, va.lane_name, va.occurred_at
+        `SELECT va.event_id, va.platform, va.parking_id, va.vehicle_code, va.direction, va.lane_no, va.lane_name,
+                va.occurred_at
            FROM events e JOIN vehicle_accesses va ON va.event_id = e.id
           WHERE e.event = 'vehicleAccess'
           ORDER BY e.received_at DESC, e.id DESC LIMIT ?1`,
@@ -117,38 +133,88 @@ export const latestAccesses = (db: D1Database, limit: number): Query<AccessRow[]
       rows.sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0)).slice(0, limit),
   );
 
-/** A lot's count of vehicles inside after a pass. */
+/** A barrier lifted by hand (a row of barrier_overrides). */
+export interface BarrierOverrideRow {
+  event_id: string;
+  platform: string;
+  parking_id: string;
+  vehicle_code: string | null;
+  lane_no: string | null;
+  lane_name: string | null;
+  reason: string | null;
+  operator_name: string | null;
+  charge_amount: number | null;
+  income_amount: number | null;
+  occurred_at: string;
+}
+
+/** The newest `limit` barrier overrides by arrival (indexed), newest lift first. */
+export const latestBarrierOverrides = (db: D1Database, limit: number): Query<BarrierOverrideRow[]> =>
+  query<BarrierOverrideRow, BarrierOverrideRow[]>(
+    db
+      .prepare(
+        `SELECT b.* FROM events e JOIN barrier_overrides b ON b.event_id = e.id
+          WHERE e.event = 'barrierOverride'
+          ORDER BY e.received_at DESC, e.id DESC LIMIT ?1`,
+      )
+      .bind(limit),
+    (rows) => rows.sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0)),
+  );
+
+/** A lot's count of vehicles inside after a pass (or a report of its counts). */
 export interface OccupancyRow {
+  platform: string;
   parking_id: string;
   occurred_at: string;
   in_park_num: number;
   total_lot: number | null;
 }
 
-/** ?1: how many lots (live-state.ts lists them), ?2: the window's start (ISO), ?3: passes per lot at most. */
-export const OCCUPANCY_SQL = `WITH lots AS (${LISTED_LOTS_SQL})
- SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
-   FROM lots l CROSS JOIN vehicle_accesses va ON va.rowid = (
-     SELECT rowid FROM vehicle_accesses
-      WHERE parking_id = l.parking_id AND occurred_at < ?2 AND in_park_num IS NOT NULL
-      ORDER BY occurred_at DESC LIMIT 1)
- UNION ALL
- SELECT va.parking_id, va.occurred_at, va.in_park_num, va.total_lot
-   -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
-   FROM lots l CROSS JOIN vehicle_accesses va ON va.parking_id = l.parking_id
-  WHERE va.in_park_num IS NOT NULL
-    -- From the window's start, or from its perLot-th newest pass when it has more.
-    AND va.occurred_at >= COALESCE((
-      SELECT occurred_at FROM vehicle_accesses
-       WHERE parking_id = l.parking_id AND occurred_at >= ?2 AND in_park_num IS NOT NULL
-       ORDER BY occurred_at DESC LIMIT 1 OFFSET ?3 - 1), ?2)
- ORDER BY 1, 2`;
+/** A lot's key in the occupancy map: its platform and id (the platforms' ids could collide). */
+export const lotKeyOf = (platform: string, parkingId: string) => `${platform}:${parkingId}`;
 
 /**
- * The occupancy of the listed lots (live-state.ts's first `lots` by id) from `from` on: per lot,
- * the last pass with counts before `from` (the value the window starts with) and the newest
- * `perLot` passes in the window, oldest first. One statement whatever the number of lots, each
- * part an index range of (parking_id, occurred_at).
+ * A lot's points from one typed table, in two parts: the last before the window's start, then
+ * from the window's start (or from its perLot-th newest point when it has more). `where` picks
+ * the rows with counts (of the columns with the prefix given); `inside` and `free` are the row's counts.
+ */
+const occupancyParts = (table: string, where: (prefix: string) => string, inside: string, free: string) => `
+ SELECT t.platform, t.parking_id, t.occurred_at, ${inside}, ${free}
+   FROM lots l CROSS JOIN ${table} t ON t.rowid = (
+     SELECT rowid FROM ${table}
+      WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at < ?2 AND ${where("")}
+      ORDER BY occurred_at DESC LIMIT 1)
+ UNION ALL
+ SELECT t.platform, t.parking_id, t.occurred_at, ${inside}, ${free}
+   -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
+   FROM lots l CROSS JOIN ${table} t ON t.parking_id = l.parking_id
+  WHERE t.platform = l.platform AND ${where("t.")}
+    AND t.occurred_at >= COALESCE((
+      SELECT occurred_at FROM ${table}
+       WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at >= ?2 AND ${where("")}
+       ORDER BY occurred_at DESC LIMIT 1 OFFSET ?3 - 1), ?2)`;
+
+/**
+ * ?1: how many lots (live-state.ts lists them), ?2: the window's start (ISO), ?3: points per lot
+ * at most. A lot's points are its passes that carry counts (the open platform's accesses) and its
+ * reports of counts (Ebopark's lot information: inside = capacity - free).
+ */
+export const OCCUPANCY_SQL = `WITH lots AS (${LISTED_LOTS_SQL})
+${occupancyParts("vehicle_accesses", (t) => `${t}in_park_num IS NOT NULL`, "t.in_park_num", "t.total_lot")}
+ UNION ALL
+${occupancyParts(
+  "lot_statuses",
+  (t) => `${t}total_spaces IS NOT NULL AND ${t}free_spaces IS NOT NULL`,
+  "t.total_spaces - t.free_spaces",
+  "t.free_spaces",
+)}
+ ORDER BY 1, 2, 3`;
+
+/**
+ * The occupancy of the listed lots (live-state.ts's first `lots` by id) from `from` on, keyed by
+ * lotKeyOf: per lot, the last point before `from` (the value the window starts with) and the
+ * newest `perLot` points in the window, oldest first. One statement whatever the number of lots,
+ * each part an index range of (parking_id, occurred_at).
  */
 export const occupancyOfListedLots = (
   db: D1Database,
@@ -159,11 +225,12 @@ export const occupancyOfListedLots = (
     (rows) => {
       const byLot = new Map<string, OccupancyRow[]>();
       for (const row of rows) {
-        const points = byLot.get(row.parking_id) ?? [];
+        const key = lotKeyOf(row.platform, row.parking_id);
+        const points = byLot.get(key) ?? [];
         points.push(row);
-        byLot.set(row.parking_id, points);
+        byLot.set(key, points);
       }
-      // Passes that share the cutoff's second may exceed perLot: keep the newest perLot (and the one before).
+      // Points that share the cutoff's second may exceed perLot: keep the newest perLot (and the one before).
       for (const [lot, points] of byLot) {
         const before = points[0] && points[0].occurred_at < window.from ? 1 : 0;
         const inWindow = points.length - before;

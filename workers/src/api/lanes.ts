@@ -27,9 +27,10 @@ export const laneRoutes = createRouter().openapi(
     },
   }),
   async (c) => {
-    const { parkingId } = c.req.valid("query");
-    const lanes = await withD1Retry(() => readLanesFromD1(c.env.DB, parkingId));
-    const items = lanes.map(({ parkingId, laneNo, laneName, online, since }) => ({
+    const filter = c.req.valid("query");
+    const lanes = await withD1Retry(() => readLanesFromD1(c.env.DB, filter));
+    const items = lanes.map(({ platform, parkingId, laneNo, laneName, online, since }) => ({
+      platform,
       parkingId,
       laneNo,
       laneName,

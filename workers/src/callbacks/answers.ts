@@ -5,6 +5,7 @@
  * again (409: under a fresh timestamp and sign); 400, 401 and 413: fix something first.
  */
 import { z } from "@hono/zod-openapi";
+import { EBOPARK_REPORT_SUCCESS } from "@parkbridge/shared";
 
 // The shared verification's RejectionReason values, then the Worker's own.
 export const callbackFailureReasons = [
@@ -42,3 +43,30 @@ export const CallbackFailureSchema = z
     field: z.string().optional(),
   })
   .openapi("CallbackRefused");
+
+// Ebopark's reports: exactly {"code":0,"msg":"success","data":null} on success (ebopark.ts); on
+// failure code 1, an English msg, and the reason and field under data (shared's eboparkReportRefusal).
+
+export const EboparkReportAcceptedSchema = z
+  .object({ code: z.literal(0), msg: z.literal("success"), data: z.null() })
+  .openapi("EboparkReportAccepted", { example: JSON.parse(EBOPARK_REPORT_SUCCESS) });
+
+export const EboparkReportRefusedSchema = z
+  .object({
+    code: z.literal(1),
+    msg: z.string().openapi({ example: "plateNumber must not be empty" }),
+    data: z.object({
+      reason: z.enum([
+        "unknown_report",
+        "missing_parameter",
+        "unknown_partner",
+        "bad_sign",
+        "malformed_body",
+        "body_too_large",
+        "storage_unavailable",
+        "misconfigured",
+      ]),
+      field: z.string().optional(),
+    }),
+  })
+  .openapi("EboparkReportRefused");

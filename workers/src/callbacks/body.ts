@@ -3,15 +3,19 @@
  * before a byte is read, one within it is read at once (HTTP framing delivers no more than it
  * declares), and a body without one (chunked) is counted while it streams and dropped the moment
  * it passes the cap. So an isolate (128 MB) never holds more than the cap of a body it refuses.
- * Bodies are UTF-8 text: invalid UTF-8 is refused, never replaced.
+ * The bytes are handed over as received: a source whose sign covers them checks it before reading
+ * them as text; `utf8Text` reads them for the others (invalid UTF-8 is refused, never replaced).
  */
 
 // Decoding a whole body at once keeps no state: one decoder serves every request of the isolate.
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 export type BodyResult =
+  | { ok: true; bytes: Uint8Array }
+  | { ok: false; status: 413; reason: "body_too_large"; message: string };
+
+export type TextResult =
   | { ok: true; text: string }
-  | { ok: false; status: 413; reason: "body_too_large"; message: string }
   | { ok: false; status: 400; reason: "malformed_body"; message: string };
 
 const tooLarge = (maxBytes: number): BodyResult => ({
@@ -29,7 +33,7 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
       return tooLarge(maxBytes);
     }
     const bytes = new Uint8Array(await request.arrayBuffer());
-    return bytes.byteLength > maxBytes ? tooLarge(maxBytes) : decode(bytes);
+    return bytes.byteLength > maxBytes ? tooLarge(maxBytes) : { ok: true, bytes };
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -54,10 +58,11 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
       offset += chunk.byteLength;
     }
   }
-  return decode(bytes);
+  return { ok: true, bytes };
 }
 
-function decode(bytes: Uint8Array): BodyResult {
+/** The body as UTF-8 text; invalid UTF-8 is refused. */
+export function utf8Text(bytes: Uint8Array): TextResult {
   try {
     return { ok: true, text: utf8.decode(bytes) };
   } catch {

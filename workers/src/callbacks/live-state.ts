@@ -1,25 +1,34 @@
 /**
  * Live state in KV: per lot the latest counts, per lane the camera status and since when.
  * D1 (lot_state, lane_state) is the source of truth; KV is a fast copy written at most once a
- * second per key (KV's limit) and rebuildable from D1. Every write reads the newest row from
+ * second per key (KV's limit) and rebuildable from D1. Lots and lanes are keyed by platform and
+ * id (the two platforms' lot ids could collide): `lot:<platform>:<parkingId>`,
+ * `lane:<platform>:<parkingId>:<laneNo>`. Every write reads the newest row from
  * D1 at write time, so coalescing never loses the last update, and never goes backwards.
  * A KV failure is logged, never raised: it must not fail a callback.
  */
 
+import type { Platform } from "@parkbridge/shared";
 import { callbackMaxSkewMs } from "../lib/config.js";
 import { type Query, query } from "../lib/d1-query.js";
 
 export interface LotLive {
+  platform: Platform;
   parkingId: string;
+  /** The lot's name, where its platform reports one (Ebopark's lotInfo). */
+  lotName: string | null;
+  /** Capacity, where its platform reports it (Ebopark's totalSpace). */
+  totalSpaces: number | null;
   freeSpaces: number | null;
   tempLot: number | null;
   inParkNum: number | null;
-  /** When the counts were reported (the access event's time), ISO UTC. */
+  /** When the counts were reported (the reporting event's time), ISO UTC. */
   updatedAt: string;
   eventId: string;
 }
 
 export interface LaneLive {
+  platform: Platform;
   parkingId: string;
   laneNo: string;
   laneName: string | null;
@@ -30,11 +39,15 @@ export interface LaneLive {
   eventId: string;
 }
 
-export const lotKey = (parkingId: string) => `lot:${parkingId}`;
-export const laneKey = (parkingId: string, laneNo: string) => `lane:${parkingId}:${laneNo}`;
+export const lotKey = (platform: Platform, parkingId: string) => `lot:${platform}:${parkingId}`;
+export const laneKey = (platform: Platform, parkingId: string, laneNo: string) =>
+  `lane:${platform}:${parkingId}:${laneNo}`;
 
 interface LotRow {
+  platform: Platform;
   parking_id: string;
+  lot_name: string | null;
+  total_spaces: number | null;
   total_lot: number | null;
   temp_lot: number | null;
   in_park_num: number | null;
@@ -42,6 +55,7 @@ interface LotRow {
   event_id: string;
 }
 interface LaneRow {
+  platform: Platform;
   parking_id: string;
   lane_no: string;
   lane_name: string | null;
@@ -52,7 +66,10 @@ interface LaneRow {
 }
 
 const toLot = (r: LotRow): LotLive => ({
+  platform: r.platform,
   parkingId: r.parking_id,
+  lotName: r.lot_name,
+  totalSpaces: r.total_spaces,
   freeSpaces: r.total_lot,
   tempLot: r.temp_lot,
   inParkNum: r.in_park_num,
@@ -60,6 +77,7 @@ const toLot = (r: LotRow): LotLive => ({
   eventId: r.event_id,
 });
 export const toLane = (r: LaneRow): LaneLive => ({
+  platform: r.platform,
   parkingId: r.parking_id,
   laneNo: r.lane_no,
   laneName: r.lane_name,
@@ -69,23 +87,38 @@ export const toLane = (r: LaneRow): LaneLive => ({
   eventId: r.event_id,
 });
 
-export async function readLotFromD1(db: D1Database, parkingId: string): Promise<LotLive | undefined> {
-  const row = await db.prepare("SELECT * FROM lot_state WHERE parking_id = ?").bind(parkingId).first<LotRow>();
-  return row ? toLot(row) : undefined;
+/** The lots of this id: one per platform that reports it (both only where their ids collide). */
+export async function readLotsFromD1(db: D1Database, parkingId: string, platform?: Platform): Promise<LotLive[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM lot_state WHERE parking_id = ?1 AND (?2 IS NULL OR platform = ?2) ORDER BY platform")
+    .bind(parkingId, platform ?? null)
+    .all<LotRow>();
+  return results.map(toLot);
 }
 
-export async function readLanesFromD1(db: D1Database, parkingId?: string): Promise<LaneLive[]> {
-  const query = parkingId
-    ? db.prepare("SELECT * FROM lane_state WHERE parking_id = ? ORDER BY parking_id, lane_no").bind(parkingId)
-    : db.prepare("SELECT * FROM lane_state ORDER BY parking_id, lane_no");
-  const { results } = await query.all<LaneRow>();
+export async function readLanesFromD1(
+  db: D1Database,
+  filter: { parkingId?: string | undefined; platform?: Platform | undefined } = {},
+): Promise<LaneLive[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM lane_state WHERE (?1 IS NULL OR parking_id = ?1) AND (?2 IS NULL OR platform = ?2)
+       ORDER BY parking_id, platform, lane_no`,
+    )
+    .bind(filter.parkingId ?? null, filter.platform ?? null)
+    .all<LaneRow>();
   return results.map(toLane);
 }
 
-async function readLaneFromD1(db: D1Database, parkingId: string, laneNo: string): Promise<LaneLive | undefined> {
+async function readLaneFromD1(
+  db: D1Database,
+  platform: Platform,
+  parkingId: string,
+  laneNo: string,
+): Promise<LaneLive | undefined> {
   const row = await db
-    .prepare("SELECT * FROM lane_state WHERE parking_id = ? AND lane_no = ?")
-    .bind(parkingId, laneNo)
+    .prepare("SELECT * FROM lane_state WHERE platform = ? AND parking_id = ? AND lane_no = ?")
+    .bind(platform, parkingId, laneNo)
     .first<LaneRow>();
   return row ? toLane(row) : undefined;
 }
@@ -136,23 +169,36 @@ export function writeCoalesced(key: string, write: () => Promise<void>, now = Da
 
 type LiveEnv = { DB: D1Database; LIVE: KVNamespace; CALLBACK_MAX_SKEW_SECONDS?: string };
 
-export function refreshLot(env: LiveEnv, parkingId: string): Promise<void> {
-  return writeCoalesced(lotKey(parkingId), async () => {
-    const lot = await readLotFromD1(env.DB, parkingId);
-    if (lot) await putIfNewer(env, lotKey(parkingId), lot);
+export function refreshLot(env: LiveEnv, platform: Platform, parkingId: string): Promise<void> {
+  const key = lotKey(platform, parkingId);
+  return writeCoalesced(key, async () => {
+    const [lot] = await readLotsFromD1(env.DB, parkingId, platform);
+    if (lot) await putIfNewer(env, key, lot);
   });
 }
 
-export function refreshLane(env: LiveEnv, parkingId: string, laneNo: string): Promise<void> {
-  return writeCoalesced(laneKey(parkingId, laneNo), async () => {
-    const lane = await readLaneFromD1(env.DB, parkingId, laneNo);
-    if (lane) await putIfNewer(env, laneKey(parkingId, laneNo), lane);
+export function refreshLane(env: LiveEnv, platform: Platform, parkingId: string, laneNo: string): Promise<void> {
+  const key = laneKey(platform, parkingId, laneNo);
+  return writeCoalesced(key, async () => {
+    const lane = await readLaneFromD1(env.DB, platform, parkingId, laneNo);
+    if (lane) await putIfNewer(env, key, lane);
   });
 }
 
-export async function readLotFromKV(kv: KVNamespace, parkingId: string): Promise<LotLive | undefined> {
+/**
+ * The lots of this id in KV: of the platform given, else of each platform (read at once).
+ * Undefined when KV fails or holds none (a reader then asks D1, the source of truth).
+ */
+export async function readLotsFromKV(
+  kv: KVNamespace,
+  parkingId: string,
+  platform?: Platform,
+): Promise<LotLive[] | undefined> {
   try {
-    return (await kv.get<LotLive>(lotKey(parkingId), "json")) ?? undefined;
+    const keys = platform ? [platform] : (["open", "ebopark"] as const);
+    const found = await Promise.all(keys.map((p) => kv.get<LotLive>(lotKey(p, parkingId), "json")));
+    const lots = found.filter((lot): lot is LotLive => lot !== null);
+    return lots.length ? lots : undefined;
   } catch (error) {
     console.warn("live state: KV read failed, falling back to D1", String(error));
     return undefined;
@@ -168,16 +214,18 @@ export async function rebuildLiveState(env: {
   LIVE: KVNamespace;
 }): Promise<{ lots: number; lanes: number }> {
   const { results: lots } = await env.DB.prepare("SELECT * FROM lot_state").all<LotRow>();
-  for (const row of lots) await env.LIVE.put(lotKey(row.parking_id), JSON.stringify(toLot(row)));
+  for (const row of lots) await env.LIVE.put(lotKey(row.platform, row.parking_id), JSON.stringify(toLot(row)));
   const { results: lanes } = await env.DB.prepare("SELECT * FROM lane_state").all<LaneRow>();
-  for (const row of lanes) await env.LIVE.put(laneKey(row.parking_id, row.lane_no), JSON.stringify(toLane(row)));
+  for (const row of lanes) {
+    await env.LIVE.put(laneKey(row.platform, row.parking_id, row.lane_no), JSON.stringify(toLane(row)));
+  }
   return { lots: lots.length, lanes: lanes.length };
 }
 
 // ---- reads for composers (the status page, visitor grants): one statement each, for a caller's batch ----
 
-/** The lots a bounded list shows: the first ?1 by id. Queries of other tables about the same lots embed it. */
-export const LISTED_LOTS_SQL = "SELECT * FROM lot_state ORDER BY parking_id LIMIT ?1";
+/** The lots a bounded list shows: the first ?1 by id (and platform). Queries of other tables about the same lots embed it. */
+export const LISTED_LOTS_SQL = "SELECT * FROM lot_state ORDER BY parking_id, platform LIMIT ?1";
 
 /** The first `limit` lots by id, with their latest counts. */
 export const listedLots = (db: D1Database, limit: number): Query<LotLive[]> =>
@@ -186,14 +234,14 @@ export const listedLots = (db: D1Database, limit: number): Query<LotLive[]> =>
 /** At most `limit` lanes, offline ones first, then by lot and lane. */
 export const lanesOfflineFirst = (db: D1Database, limit: number): Query<LaneLive[]> =>
   query<LaneRow, LaneLive[]>(
-    db.prepare("SELECT * FROM lane_state ORDER BY online ASC, parking_id, lane_no LIMIT ?1").bind(limit),
+    db.prepare("SELECT * FROM lane_state ORDER BY online ASC, parking_id, platform, lane_no LIMIT ?1").bind(limit),
     (rows) => rows.map(toLane),
   );
 
-/** The account whose callbacks report the lot (a lot belongs to one account), if any has. */
+/** The open platform's account whose callbacks report the lot (a lot belongs to one account), if any has. */
 export async function accountOfLot(db: D1Database, parkingId: string): Promise<string | undefined> {
   const row = await db
-    .prepare("SELECT app_key FROM lot_state WHERE parking_id = ?1")
+    .prepare("SELECT app_key FROM lot_state WHERE platform = 'open' AND parking_id = ?1")
     .bind(parkingId)
     .first<{ app_key: string }>();
   return row?.app_key;

@@ -1,81 +1,83 @@
 /**
- * What a verified callback of the open platform means, as plain values: the common event row
- * every kind shares (what the read API lists and subscribers receive; its `data` is what its
- * typed row and live state are derived from in D1). Pure: no storage, no clock (the received
- * instant is passed in).
+ * What a verified callback or report means for the Worker's tables, whatever platform sent it:
+ * its event in the one vocabulary (shared/src/events/, normaliseCallback / normaliseEboparkReport)
+ * split into the event row's columns and its `details` (the vocabulary's own fields of its kind),
+ * from which its typed row and the live state follow in D1 (the triggers of migrations/0006).
+ * Pure: no storage, no clock.
  */
-import { type CallbackEvent, formatPlatformTime, parsePlatformTime } from "@parkbridge/shared";
+import {
+  laneUpdateOf,
+  lotUpdateOf,
+  type ParkingEvent,
+  type ParkingEventKind,
+  type Platform,
+  type PlatformCallbackType,
+} from "@parkbridge/shared";
+
+/**
+ * The vocabulary's fields of an event beyond its row's columns: `laneName` and `spaces` for every
+ * kind, and each kind's own (direction; online, deviceId…; reason, operatorName, amounts…).
+ */
+export type EventDetails = Record<string, unknown>;
 
 export interface EventRow {
-  event: CallbackEvent["event"];
-  callbackType: CallbackEvent["callbackType"];
+  platform: Platform;
+  event: ParkingEventKind;
+  /** The platform's own name for what it sent: the open platform's callbackType, Ebopark's report id. */
+  callbackType: PlatformCallbackType;
   parkingId: string;
   vehicleCode: string | null;
   laneNo: string | null;
-  /** The platform's wall-clock time (UTC+8) as sent; the received time for visitor registrations, which carry none. */
+  /** The platform's wall-clock time (UTC+8) as sent; the received time for events that carry none. */
   occurredAtLocal: string;
   /** The same instant, ISO 8601 UTC (the received time when the event's own time is suspect: withSaneTime). */
   occurredAt: string;
-  /** The normalised callback data (direction/online added, times re-padded). */
-  data: CallbackEvent["data"];
+  /** The callback's data or the report's body, normalised (times re-padded…), unknown fields kept. */
+  data: Record<string, unknown>;
+  details: EventDetails;
 }
 
 /**
- * What a callback means for the Worker's tables: its event row (its kind's typed row and live
- * state follow from it in D1, by the triggers of migrations/0005), and which live-state keys it
- * may move (refreshed in KV after the answer).
+ * What an event means for the Worker's tables: its row, and which live-state keys it may move
+ * (refreshed in KV after the answer).
  */
 export interface NormalisedCallback {
   event: EventRow;
   live: { lot: boolean; lane: boolean };
 }
 
-export function toEventRow(event: CallbackEvent, receivedAt: Date): EventRow {
-  const base = { event: event.event, callbackType: event.callbackType, data: event.data };
-  switch (event.event) {
-    case "vehicleAccess":
-      return {
-        ...base,
-        parkingId: event.data.parkingId,
-        vehicleCode: event.data.vehicleCode,
-        laneNo: event.data.laneNo,
-        occurredAtLocal: event.data.time,
-        occurredAt: parsePlatformTime(event.data.time).toISOString(),
-      };
-    case "cameraStatus":
-      return {
-        ...base,
-        parkingId: event.data.parkingId,
-        vehicleCode: null,
-        laneNo: event.data.laneNo,
-        occurredAtLocal: event.data.time,
-        occurredAt: parsePlatformTime(event.data.time).toISOString(),
-      };
-    case "visitorRegistered":
-      return {
-        ...base,
-        parkingId: event.data.parkingId,
-        vehicleCode: event.data.vehicleCode,
-        laneNo: null,
-        occurredAtLocal: formatPlatformTime(receivedAt, "second"),
-        occurredAt: receivedAt.toISOString(),
-      };
-  }
+export function toEventRow(event: ParkingEvent): EventRow {
+  const {
+    platform,
+    event: kind,
+    callbackType,
+    parkingId,
+    vehicleCode,
+    laneNo,
+    occurredAtLocal,
+    occurredAt,
+    data,
+    ...details
+  } = event;
+  return {
+    platform,
+    event: kind,
+    callbackType,
+    parkingId,
+    vehicleCode,
+    laneNo,
+    occurredAtLocal,
+    occurredAt,
+    data,
+    details,
+  };
 }
 
-export function normaliseCallback(event: CallbackEvent, receivedAt: Date): NormalisedCallback {
-  const row = toEventRow(event, receivedAt);
-  switch (event.event) {
-    case "vehicleAccess": {
-      const { totalLot, tempLot, inParkNum } = event.data;
-      const reportsCounts = totalLot !== undefined || tempLot !== undefined || inParkNum !== undefined;
-      return { event: row, live: { lot: reportsCounts, lane: false } };
-    }
-    case "cameraStatus":
-      return { event: row, live: { lot: false, lane: true } };
-    case "visitorRegistered":
-      return { event: row, live: { lot: false, lane: false } };
-  }
+export function normalised(event: ParkingEvent): NormalisedCallback {
+  return {
+    event: toEventRow(event),
+    live: { lot: lotUpdateOf(event) !== undefined, lane: laneUpdateOf(event) !== undefined },
+  };
 }
 
 /**

@@ -3,15 +3,16 @@
  *
  * 1. The source checks what needs no body (its headers or query string: who, when, a sign that
  *    does not cover the body), so an unsigned request is refused before a byte of its body is read.
- * 2. The body is read with a byte cap (413 beyond it) and the source checks it: a sign over the
- *    body, its catalogue. Then what it means is planned as rows, its time checked (normalise.ts).
+ * 2. The body is read with a byte cap (413 beyond it) and the source checks its bytes: a sign over
+ *    them first, then its text and catalogue. What it means, in the one event vocabulary, is
+ *    planned as rows, its time checked (normalise.ts).
  * 3. It is stored in a D1 batch shared with the callbacks arriving meanwhile (group commit,
  *    store.ts). A body under a (timestamp, sign) pair already bound to another body is held
  *    (held.ts) unless its sender is on the allow-list.
  * 4. The source answers in its platform's envelope; live state and deliveries follow in the
  *    background.
  *
- * A source (open-platform.ts; Ebopark's reports next) supplies the platform-specific parts only.
+ * A source (open-platform.ts, ebopark.ts) supplies the platform-specific parts only.
  */
 import { sha256Hex } from "@parkbridge/shared";
 import type { Context } from "hono";
@@ -39,7 +40,7 @@ import { committedOutcome, planStore, type StoreOutcome, type StorePlan, storeCa
 /** Why a callback is not accepted: the answer's status, a machine reason, an English message, the field at fault. */
 export interface Refusal {
   ok: false;
-  status: 400 | 401 | 409 | 413 | 500 | 503;
+  status: 400 | 401 | 404 | 409 | 413 | 500 | 503;
   reason: string;
   message: string;
   field?: string;
@@ -88,6 +89,7 @@ export function ingestSettings(env: Env): IngestSettings {
 
 /** Who sent a callback, as far as the checks before its body can tell. */
 export interface Sender {
+  /** The account: the open platform's appKey, Ebopark's partnerid. */
   appKey: string;
   /** The (timestamp, sign) pair, where the sign does not cover the body: bound to its first body. */
   pair?: { timestamp: number; sign: string };
@@ -95,7 +97,12 @@ export interface Sender {
 
 /** What a callback means, once its body is checked. */
 export interface Interpreted {
+  /** The platform's own name for what it sent (callbackType, Ebopark's report id). */
   callbackType: string;
+  /** The body as stored: its text (decoded as the source reads it). */
+  body: string;
+  /** The query string to keep with it, where it carries the signature. */
+  query?: string;
   callback: NormalisedCallback;
   /** Statements of other modules stored atomically with it (e.g. a visitor grant). */
   extra?: D1PreparedStatement[];
@@ -121,8 +128,12 @@ export interface CallbackSource<S extends Sender = Sender> {
   readonly maxBodyBytes: number;
   /** The checks that need no body (headers, query string), run before the body is read. */
   authenticate(request: Request, context: SourceContext): Promise<S | Refusal>;
-  /** The checks of the body (a sign over it, the catalogue) and what it means. */
-  interpret(body: string, sender: S, context: InterpretContext): Interpreted | Refusal;
+  /** The checks of the body's bytes (a sign over them, then their text and the catalogue) and what it means. */
+  interpret(
+    body: Uint8Array,
+    sender: S,
+    context: InterpretContext,
+  ): Interpreted | Refusal | Promise<Interpreted | Refusal>;
   /** The answer its platform expects, for an accepted callback or a refusal. */
   answer(c: Context<AppEnv>, result: { ok: true } | Refusal): Response;
 }
@@ -149,7 +160,8 @@ const ingestGroup = createGroupCommit<{ plan: StorePlan; db: D1Database }, Store
     }
   },
   // The batch's JSON parameter carries every body: bound it well under D1's 2 MB per value.
-  weight: ({ plan }) => plan.content.body.length + plan.content.headers.length + plan.content.data.length,
+  weight: ({ plan: { content } }) =>
+    content.body.length + content.headers.length + content.data.length + content.details.length,
   maxWeight: 512 * 1024,
   maxInputs: MAX_GROUP_CALLBACKS,
   maxWaitMs: 5_000,
@@ -191,9 +203,9 @@ export function headersToRecord(headers: Headers): Record<string, string> {
 /** The background work after an answer: live state and delivery hand-off. Never rejects. */
 export async function afterStored(env: Env, outcome: Extract<StoreOutcome, { kind: "stored" }>): Promise<void> {
   const work: Promise<void>[] = [];
-  const { parkingId, laneNo } = outcome.row;
-  if (outcome.lotChanged) work.push(refreshLot(env, parkingId));
-  if (outcome.laneChanged && laneNo) work.push(refreshLane(env, parkingId, laneNo));
+  const { platform, parkingId, laneNo } = outcome.row;
+  if (outcome.lotChanged) work.push(refreshLot(env, platform, parkingId));
+  if (outcome.laneChanged && laneNo) work.push(refreshLane(env, platform, parkingId, laneNo));
   if (outcome.deliveryIds.length) {
     work.push(
       enqueueDeliveries(env.DELIVERIES, outcome.deliveryIds).catch((error) =>
@@ -239,7 +251,7 @@ export async function ingest<S extends Sender>(c: Context<AppEnv>, source: Callb
   const body = await readBodyCapped(c.req.raw, source.maxBodyBytes);
   if (!body.ok) return answer(refusal(body.status, body.reason, body.message, "(body)"));
   const eventId = newId("evt", receivedAt.getTime());
-  const meaning = source.interpret(body.text, sender, { env: c.env, settings, receivedAt, eventId });
+  const meaning = await source.interpret(body.bytes, sender, { env: c.env, settings, receivedAt, eventId });
   if (isRefusal(meaning)) return answer(meaning);
   const { callbackType, callback, extra } = meaning;
 
@@ -247,12 +259,13 @@ export async function ingest<S extends Sender>(c: Context<AppEnv>, source: Callb
   const plan = planStore({
     appKey: sender.appKey,
     callbackType,
-    bodyDigest: await sha256Hex(body.text),
+    bodyDigest: await sha256Hex(body.bytes),
     ...(sender.pair ? { pair: sender.pair } : {}),
     trusted: settings.allowList.allows(clientIp),
     callback,
-    body: body.text,
+    body: meaning.body,
     headers: headersToRecord(c.req.raw.headers),
+    ...(meaning.query ? { query: meaning.query } : {}),
     receivedAt,
     eventId,
     maxSkewMs: settings.maxSkewMs,
@@ -295,7 +308,11 @@ export async function releaseHeld(
   const receivedAt = new Date();
   const eventId = newId("evt", receivedAt.getTime());
   const settings = ingestSettings(env);
-  const meaning = source.interpret(row.body, { appKey: row.app_key }, { env, settings, receivedAt, eventId });
+  const meaning = await source.interpret(
+    new TextEncoder().encode(row.body),
+    { appKey: row.app_key },
+    { env, settings, receivedAt, eventId },
+  );
   if (isRefusal(meaning)) {
     throw new ApiError(409, "not_storable", `held callback ${id} cannot be stored: ${meaning.message}`, {
       field: meaning.field,

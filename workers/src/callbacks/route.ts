@@ -1,11 +1,18 @@
 /**
- * POST /callbacks: where the parking open platform's signed callbacks land, through the one
- * ingestion path (pipeline.ts) with the open platform as its source (open-platform.ts).
+ * POST /callbacks: where the parking open platform's signed callbacks land; POST
+ * /callbacks/ebopark/{report}: where Ebopark's signed reports land. Both through the one
+ * ingestion path (pipeline.ts), each with its platform as the source (open-platform.ts, ebopark.ts).
  */
 import { z } from "@hono/zod-openapi";
-import { callbacks, callbackTypes } from "@parkbridge/shared";
+import { callbacks, callbackTypes, eboparkReportIds, eboparkReports as reportCatalogue } from "@parkbridge/shared";
 import { createRouter } from "../lib/openapi-app.js";
-import { CallbackFailureSchema, CallbackOkSchema } from "./answers.js";
+import {
+  CallbackFailureSchema,
+  CallbackOkSchema,
+  EboparkReportAcceptedSchema,
+  EboparkReportRefusedSchema,
+} from "./answers.js";
+import { eboparkReports, MAX_REPORT_BYTES } from "./ebopark.js";
 import { MAX_CALLBACK_BYTES, openPlatform } from "./open-platform.js";
 import { ingest } from "./pipeline.js";
 
@@ -71,3 +78,58 @@ callbackRoutes.openAPIRegistry.registerPath({
 });
 
 callbackRoutes.post("/callbacks", (c) => ingest(c, openPlatform));
+
+// ---- Ebopark's reports ------------------------------------------------------------------------
+
+const ReportBodySchema = z
+  .union(
+    eboparkReportIds.map((id) =>
+      // A copy made after @hono/zod-openapi extended zod has `.openapi()` (see named()).
+      (reportCatalogue[id].data.clone() as unknown as z.ZodType).openapi(`EboparkReport_${id}`, {
+        description: `${reportCatalogue[id].title} (${reportCatalogue[id].zh}): ${reportCatalogue[id].description}`,
+      }),
+    ) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]],
+  )
+  .openapi("EboparkReport");
+
+const refused = (description: string) => ({
+  description,
+  content: { "application/json": { schema: EboparkReportRefusedSchema } },
+});
+
+callbackRoutes.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/callbacks/ebopark/{report}",
+  tags: ["Callbacks"],
+  summary: "Receive an Ebopark report",
+  description:
+    "Ebopark's signed reports (section 3.3 of its interface): the partner registers this URL, Ebopark appends the " +
+    "report. sign = md5(raw body + secretKey), the documented assumption (Ebopark's page does not state it), checked " +
+    'over the bytes received before anything is read. The answer is exactly {"code":0,"msg":"success","data":null} ' +
+    "once the report is stored (a redelivery stores nothing new); anything else is a failure Ebopark retries. " +
+    "docs/edge-api.md lists every answer.",
+  request: {
+    params: z.object({
+      report: z.enum(eboparkReportIds as [string, ...string[]]).openapi({ example: "abnormalPass" }),
+    }),
+    query: z.object({
+      partnerid: z.string().openapi({ description: "The partner account (EBOPARK_PARTNERS)" }),
+      sign: z.string().openapi({ description: "md5(raw body + secretKey), 32 hex" }),
+    }),
+    body: { required: true, content: { "application/json": { schema: ReportBodySchema } } },
+  },
+  responses: {
+    200: {
+      description: "Stored (or already stored): exactly this body",
+      content: { "application/json": { schema: EboparkReportAcceptedSchema } },
+    },
+    400: refused("Malformed body: the field and the reason are named (sending it again will not help)"),
+    401: refused("partnerid or sign missing, an unknown partnerid, or a sign that does not match the body"),
+    404: refused("Not one of the seven reports"),
+    413: refused(`Body larger than ${MAX_REPORT_BYTES} bytes`),
+    500: refused("The Worker is misconfigured (EBOPARK_PARTNERS…): retry later"),
+    503: { ...refused("storage_unavailable: nothing stored, send it again after Retry-After"), headers: retryAfter },
+  },
+});
+
+callbackRoutes.post("/callbacks/ebopark/:report", (c) => ingest(c, eboparkReports));

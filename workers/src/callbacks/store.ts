@@ -1,9 +1,10 @@
 /**
- * Stores verified callbacks in one D1 batch (a transaction: all or nothing): the used
- * (timestamp, sign) pairs, the raw callbacks, their event rows and their outbox rows. Each kind's
- * typed row (vehicle_accesses, camera_statuses, visitor_registrations) and the live state it
- * reports (lot_state, lane_state) follow from its event row inside the event insert itself, by
- * the triggers of migrations/0005, and storing a content confirms its held copy (a trigger of the
+ * Stores verified callbacks (and Ebopark's reports: "callbacks" here means both) in one D1 batch
+ * (a transaction: all or nothing): the used (timestamp, sign) pairs, the raw callbacks, their
+ * event rows and their outbox rows. Each kind's typed row (vehicle_accesses, camera_statuses,
+ * barrier_overrides, lot_statuses, visitor_registrations) and the live state it reports
+ * (lot_state, lane_state) follow from its event row inside the event insert itself, by the
+ * triggers of migrations/0005 and 0006, and storing a content confirms its held copy (a trigger of the
  * raw insert): so a batch is four statements whatever its callbacks, where each statement costs
  * a round of D1's work of its own. Every statement after the raw insert only acts on the
  * callbacks that insert stored, so a redelivery (same content key) or a shared pair (same
@@ -25,8 +26,9 @@ import { outboxInsert } from "../delivery/outbox.js";
 import { type EventRow, type NormalisedCallback, withSaneTime } from "./normalise.js";
 
 export interface StoreInput {
-  /** The account that sent it: with callbackType and bodyDigest, the content key. */
+  /** The account that sent it (appKey, Ebopark's partnerid): with callbackType and bodyDigest, the content key. */
   appKey: string;
+  /** The platform's own name for what it sent (callbackType, Ebopark's report id). */
   callbackType: string;
   /** SHA-256 of the raw body, hex. */
   bodyDigest: string;
@@ -39,8 +41,11 @@ export interface StoreInput {
   trusted?: boolean;
   /** What it means (the source's normalisation); its time is checked here (withSaneTime). */
   callback: NormalisedCallback;
+  /** The raw body, as text. */
   body: string;
   headers: Record<string, string>;
+  /** The query string, where it carries the signature (Ebopark). */
+  query?: string;
   receivedAt: Date;
   eventId: string;
   /** How far the event's own time may lead its receipt, ms. */
@@ -86,15 +91,22 @@ export const contentKeyOf = (v: { appKey: string; callbackType: string; bodyDige
 export const recordContentKeyOf = (parkingId: string, recordId: string) => `records:${parkingId}:${recordId}`;
 
 /**
- * The natural key of a vehicle access: JSON [lot, plate, direction, the platform's local time,
- * lane], or null for other events. The platform's own time (occurredAtLocal), not occurredAt, which
+ * The natural key of a vehicle access: JSON [platform, lot, plate, direction, the platform's local
+ * time, lane], or null for other events. The platform's own time (occurredAtLocal), not occurredAt, which
  * is the receipt for a suspect time: a callback and its record must meet whenever each arrives.
  * migrations/0007 builds the same text with json_array for the history before it.
  */
 export function accessKeyOf(event: EventRow): string | null {
   if (event.event !== "vehicleAccess") return null;
-  const direction = (event.data as { direction?: unknown }).direction;
-  return JSON.stringify([event.parkingId, event.vehicleCode, direction, event.occurredAtLocal, event.laneNo]);
+  const direction = event.details.direction;
+  return JSON.stringify([
+    event.platform,
+    event.parkingId,
+    event.vehicleCode,
+    direction,
+    event.occurredAtLocal,
+    event.laneNo,
+  ]);
 }
 
 /**
@@ -109,6 +121,7 @@ export interface CallbackRow {
   callback_type: string;
   body_digest: string;
   received_at: string;
+  query: string | null;
   /** Null where the source has no pair (its sign covers the body). */
   timestamp: number | null;
   sign: string | null;
@@ -119,6 +132,7 @@ export interface CallbackRow {
   source: EventProvenance;
   /** The platform's recordId, for a record. */
   record_id: string | null;
+  platform: EventRow["platform"];
   event: EventRow["event"];
   parking_id: string;
   vehicle_code: string | null;
@@ -129,11 +143,12 @@ export interface CallbackRow {
   time_suspect: 0 | 1;
 }
 
-/** The callback's text as stored: the raw body and headers, and the normalised data (JSON). */
+/** The callback's text as stored: the raw body and headers, the normalised data and its details (JSON). */
 export interface CallbackContent {
   body: string;
   headers: string;
   data: string;
+  details: string;
 }
 
 /** A callback ready for a batch: its row and content, and what the outcome needs to report. */
@@ -150,7 +165,12 @@ export function planStore(input: StoreInput): StorePlan {
   return {
     input,
     event,
-    content: { body, headers: JSON.stringify(headers), data: JSON.stringify(event.data) },
+    content: {
+      body,
+      headers: JSON.stringify(headers),
+      data: JSON.stringify(event.data),
+      details: JSON.stringify(event.details),
+    },
     row: {
       id: eventId,
       content_key: record ? recordContentKeyOf(event.parkingId, record.id) : contentKeyOf(input),
@@ -158,12 +178,14 @@ export function planStore(input: StoreInput): StorePlan {
       callback_type: input.callbackType,
       body_digest: input.bodyDigest,
       received_at: receivedAt.toISOString(),
+      query: input.query ?? null,
       timestamp: input.pair?.timestamp ?? null,
       sign: input.pair?.sign ?? null,
       trusted: input.trusted ? 1 : 0,
       access_key: accessKeyOf(event),
       source: record ? "platform-records" : "callback",
       record_id: record?.id ?? null,
+      platform: event.platform,
       event: event.event,
       parking_id: event.parkingId,
       vehicle_code: event.vehicleCode,
@@ -192,10 +214,10 @@ const SQL = {
   // Only when the pair is bound to this very body (or there is none, or the sender is trusted);
   // ON CONFLICT: this content, or this access (its natural key), is already stored. A record whose
   // recordId an event already carries is that event's. A held copy is confirmed by the triggers.
-  raw: `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at,
+  raw: `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at, query,
       access_key)
     SELECT r ->> 'id', r ->> 'content_key', r ->> 'app_key', r ->> 'callback_type', c ->> 'body', r ->> 'body_digest',
-      c ->> 'headers', r ->> 'received_at', r ->> 'access_key'
+      c ->> 'headers', r ->> 'received_at', r ->> 'query', r ->> 'access_key'
     FROM ${ROWS_WITH_CONTENT}
     WHERE (r ->> 'sign' IS NULL OR r ->> 'trusted' = 1
       OR (SELECT s.body_digest FROM callback_signatures s
@@ -204,12 +226,12 @@ const SQL = {
         OR NOT EXISTS (SELECT 1 FROM events WHERE parking_id = r ->> 'parking_id' AND record_id = r ->> 'record_id'))
     ON CONFLICT DO NOTHING
     RETURNING id`,
-  // Its kind's typed row and live state follow, by the triggers on events (migrations/0005).
-  events: `INSERT INTO events (id, event, callback_type, app_key, parking_id, vehicle_code, lane_no, occurred_at_local,
-      occurred_at, received_at, data, time_suspect, source, record_id)
-    SELECT r ->> 'id', r ->> 'event', r ->> 'callback_type', r ->> 'app_key', r ->> 'parking_id', r ->> 'vehicle_code',
-      r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at', c ->> 'data',
-      r ->> 'time_suspect', r ->> 'source', r ->> 'record_id'
+  // Its kind's typed row and live state follow, by the triggers on events (migrations/0006).
+  events: `INSERT INTO events (id, platform, event, callback_type, app_key, parking_id, vehicle_code, lane_no,
+      occurred_at_local, occurred_at, received_at, data, details, time_suspect, source, record_id)
+    SELECT r ->> 'id', r ->> 'platform', r ->> 'event', r ->> 'callback_type', r ->> 'app_key', r ->> 'parking_id',
+      r ->> 'vehicle_code', r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at',
+      c ->> 'data', c ->> 'details', r ->> 'time_suspect', r ->> 'source', r ->> 'record_id'
     FROM ${ROWS_WITH_CONTENT} WHERE ${STORED}`,
   /** Aborts the transaction (NOT NULL) unless the callback was stored: guards `extra` statements. */
   guard: `INSERT INTO ingest_guard (must_be_stored) SELECT NULL FROM ${ROWS} WHERE NOT ${STORED}`,

@@ -5,6 +5,7 @@
  */
 
 import { webhookHeaders } from "@parkbridge/shared";
+import { type EventDbRow, toEventRecord } from "../api/events.js";
 import type { Env } from "../env.js";
 import { type DeliveryPolicy, deliveryPolicy, retryDelaySeconds } from "./policy.js";
 
@@ -15,7 +16,7 @@ export type AttemptOutcome =
   /** Nothing to do: unknown, already delivered or dead. */
   | { kind: "skipped"; why: string };
 
-interface DeliveryJoinRow {
+interface DeliveryJoinRow extends Omit<EventDbRow, "id"> {
   id: string;
   status: string;
   attempts: number;
@@ -23,19 +24,13 @@ interface DeliveryJoinRow {
   secret: string;
   deleted_at: string | null;
   event_id: string;
-  event: string;
-  callback_type: string;
-  parking_id: string;
-  data: string;
-  received_at: string;
-  occurred_at: string;
-  occurred_at_local: string;
-  source: string;
-  record_id: string | null;
   raw_body: string;
 }
 
-/** The body a subscriber receives (docs/edge-api.md). */
+/**
+ * The body a subscriber receives (docs/edge-api.md): the event as GET /api/events lists it (the
+ * one vocabulary, whatever its platform) under its delivery's id, and the raw body as received.
+ */
 export function deliveryPayload(row: DeliveryJoinRow): string {
   let raw: unknown;
   try {
@@ -43,21 +38,8 @@ export function deliveryPayload(row: DeliveryJoinRow): string {
   } catch {
     raw = row.raw_body;
   }
-  return JSON.stringify({
-    deliveryId: row.id,
-    eventId: row.event_id,
-    event: row.event,
-    callbackType: row.callback_type,
-    parkingId: row.parking_id,
-    data: JSON.parse(row.data),
-    raw,
-    receivedAt: row.received_at,
-    // When it happened: a recovered event arrives late, so its receipt says little.
-    occurredAt: row.occurred_at,
-    occurredAtLocal: row.occurred_at_local,
-    source: row.source,
-    recordId: row.record_id,
-  });
+  const { id: eventId, ...event } = toEventRecord({ ...row, id: row.event_id });
+  return JSON.stringify({ deliveryId: row.id, eventId, ...event, raw });
 }
 
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number) {
@@ -91,9 +73,9 @@ export async function attemptDelivery(
   policy: DeliveryPolicy = deliveryPolicy(env),
 ): Promise<AttemptOutcome> {
   const row = await env.DB.prepare(
-    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, e.id AS event_id, e.event, e.callback_type,
-            e.parking_id, e.data, e.received_at, e.occurred_at, e.occurred_at_local, e.source, e.record_id,
-            r.body AS raw_body
+    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, e.id AS event_id, e.platform, e.event,
+            e.callback_type, e.app_key, e.parking_id, e.vehicle_code, e.lane_no, e.occurred_at_local, e.occurred_at,
+            e.received_at, e.data, e.details, e.time_suspect, e.source, e.record_id, r.body AS raw_body
      FROM deliveries d
      JOIN subscriptions s ON s.id = d.subscription_id
      JOIN events e ON e.id = d.event_id

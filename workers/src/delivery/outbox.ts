@@ -12,7 +12,7 @@ export interface DeliveryMessage {
 /**
  * Inserts the outbox rows of just-stored events (only those raw_callbacks has), RETURNING their
  * ids and events. `eventsJson` is the ingestion batch's JSON array of callback rows; this reads
- * their `id`, `event`, `parking_id` and `received_at`.
+ * their `id`, `platform`, `event`, `parking_id` and `received_at`.
  */
 export function outboxInsert(db: D1Database, eventsJson: string): D1PreparedStatement {
   return db
@@ -23,6 +23,7 @@ export function outboxInsert(db: D1Database, eventsJson: string): D1PreparedStat
        FROM (SELECT value AS r FROM json_each(?1))
        JOIN subscriptions s
          ON s.deleted_at IS NULL
+         AND (s.platform IS NULL OR s.platform = r ->> 'platform')
          AND (s.parking_id IS NULL OR s.parking_id = r ->> 'parking_id')
          AND (s.events IS NULL OR EXISTS (SELECT 1 FROM json_each(s.events) e WHERE e.value = r ->> 'event'))
        WHERE EXISTS (SELECT 1 FROM raw_callbacks WHERE id = r ->> 'id')

@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newWebhookSecret } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
-import { EventIdSchema } from "../api/schemas.js";
+import { EventIdSchema, PlatformSchema } from "../api/schemas.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { bodyErrorResponses, errorResponse, notFound } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
@@ -29,6 +29,7 @@ export const CreateSubscriptionSchema = z.object({
   url: httpUrl,
   events: z.array(EventIdSchema).min(1, { error: "must list at least one event (or be left out for all)" }).optional(),
   parkingId: z.string().trim().min(1).optional(),
+  platform: PlatformSchema.optional().openapi({ description: "Only events of this platform (default: both)" }),
 });
 
 export const SubscriptionSchema = z
@@ -37,6 +38,7 @@ export const SubscriptionSchema = z
     url: z.string(),
     events: z.array(EventIdSchema).nullable().openapi({ description: "null: every event" }),
     parkingId: z.string().nullable(),
+    platform: PlatformSchema.nullable().openapi({ description: "null: both platforms" }),
     createdAt: z.string(),
   })
   .openapi("Subscription");
@@ -50,6 +52,7 @@ interface SubscriptionRow {
   url: string;
   events: string | null;
   parking_id: string | null;
+  platform: "open" | "ebopark" | null;
   created_at: string;
 }
 const toSubscription = (r: SubscriptionRow) => ({
@@ -57,6 +60,7 @@ const toSubscription = (r: SubscriptionRow) => ({
   url: r.url,
   events: r.events ? (JSON.parse(r.events) as string[]) : null,
   parkingId: r.parking_id,
+  platform: r.platform,
   createdAt: r.created_at,
 });
 
@@ -85,13 +89,14 @@ export const subscriptionRoutes = createRouter()
         secret: newWebhookSecret(),
         events: input.events ? JSON.stringify([...new Set(input.events)]) : null,
         parking_id: input.parkingId ?? null,
+        platform: input.platform ?? null,
         created_at: new Date().toISOString(),
       };
       // Not retried: a lost answer after a commit would create a second subscription.
       await c.env.DB.prepare(
-        "INSERT INTO subscriptions (id, url, secret, events, parking_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO subscriptions (id, url, secret, events, parking_id, platform, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
-        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.created_at)
+        .bind(row.id, row.url, row.secret, row.events, row.parking_id, row.platform, row.created_at)
         .run();
       return c.json({ ...toSubscription(row), secret: row.secret }, 201);
     },
@@ -114,7 +119,7 @@ export const subscriptionRoutes = createRouter()
     async (c) => {
       const { results } = await withD1Retry(() =>
         c.env.DB.prepare(
-          "SELECT id, url, events, parking_id, created_at FROM subscriptions WHERE deleted_at IS NULL ORDER BY created_at, id",
+          "SELECT id, url, events, parking_id, platform, created_at FROM subscriptions WHERE deleted_at IS NULL ORDER BY created_at, id",
         ).all<SubscriptionRow>(),
       );
       return c.json({ items: results.map(toSubscription) }, 200);

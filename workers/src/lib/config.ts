@@ -15,30 +15,55 @@ export interface AccountSources {
 }
 
 /**
+ * A secret of accounts, JSON `{"<id>": "<secret>", ...}`, as a map. A malformed value is a
+ * ConfigError naming the variable, never ignored. `shape` is how the error shows the expected form.
+ */
+function parseAccountMap(value: string | undefined, name: string, shape: string): Map<string, string> {
+  const accounts = new Map<string, string>();
+  if (!value?.trim()) return accounts;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(`${name} is not valid JSON (expected ${shape})`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(`${name} must be a JSON object ${shape}`);
+  }
+  for (const [id, secret] of Object.entries(parsed)) {
+    if (typeof secret !== "string" || !secret) {
+      throw new ConfigError(`${name}: the secret of ${JSON.stringify(id)} must be a non-empty string`);
+    }
+    accounts.set(id, secret);
+  }
+  return accounts;
+}
+
+/**
  * Every account whose callbacks this Worker accepts: the primary one plus PLATFORM_ACCOUNTS
  * (JSON `{"appKey": "appSecret"}`). A malformed PLATFORM_ACCOUNTS is a ConfigError, never ignored.
  */
 export function parseAccounts(env: AccountSources): Map<string, string> {
-  const accounts = new Map<string, string>();
-  if (env.PLATFORM_ACCOUNTS?.trim()) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(env.PLATFORM_ACCOUNTS);
-    } catch {
-      throw new ConfigError('PLATFORM_ACCOUNTS is not valid JSON (expected {"appKey": "appSecret", ...})');
-    }
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new ConfigError('PLATFORM_ACCOUNTS must be a JSON object {"appKey": "appSecret", ...}');
-    }
-    for (const [appKey, secret] of Object.entries(parsed)) {
-      if (typeof secret !== "string" || !secret) {
-        throw new ConfigError(`PLATFORM_ACCOUNTS: the secret of ${JSON.stringify(appKey)} must be a non-empty string`);
-      }
-      accounts.set(appKey, secret);
-    }
-  }
+  const accounts = parseAccountMap(env.PLATFORM_ACCOUNTS, "PLATFORM_ACCOUNTS", '{"appKey": "appSecret", ...}');
   if (env.PLATFORM_APP_KEY && env.PLATFORM_APP_SECRET) accounts.set(env.PLATFORM_APP_KEY, env.PLATFORM_APP_SECRET);
   return accounts;
+}
+
+let cachedPartners: { key: string; partners: Map<string, string> } | undefined;
+
+/**
+ * Ebopark's partner accounts whose reports land here: EBOPARK_PARTNERS, JSON
+ * `{"<partnerid>": "<secretKey>"}` (several per Worker; unset: none). Cached per isolate.
+ */
+export function eboparkPartnersOf(env: { EBOPARK_PARTNERS?: string }): Map<string, string> {
+  const key = env.EBOPARK_PARTNERS ?? "";
+  if (cachedPartners?.key !== key) {
+    cachedPartners = {
+      key,
+      partners: parseAccountMap(key, "EBOPARK_PARTNERS", '{"<partnerid>": "<secretKey>", ...}'),
+    };
+  }
+  return cachedPartners.partners;
 }
 
 // Parsing JSON on every callback is cheap but pointless: cache per isolate, keyed by the raw text.

@@ -2,12 +2,13 @@
  * The open platform's history as a record source (source.ts): `listParkingLots` per account, and
  * `listAccessRecords` (at most 24 h per query, paged) per lot. A record becomes the event its
  * PARKING_VEHICLE_ACCESS callback would have given: the same catalogue checks its values (shared
- * callbacks catalogue, `parseCallbackData`), the same normalisation (callbacks/normalise.ts). Its
+ * callbacks catalogue, `parseCallbackData`), the same normalisation (the one vocabulary's
+ * normaliseCallback, then callbacks/normalise.ts). Its
  * direction code is the records' (1 in, 2 out), so the event's data carries the callback's (0 in,
  * 1 out); the raw row keeps the record as read.
  */
-import { formatPlatformTime, type PagedItem, parseCallbackData } from "@parkbridge/shared";
-import { normaliseCallback } from "../callbacks/normalise.js";
+import { formatPlatformTime, normaliseCallback, type PagedItem, parseCallbackData } from "@parkbridge/shared";
+import { normalised } from "../callbacks/normalise.js";
 import type { RecordSource } from "./source.js";
 
 type AccessRecord = PagedItem<"listAccessRecords">;
@@ -61,7 +62,7 @@ export const openPlatformRecords: RecordSource<AccessRecord> = {
       {
         recordId,
         callbackType: "PARKING_VEHICLE_ACCESS",
-        callback: normaliseCallback(parsed.event, receivedAt),
+        callback: normalised(normaliseCallback(parsed.event, receivedAt)),
         body: JSON.stringify(asRead),
       },
     ];

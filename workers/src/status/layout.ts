@@ -84,6 +84,9 @@ td.num, td.time { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .pill.bad { background: var(--bad-soft); color: var(--bad); }
 .pill.warn { background: var(--warn-soft); color: var(--warn); }
 .pill.info { background: var(--accent-soft); color: var(--accent); }
+.platform { display: inline-block; padding: 0 7px; border-radius: 5px; font-size: 11px; font-weight: 650; letter-spacing: 0.02em; vertical-align: 2px; border: 1px solid var(--line); color: var(--muted); white-space: nowrap; }
+.platform.ebopark { border-color: var(--warn); color: var(--warn); }
+.lot h3 .platform { margin-left: 8px; }
 .muted { color: var(--muted); }
 .small { font-size: 12px; }
 .empty-note { color: var(--muted); background: var(--card); border: 1px dashed var(--line); border-radius: 10px; padding: 12px 16px; }

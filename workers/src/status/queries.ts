@@ -3,10 +3,20 @@
  * the same live state). A composer: each table's owner gives its query (lots and lanes:
  * callbacks/live-state.ts; accesses and occupancy: api/events.ts; grants: visitors/repository.ts;
  * deliveries: delivery/deliveries.ts; held callbacks: callbacks/held.ts; reconciliation:
- * records/status.ts), and all of them run in one D1 batch, nine statements whatever the number of
- * lots. Every list is bounded.
+ * records/status.ts), and all of them run in one D1 batch, ten statements whatever the number of
+ * lots. Every list is bounded. Lots and lanes of both platforms are listed together, each marked
+ * with its platform.
  */
-import { type AccessRow, latestAccesses, type OccupancyRow, occupancyOfListedLots } from "../api/events.js";
+import type { Platform } from "@parkbridge/shared";
+import {
+  type AccessRow,
+  type BarrierOverrideRow,
+  latestAccesses,
+  latestBarrierOverrides,
+  lotKeyOf,
+  type OccupancyRow,
+  occupancyOfListedLots,
+} from "../api/events.js";
 import { type HeldWaitingRow, waitingHeld } from "../callbacks/held.js";
 import { type LaneLive, type LotLive, lanesOfflineFirst, listedLots } from "../callbacks/live-state.js";
 import { type DeliveryProblemRow, failedDeliveries } from "../delivery/deliveries.js";
@@ -21,15 +31,33 @@ export type LotStatus = Omit<LotLive, "eventId"> & {
   points: OccupancyPoint[];
 };
 
-export type LaneStatus = Pick<LaneLive, "parkingId" | "laneNo" | "laneName" | "online" | "since">;
+export type LaneStatus = Pick<LaneLive, "platform" | "parkingId" | "laneNo" | "laneName" | "online" | "since">;
 
 export interface AccessEntry {
   eventId: string;
+  platform: Platform;
   parkingId: string;
   vehicleCode: string;
   direction: "in" | "out";
+  /** Empty when the report named no lane. */
   laneNo: string;
   laneName: string | null;
+  occurredAt: string;
+}
+
+/** A barrier lifted by hand or outside the normal flow (Ebopark's abnormal lift). */
+export interface BarrierOverrideEntry {
+  eventId: string;
+  platform: Platform;
+  parkingId: string;
+  vehicleCode: string | null;
+  laneNo: string | null;
+  laneName: string | null;
+  reason: string | null;
+  /** The staff member who lifted it. */
+  operatorName: string | null;
+  chargeAmount: number | null;
+  incomeAmount: number | null;
   occurredAt: string;
 }
 
@@ -103,6 +131,8 @@ export interface StatusSnapshot {
   lots: LotStatus[];
   lanes: LaneStatus[];
   latestAccesses: AccessEntry[];
+  /** The latest barrier overrides, newest first. */
+  barrierOverrides: BarrierOverrideEntry[];
   /** Active grants ending within `grantHorizonHours`, soonest first. */
   grantsEndingSoon: Section<GrantEnding>;
   grantHorizonHours: number;
@@ -128,6 +158,7 @@ export const LIMITS = {
   lots: 50,
   lanes: 200,
   accesses: 15,
+  overrides: 10,
   pointsPerLot: 2000,
   grants: 20,
   deliveries: 20,
@@ -168,11 +199,26 @@ const toPoint = (row: OccupancyRow): OccupancyPoint => ({
 
 const toAccess = (row: AccessRow): AccessEntry => ({
   eventId: row.event_id,
+  platform: row.platform as Platform,
   parkingId: row.parking_id,
   vehicleCode: row.vehicle_code,
   direction: row.direction,
   laneNo: row.lane_no,
   laneName: row.lane_name,
+  occurredAt: row.occurred_at,
+});
+
+const toOverride = (row: BarrierOverrideRow): BarrierOverrideEntry => ({
+  eventId: row.event_id,
+  platform: row.platform as Platform,
+  parkingId: row.parking_id,
+  vehicleCode: row.vehicle_code,
+  laneNo: row.lane_no,
+  laneName: row.lane_name,
+  reason: row.reason,
+  operatorName: row.operator_name,
+  chargeAmount: row.charge_amount,
+  incomeAmount: row.income_amount,
   occurredAt: row.occurred_at,
 });
 
@@ -235,6 +281,7 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     occupancyOfListedLots(db, { lots: LIMITS.lots, from, perLot: LIMITS.pointsPerLot }),
     lanesOfflineFirst(db, LIMITS.lanes),
     latestAccesses(db, LIMITS.accesses),
+    latestBarrierOverrides(db, LIMITS.overrides),
   ] as const;
   const grantsQuery = activeGrantsEndingBefore(db, nowMs + grantHorizonHours * 3_600_000, LIMITS.grants);
   const deliveriesQuery = failedDeliveries(db, LIMITS.deliveries);
@@ -247,13 +294,14 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
   let occupancy: Map<string, OccupancyRow[]>;
   let lanes: LaneLive[];
   let accesses: AccessRow[];
+  let overrides: BarrierOverrideRow[];
   let grants: { items: GrantRow[]; total: number } | undefined;
   let deliveries: { items: DeliveryProblemRow[]; total: number } | undefined;
   let held: { items: HeldWaitingRow[]; total: number } | undefined;
   let reconciled: ReconciledLotRow[] | undefined;
   let unread: { items: TroubleWindowRow[]; total: number } | undefined;
   try {
-    [lots, occupancy, lanes, accesses, grants, deliveries, held, reconciled, unread] = await runQueries(db, [
+    [lots, occupancy, lanes, accesses, overrides, grants, deliveries, held, reconciled, unread] = await runQueries(db, [
       ...core,
       grantsQuery,
       deliveriesQuery,
@@ -265,7 +313,7 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     if (!isMissingTable(error)) throw error;
     // Grants, deliveries and held callbacks come with later migrations: until those are applied, the page shows
     // the rest, and says which sections are not set up yet.
-    [lots, occupancy, lanes, accesses] = await runQueries(db, core);
+    [lots, occupancy, lanes, accesses, overrides] = await runQueries(db, core);
     grants = await unlessMissing(db, grantsQuery);
     deliveries = await unlessMissing(db, deliveriesQuery);
     held = await unlessMissing(db, heldQuery);
@@ -284,9 +332,10 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     unreadWindows: section(unread, toUnreadWindow),
     lots: lots.map(({ eventId: _eventId, ...lot }) => ({
       ...lot,
-      points: (occupancy.get(lot.parkingId) ?? []).map(toPoint),
+      points: (occupancy.get(lotKeyOf(lot.platform, lot.parkingId)) ?? []).map(toPoint),
     })),
-    lanes: lanes.map(({ parkingId, laneNo, laneName, online, since }) => ({
+    lanes: lanes.map(({ platform, parkingId, laneNo, laneName, online, since }) => ({
+      platform,
       parkingId,
       laneNo,
       laneName,
@@ -294,5 +343,6 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
       since,
     })),
     latestAccesses: accesses.map(toAccess),
+    barrierOverrides: overrides.map(toOverride),
   };
 }

@@ -1,22 +1,47 @@
 /**
- * The status page: lots with their occupancy charts, lane cameras, the latest passes,
- * visitor grants ending soon and deliveries that failed. Read-only, server-rendered, and
- * built only from the snapshot (which holds no secret: no tokens, no subscriber secrets).
+ * The status page: lots of both platforms with their occupancy charts, lane cameras, the latest
+ * passes, barriers lifted by hand, visitor grants ending soon and deliveries that failed, each
+ * lot, lane and pass marked with its platform. Read-only, server-rendered, and built only from
+ * the snapshot (which holds no secret: no tokens, no subscriber secrets).
  */
+import type { Platform } from "@parkbridge/shared";
 import { html } from "hono/html";
 import { occupancyChart } from "./chart.js";
 import { displayUrl, localTime, relative } from "./format.js";
 import { type Html, layout } from "./layout.js";
-import type { HeldEntry, LotStatus, ReconciledLot, Section, StatusSnapshot, UnreadWindow } from "./queries.js";
+import type {
+  BarrierOverrideEntry,
+  HeldEntry,
+  LotStatus,
+  ReconciledLot,
+  Section,
+  StatusSnapshot,
+  UnreadWindow,
+} from "./queries.js";
 
 const zh = (text: string) => html`<span class="zh" lang="zh-CN">${text}</span>`;
 
+const PLATFORM_LABELS: Record<Platform, { name: string; zh: string }> = {
+  open: { name: "Open platform", zh: "开放平台" },
+  ebopark: { name: "Ebopark", zh: "宜泊" },
+};
+
+/** Which platform a lot, lane or pass is of. */
+const platformTag = (platform: Platform) => {
+  const label = PLATFORM_LABELS[platform];
+  return html`<span class="platform ${platform}" title="${label.name} ${label.zh}" data-platform="${platform}">${label.name}</span>`;
+};
+
+/** Vehicles inside: as reported, else capacity minus free spaces (Ebopark reports those). */
+export const vehiclesInside = (lot: Pick<LotStatus, "inParkNum" | "totalSpaces" | "freeSpaces">): number | null =>
+  lot.inParkNum ?? (lot.totalSpaces !== null && lot.freeSpaces !== null ? lot.totalSpaces - lot.freeSpaces : null);
+
 function lotCard(lot: LotStatus, fromMs: number, toMs: number): Html {
-  const inside = lot.inParkNum;
-  const capacity = inside !== null && lot.freeSpaces !== null ? inside + lot.freeSpaces : null;
+  const inside = vehiclesInside(lot);
+  const capacity = lot.totalSpaces ?? (inside !== null && lot.freeSpaces !== null ? inside + lot.freeSpaces : null);
   const percent = capacity && inside !== null ? Math.round((inside / capacity) * 100) : null;
-  return html`<article class="card lot" data-parking-id="${lot.parkingId}">
-  <h3>${lot.parkingId}</h3>
+  return html`<article class="card lot" data-parking-id="${lot.parkingId}" data-platform="${lot.platform}">
+  <h3>${lot.lotName ? html`<span lang="zh-CN">${lot.lotName}</span> <span class="muted">${lot.parkingId}</span>` : lot.parkingId}${platformTag(lot.platform)}</h3>
   <div class="numbers">
     <span><strong data-field="inside">${inside ?? "—"}</strong>inside ${zh("在场")}</span>
     <span><strong data-field="free">${lot.freeSpaces ?? "—"}</strong>free ${zh("空位")}</span>
@@ -29,8 +54,31 @@ function lotCard(lot: LotStatus, fromMs: number, toMs: number): Html {
       : ""
   }
   ${occupancyChart({ parkingId: lot.parkingId, points: lot.points, fromMs, toMs })}
-  <div class="legend"><span><i></i>vehicles inside</span><span><i class="cap"></i>capacity (inside + free)</span><span>Last pass ${localTime(lot.updatedAt)}</span></div>
+  <div class="legend"><span><i></i>vehicles inside</span><span><i class="cap"></i>capacity (inside + free)</span><span>Last report ${localTime(lot.updatedAt)}</span></div>
 </article>`;
+}
+
+/** Barriers lifted by hand or outside the normal flow: who, why, what it cost. */
+function overridesSection(overrides: BarrierOverrideEntry[]): Html {
+  return html`<section id="barrier-overrides">
+    <h2>Barriers lifted by hand ${zh("异常抬杆")}</h2>
+    ${
+      overrides.length
+        ? html`<table>
+      <thead><tr><th>Time</th><th>Plate</th><th>Lot · lane</th><th>Reason · operator</th><th>Paid of due</th></tr></thead>
+      <tbody>${overrides.map(
+        (item) => html`<tr data-event-id="${item.eventId}" data-platform="${item.platform}">
+        <td class="time">${localTime(item.occurredAt)}</td>
+        <td class="plate" lang="zh-CN">${item.vehicleCode ?? html`<span class="muted">no vehicle</span>`}</td>
+        <td>${item.parkingId} · <span lang="zh-CN">${item.laneName ?? item.laneNo ?? "—"}</span> ${platformTag(item.platform)}</td>
+        <td lang="zh-CN">${item.reason ?? "—"}${item.operatorName ? html` <span class="muted">· ${item.operatorName}</span>` : ""}</td>
+        <td class="num">${item.incomeAmount ?? "—"} / ${item.chargeAmount ?? "—"} ¥</td>
+      </tr>`,
+      )}</tbody>
+    </table>`
+        : html`<p class="empty-note">No barrier was lifted by hand.</p>`
+    }
+  </section>`;
 }
 
 function more(section: Section<unknown>): Html | string {
@@ -127,7 +175,7 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
   const nowMs = Date.parse(snapshot.generatedAt);
   const fromMs = nowMs - snapshot.windowHours * 3_600_000;
   const offline = snapshot.lanes.filter((lane) => !lane.online);
-  const inside = snapshot.lots.reduce((sum, lot) => sum + (lot.inParkNum ?? 0), 0);
+  const inside = snapshot.lots.reduce((sum, lot) => sum + (vehiclesInside(lot) ?? 0), 0);
   const free = snapshot.lots.reduce((sum, lot) => sum + (lot.freeSpaces ?? 0), 0);
   const grants = snapshot.grantsEndingSoon;
   const deliveries = snapshot.failedDeliveries;
@@ -168,8 +216,8 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
         ? html`<table>
       <thead><tr><th>Lot</th><th>Lane</th><th>Camera</th><th>Since</th></tr></thead>
       <tbody>${snapshot.lanes.map(
-        (lane) => html`<tr data-lane="${lane.parkingId}/${lane.laneNo}">
-        <td>${lane.parkingId}</td>
+        (lane) => html`<tr data-lane="${lane.parkingId}/${lane.laneNo}" data-platform="${lane.platform}">
+        <td>${lane.parkingId} ${platformTag(lane.platform)}</td>
         <td>${lane.laneName ?? lane.laneNo} <span class="muted">${lane.laneName ? lane.laneNo : ""}</span></td>
         <td>${lane.online ? html`<span class="pill ok">● Online</span>` : html`<span class="pill bad">● Offline</span>`}</td>
         <td class="time">${localTime(lane.since)} <span class="muted">${relative(lane.since, nowMs)}</span></td>
@@ -187,11 +235,11 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
         ? html`<table>
       <thead><tr><th>Time</th><th>Plate</th><th>Direction</th><th>Lot · lane</th></tr></thead>
       <tbody>${snapshot.latestAccesses.map(
-        (entry) => html`<tr data-event-id="${entry.eventId}">
+        (entry) => html`<tr data-event-id="${entry.eventId}" data-platform="${entry.platform}">
         <td class="time">${localTime(entry.occurredAt)}</td>
         <td class="plate" lang="zh-CN">${entry.vehicleCode}</td>
         <td>${entry.direction === "in" ? html`<span class="pill ok">→ In 入场</span>` : html`<span class="pill info">← Out 出场</span>`}</td>
-        <td>${entry.parkingId} · ${entry.laneName ?? entry.laneNo}</td>
+        <td>${entry.parkingId} · <span lang="zh-CN">${entry.laneName ?? (entry.laneNo || "—")}</span> ${platformTag(entry.platform)}</td>
       </tr>`,
       )}</tbody>
     </table>`
@@ -245,6 +293,8 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
     }
   </section>
   </div>
+
+  ${overridesSection(snapshot.barrierOverrides)}
 
   ${heldSection(held, nowMs)}
 
