@@ -19,8 +19,11 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const FIXTURE = path.join(ROOT, "test/build/fixtures/zod-messages.ts");
 const STUB = "shared/src/util/zod-locales-en.ts";
 const ENGLISH = "Invalid input: expected string, received number";
-/** The Worker is ~390 kB minified without zod's other locales, ~650 kB with them. */
-const WORKER_MAX_BYTES = 500_000;
+/**
+ * The Worker is ~510 kB minified without zod's other locales (both platforms' ingestion, the
+ * history's reconciliation), ~260 kB more with them: the budget catches the locales coming back.
+ */
+const WORKER_MAX_BYTES = 560_000;
 
 /** zod messages in other languages, as they appear in a bundle (esbuild escapes non-ASCII). */
 const FOREIGN = [/ltige Eingabe/, /\battendu\b/, /Entrada inv/];
