@@ -6,6 +6,7 @@ import { type CollisionResult, collisionMedians } from "./ingest-collision.js";
 import type { MemoryResult } from "./ingest-memory.js";
 import { median } from "./lib/stats.js";
 import { type PagingResult, pagingMedians } from "./paging.js";
+import { type ReadResult, renderRead } from "./read.js";
 import type { ReconcileResult } from "./reconcile.js";
 import { type SweepBenchResult, sweepMedian } from "./sweep.js";
 
@@ -32,6 +33,7 @@ export interface ReportInput {
   paging?: PagingResult;
   bundle?: BundleResult;
   reconcile?: ReconcileResult;
+  read?: ReadResult;
 }
 
 const n = (value: number, digits = 0) =>
@@ -55,6 +57,7 @@ export function renderReport({
   paging,
   bundle,
   reconcile,
+  read,
 }: ReportInput): string {
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
@@ -81,11 +84,11 @@ export function renderReport({
     "```sh",
     "npm run bench                                  # everything, full sizes; rewrites docs/benchmarks.md",
     "npm run bench -- --quick                       # small sizes, report in the OS temp dir (a smoke test)",
-    "npm run bench -- --only=ingest,sweep,expiry,paging,reconcile,bundle --out=report.md",
+    "npm run bench -- --only=ingest,sweep,expiry,paging,reconcile,bundle,read --out=report.md",
     "```",
     "",
     "Scripts: `bench/run.ts` (driver), `bench/ingest.ts`, `bench/sweep.ts`, `bench/expiry.ts` (with `bench/harness/worker.ts`),",
-    "`bench/paging.ts`, `bench/reconcile.ts` (also the records soak test), `bench/bundle.ts`,",
+    "`bench/paging.ts`, `bench/reconcile.ts` (also the records soak test), `bench/bundle.ts`, `bench/read.ts` (with `bench/lib/history.ts`),",
     "`bench/baseline-worker.ts` (the bare Hono Worker), `bench/lib/worker.ts` (esbuild + Miniflare harness, shared with",
     "the soak test).",
     "",
@@ -310,6 +313,8 @@ export function renderReport({
   }
 
   if (expiry) renderExpiry(expiry, push, headline);
+
+  if (read) renderRead(read, push, headline);
 
   if (paging) {
     const m = pagingMedians(paging);

@@ -4,7 +4,7 @@
  * headline and absolute numbers are context.
  *   npm run bench                      full sizes (about 5 to 10 minutes on 2 cores)
  *   npm run bench -- --quick           small sizes, written to the OS temp dir unless --out is given
- *   npm run bench -- --only=ingest,collision,memory,sweep,expiry,paging,reconcile,bundle   --out=path/to/report.md
+ *   npm run bench -- --only=ingest,collision,memory,sweep,expiry,paging,reconcile,bundle,read   --out=path/to/report.md
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +17,7 @@ import { type CollisionResult, collisionMedians, runCollisionBench } from "./ing
 import { type MemoryResult, runMemoryBench } from "./ingest-memory.js";
 import { ROOT } from "./lib/worker.js";
 import { type PagingResult, pagingMedians, runPagingBench } from "./paging.js";
+import { type ReadResult, readRatio, runReadBench } from "./read.js";
 import { type ReconcileResult, runReconcileBench } from "./reconcile.js";
 import { type Environment, renderReport } from "./report.js";
 import { runSweepBench, type SweepBenchResult } from "./sweep.js";
@@ -84,6 +85,7 @@ let paging: PagingResult | undefined;
 let bundle: BundleResult | undefined;
 let expiry: ExpiryBenchResult | undefined;
 let reconcile: ReconcileResult | undefined;
+let read: ReadResult | undefined;
 
 if (wanted("bundle")) bundle = await runBundleBench(log);
 if (wanted("paging")) {
@@ -163,13 +165,25 @@ if (wanted("reconcile")) {
     log,
   );
 }
+if (wanted("read")) {
+  read = await runReadBench(
+    { small: quick ? 1_000 : 10_000, factor: quick ? 10 : 100, repetitions: quick ? 3 : 5, requests: quick ? 5 : 15 },
+    log,
+  );
+  log(
+    `read: worst route ${Math.max(...read.routes.map(readRatio)).toFixed(2)}× at ${read.options.factor}× the history`,
+  );
+}
 
 const env2 = {
   ...env,
   loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))),
   seconds: Math.round((Date.now() - started) / 1000),
 };
-writeFileSync(out, renderReport({ env: env2, ingest, collision, memory, sweep, expiry, paging, bundle, reconcile }));
+writeFileSync(
+  out,
+  renderReport({ env: env2, ingest, collision, memory, sweep, expiry, paging, bundle, reconcile, read }),
+);
 rmSync(path.join(os.tmpdir(), `parkbridge-bench-${process.pid}`), { recursive: true, force: true });
 log(`wrote ${path.relative(process.cwd(), out) || out}`);
 // An invocation past the plan's limits fails the benchmark, as production would fail the invocation.

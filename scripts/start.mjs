@@ -243,6 +243,9 @@ async function main() {
     `EBOPARK_PARTNER_BASE_URL:${simulatorUrl}`,
     "--var",
     `EBOPARK_UMP_BASE_URL:${simulatorUrl}`,
+    // A local n8n (http://localhost:5678) may subscribe: this is a local development.
+    "--var",
+    "ALLOW_LOOPBACK_SUBSCRIBERS:on",
   ]);
   await waitFor(`${workerUrl}/healthz`, "the Worker");
   if (stopping) return;

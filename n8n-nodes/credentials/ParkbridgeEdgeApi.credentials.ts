@@ -25,12 +25,15 @@ export class ParkbridgeEdgeApi implements ICredentialType {
       required: true,
     },
     {
-      displayName: "Admin Token",
+      // The name stays adminToken: credentials saved before the read-only token existed keep working.
+      displayName: "Token",
       name: "adminToken",
       type: "string",
       typeOptions: { password: true },
       default: "",
       required: true,
+      description:
+        "The Worker's ADMIN_TOKEN for visitor grants, deliveries and personal data. The read-only READ_TOKEN is enough for the Parking Events Trigger and for reading events, lots and lanes.",
     },
   ];
 

@@ -81,6 +81,7 @@ export {
   claimDeliveryBody,
   confirmClaimBody,
   createGrantBody,
+  createSubscriptionBody,
   DELIVERY_CLAIM_LEASE_SECONDS,
   deliveryIdParams,
   type EdgeFieldMeta,
@@ -94,6 +95,7 @@ export {
   eventsQuery,
   type GrantSource,
   type GrantStatus,
+  getGrantQuery,
   grantIdParams,
   grantSources,
   grantStatuses,
@@ -104,8 +106,13 @@ export {
   lotQuery,
   MAX_BACKFILL_DAYS,
   MAX_EDGE_PAGE_SIZE,
+  type PersonalDataQuery,
+  personalDataAuditQuery,
+  personalDataQuery,
+  personalDataViewSchema,
   platformOptions,
   platformSchema,
+  subscriberUrlSchema,
 } from "./edge/requests.js";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -117,6 +124,12 @@ export {
   type WebhookCheck,
   webhookHeaders,
 } from "./edge/standard-webhooks.js";
+export {
+  checkSubscriberUrl,
+  MAX_SUBSCRIBER_URL_LENGTH,
+  type SubscriberUrlCheck,
+  type SubscriberUrlOptions,
+} from "./edge/subscriber-url.js";
 // One event vocabulary for both platforms
 export { laneUpdateOf, lotUpdateOf, normaliseCallback, normaliseEboparkReport } from "./events/normalise.js";
 export {
@@ -208,6 +221,7 @@ export {
 export { validateRequest } from "./platform/validate.js";
 export { timingSafeEqual } from "./util/constant-time.js";
 export { BodyDecodingError, charsetOf, decodeBody, gunzip, isGzip, responseText } from "./util/decode.js";
+export { inRange, parseAddress, type Range as AddressRange } from "./util/ip-address.js";
 // Utilities shared by every part
 export { md5Hex } from "./util/md5.js";
 export {

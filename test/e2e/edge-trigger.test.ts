@@ -173,6 +173,27 @@ describe("the trigger in edge mode, on the real Worker", () => {
     expect(runs.length).toBe(before);
   });
 
+  it("makes its subscription again when its Personal Data choice changes, and full data then arrives", async () => {
+    const masked = staticData.subscriptionId;
+    const full = (): HarnessOptions => ({
+      ...options(),
+      parameters: { ...options().parameters, personalData: "full" },
+    });
+    const hooks = trigger.webhookMethods.default;
+    // The old subscription is removed when n8n checks it, so the same URL is never subscribed twice.
+    expect(await hooks.checkExists.call(hookContext(trigger, full()))).toBe(false);
+    expect((await api("/api/subscriptions")).items.map((s) => s.id)).not.toContain(masked);
+    expect(await hooks.create.call(hookContext(trigger, full()))).toBe(true);
+    expect(await hooks.checkExists.call(hookContext(trigger, full()))).toBe(true);
+    expect((await api("/api/subscriptions")).items).toContainEqual(
+      expect.objectContaining({ id: staticData.subscriptionId, personalData: "full" }),
+    );
+    const plate = "鲁A7E1G9";
+    await sim.traffic.vehicleEnters("park1", plate);
+    await vi.waitFor(() => expect(runsOf(plate)).toHaveLength(1), { timeout: 20_000 });
+    expect(runsOf(plate)[0]).toHaveProperty("raw");
+  });
+
   it("unsubscribes on deactivation", async () => {
     const id = staticData.subscriptionId;
     expect(await trigger.webhookMethods.default.delete.call(hookContext(trigger, options()))).toBe(true);

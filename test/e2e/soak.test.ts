@@ -84,6 +84,8 @@ beforeAll(async () => {
       PLATFORM_APP_KEY: account.appKey,
       PLATFORM_APP_SECRET: account.appSecret,
       ADMIN_TOKEN,
+      // The sink listens on loopback, as a local n8n does.
+      ALLOW_LOOPBACK_SUBSCRIBERS: "on",
       DELIVERY_RETRY_BASE_SECONDS: "1",
       DELIVERY_MAX_ATTEMPTS: "20",
       FAULT_D1_FAILURE_RATE: String(D1_FAILURE_RATE),

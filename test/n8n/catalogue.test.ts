@@ -96,6 +96,8 @@ describe("every catalogue field is a parameter of its operation", () => {
       "GET /api/events",
       "POST /api/backfill",
       "GET /api/backfill/{id}",
+      "GET /api/personal-data",
+      "DELETE /api/personal-data",
       "GET /api/lots/{parkingId}",
       "GET /api/lanes",
     ]);
@@ -112,8 +114,9 @@ describe("every catalogue field is a parameter of its operation", () => {
         if (field.default !== undefined) expect(values, field.name).toContain(field.default);
       }
     }
-    // status and source of the grant list, type, platform and source of the events query, platform of a lot and of the lanes
-    expect(checked).toBe(6);
+    // status, source and personalData of the grant list, type, platform, source and personalData of the events query,
+    // platform of a lot and of the lanes
+    expect(checked).toBe(8);
   });
 
   it("paging stays the node's: the paged catalogues show no page, cursor or limit field", () => {

@@ -49,7 +49,10 @@ describe("the seed examples", () => {
       expect(raw?.app_key).toBe("demo-app-key");
       expect(JSON.parse(raw?.headers ?? "{}")).toMatchObject({ appkey: "demo-app-key" });
 
-      const list = await apiJson<EventList>(`/api/events?type=${eventOf[callbackType]}&parkingId=park123`);
+      // As stored: a full read (the default masks phones and names, privacy.test.ts).
+      const list = await apiJson<EventList>(
+        `/api/events?type=${eventOf[callbackType]}&parkingId=park123&personalData=full`,
+      );
       const example = JSON.parse(body) as { data: Record<string, unknown> };
       expect(list.items[0]).toMatchObject({
         event: eventOf[callbackType],

@@ -40,7 +40,12 @@ export interface CreatedSubscription {
 
 export function subscribe(
   name: string,
-  filters: { events?: string[]; parkingId?: string; platform?: "open" | "ebopark" } = {},
+  filters: {
+    events?: string[];
+    parkingId?: string;
+    platform?: "open" | "ebopark";
+    personalData?: "masked" | "full";
+  } = {},
 ) {
   return apiJson<CreatedSubscription>("/api/subscriptions", {
     method: "POST",

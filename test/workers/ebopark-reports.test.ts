@@ -69,7 +69,8 @@ describe("the answer and the documented example", () => {
       occurredAtLocal: "2024-10-24 09:49:40",
       occurredAt: "2024-10-24T01:49:40.000Z",
       reason: "异常抬杆",
-      operatorName: "张三",
+      // Names are shortened unless a read asks for them in full (docs/privacy.md).
+      operatorName: "张*",
       amounts: { charge: 12, deduct: 0, coupon: 0, income: 12 },
       data: expect.objectContaining({ parkName: "测试车场", imageUrl: expect.stringContaining("ebo-image") }),
     });
@@ -345,10 +346,12 @@ describe("the received-plate rule, and delivery of Ebopark's events", () => {
     const ebopark = hookName("eb-only");
     const open = hookName("open-only");
     const orders = hookName("eb-orders");
+    // Full personal data: its deliveries carry the raw body (privacy.test.ts has the masked default).
     const eboparkSub = await subscribe(ebopark, {
       platform: "ebopark",
       events: ["vehicleAccess"],
       parkingId: parkCode,
+      personalData: "full",
     });
     await subscribe(open, { platform: "open", parkingId: parkCode });
     await subscribe(orders, { platform: "ebopark", events: ["parkingOrder"], parkingId: parkCode });

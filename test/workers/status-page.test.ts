@@ -84,7 +84,9 @@ describe("the status page session", () => {
     expect((await page("https://edge.test", session)).status).toBe(200);
     const rotated = { ...env, ADMIN_TOKEN: "rotated-admin-token" };
     expect((await page("https://edge.test", session, rotated)).status).toBe(303);
-    expect(sessionOf(await logIn("https://edge.test", "rotated-admin-token", rotated))).toMatch(/^\d+\.[0-9a-f]{64}$/);
+    expect(sessionOf(await logIn("https://edge.test", "rotated-admin-token", rotated))).toMatch(
+      /^\d+\.admin\.[0-9a-f]{32}\.[0-9a-f]{64}$/,
+    );
   });
 
   it("refuses a login posted from another site", async () => {

@@ -4,10 +4,13 @@
  * occupancy of each lot with the value its window starts with, and the sections of tables a
  * later migration adds shown as not set up while those are missing.
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { formatPlatformTime } from "@parkbridge/shared";
 import { beforeAll, describe, expect, it } from "vitest";
+import { insertHistory } from "../../bench/lib/history.js";
 import { OCCUPANCY_SQL } from "../../workers/src/api/events.js";
+import worker from "../../workers/src/index.js";
 import { LIMITS, loadStatus } from "../../workers/src/status/queries.js";
 import { buildGrant } from "../../workers/src/visitors/grant.js";
 import { insertGrant } from "../../workers/src/visitors/repository.js";
@@ -138,11 +141,19 @@ describe("loadStatus", () => {
   });
 
   it("reads the occupancy through the (parking_id, occurred_at) index, never a scan of the history", async () => {
+    const { chart } = LIMITS;
     const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${OCCUPANCY_SQL}`)
-      .bind(LIMITS.lots, new Date(NOW).toISOString(), LIMITS.pointsPerLot)
+      .bind(
+        LIMITS.lots,
+        new Date(NOW - 6 * HOUR).toISOString(),
+        new Date(NOW).toISOString(),
+        chart.perPage,
+        chart.minPerLot,
+        chart.maxPerLot,
+      )
       .all<{ detail: string }>();
     const plan = results.map((row) => row.detail);
-    expect(plan.filter((step) => /^SCAN (va|vehicle_accesses)\b/.test(step))).toEqual([]);
+    expect(plan.filter((step) => /^SCAN (t|vehicle_accesses|lot_statuses)\b/.test(step))).toEqual([]);
     expect(plan.some((step) => /vehicle_accesses_parking_occurred/.test(step))).toBe(true);
   });
 
@@ -156,5 +167,65 @@ describe("loadStatus", () => {
     } finally {
       await env.DB.exec("ALTER TABLE deliveries_away RENAME TO deliveries");
     }
+  });
+});
+
+describe("the status page with 200 lots", () => {
+  // 194 lots with 30 passes each over 12 hours, and one lot with 2,000 passes in the page's window
+  // (a pass every 11 s): more lots than the page's first five, and more traffic than a chart draws.
+  beforeAll(async () => {
+    const end = new Date(NOW - 30_000).toISOString();
+    await insertHistory(env.DB, { tag: "scale", count: 194 * 30, lots: 194, spanDays: 0.5, endIso: end });
+    await insertHistory(env.DB, { tag: "scale-busy", count: 2000, lots: 1, spanDays: 0.25, endIso: end });
+  });
+
+  it("reads them in the same eight statements, each chart thinned to its share of the page's points", async () => {
+    const { db, calls } = countingDb(env.DB);
+    const snapshot = await loadStatus(db, { nowMs: NOW, windowHours: 6 });
+    expect(calls).toEqual({ batches: 1, statements: 8, singles: 0 });
+    expect(snapshot.lots).toHaveLength(LIMITS.lots);
+    const share = Math.floor(LIMITS.chart.perPage / LIMITS.lots);
+    const points = snapshot.lots.map((lot) => lot.points.length);
+    // Its share of the window, plus the value the window starts with.
+    expect(Math.max(...points)).toBeLessThanOrEqual(share + 1);
+    expect(points.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(LIMITS.chart.perPage + LIMITS.lots);
+
+    // A quiet lot keeps every pass of the window (about 15), plus the one before it.
+    const quiet = snapshot.lots.find((lot) => lot.parkingId === "scale-lot000");
+    const inWindow = await env.DB.prepare(
+      "SELECT count(*) AS n FROM vehicle_accesses WHERE parking_id = 'scale-lot000' AND occurred_at >= ?",
+    )
+      .bind(new Date(NOW - 6 * HOUR).toISOString())
+      .first<{ n: number }>();
+    expect(inWindow?.n).toBeGreaterThan(10);
+    expect(quiet?.points).toHaveLength((inWindow?.n ?? 0) + 1);
+
+    // The busy lot: thinned to one pass per slice, still spanning the whole window, ending on its latest.
+    const busy = snapshot.lots.find((lot) => lot.parkingId === "scale-busy-lot000");
+    const busyPoints = busy?.points ?? [];
+    expect(busyPoints.length).toBeGreaterThan(share * 0.9);
+    expect(busyPoints.length).toBeLessThanOrEqual(share + 1);
+    const times = busyPoints.map((p) => p.atMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times[0]).toBeLessThan(NOW - 5.9 * HOUR);
+    expect(times.at(-1)).toBe(NOW - 30_000);
+    expect(busyPoints.at(-1)?.inPark).toBe(busy?.inParkNum);
+  });
+
+  it("renders the page with every chart, its size bounded by the points budget, not by the traffic", async () => {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request("https://edge.test/?hours=6", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    const charts = [...html.matchAll(/data-points="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(charts).toHaveLength(LIMITS.lots);
+    expect(charts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(LIMITS.chart.perPage + LIMITS.lots);
+    // 200 charts of at most 61 steps: well under a megabyte (2,000 points a lot would be several).
+    expect(html.length).toBeLessThan(1_000_000);
   });
 });

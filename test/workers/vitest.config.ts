@@ -30,6 +30,9 @@ export default defineProject(async () => {
               "partner-2": "second-ebopark-secret",
             }),
             ADMIN_TOKEN: "test-admin-token",
+            READ_TOKEN: "test-read-token",
+            // The webhook sink and the simulator are on loopback, as a local n8n is with `npm start`.
+            ALLOW_LOOPBACK_SUBSCRIBERS: "on",
             WEBHOOK_SINK_URL: inject<string>("webhookSinkUrl"),
             // Deliveries retry after 1, 2, 4 s and give up after 4 attempts, so tests wait seconds, not hours.
             DELIVERY_RETRY_BASE_SECONDS: "1",

@@ -1,4 +1,4 @@
-import { requireAdminToken } from "./api/auth.js";
+import { requireToken } from "./api/auth.js";
 import { eventRoutes } from "./api/events.js";
 import { laneRoutes } from "./api/lanes.js";
 import { lotRoutes } from "./api/lots.js";
@@ -10,6 +10,7 @@ import { deliveryRoutes } from "./delivery/deliveries.js";
 import { subscriptionRoutes } from "./delivery/subscriptions.js";
 import { ApiError, errorAnswer } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi-app.js";
+import { personalDataRoutes } from "./privacy/routes.js";
 import { backfillRoutes } from "./records/routes.js";
 import { statusRoutes } from "./status/routes.js";
 import { visitorGrantRoutes } from "./visitors/routes.js";
@@ -20,8 +21,8 @@ export const app = createRouter();
 app.onError(errorAnswer);
 app.notFound((c) => errorAnswer(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
-// Every /api/* route needs the bearer token, including routes mounted below by other modules.
-app.use("/api/*", requireAdminToken);
+// Every /api/* route needs a bearer token (admin, or read-only where it may), including routes mounted below.
+app.use("/api/*", requireToken);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 
@@ -42,6 +43,9 @@ app.route("/", claimRoutes);
 
 // Visitor grants: POST/GET /api/visitor-grants, GET/PATCH/DELETE /api/visitor-grants/{id}.
 app.route("/", visitorGrantRoutes);
+
+// One person's data: GET (export) and DELETE (erasure) /api/personal-data (docs/privacy.md).
+app.route("/", personalDataRoutes);
 
 // The status page for people: GET /, /login, /logout (session cookie, not the bearer header).
 app.route("/", statusRoutes);

@@ -20,8 +20,18 @@ export interface Env {
   EBOPARK_PARTNER_BASE_URL?: string;
   /** Ebopark's ump host, where carParkSession is (default: EBOPARK_PARTNER_BASE_URL, as Ebopark's test environment). */
   EBOPARK_UMP_BASE_URL?: string;
-  /** Bearer token of every /api/* route (secret). */
+  /** Bearer token of every /api/* route and the status page (secret). */
   ADMIN_TOKEN: string;
+  /** The admin token being rotated to: accepted beside ADMIN_TOKEN during the change (secret, optional). */
+  ADMIN_TOKEN_NEXT?: string;
+  /** Read-only token: events, lots, lanes, its own subscriptions (secret, optional; api/auth.ts). */
+  READ_TOKEN?: string;
+  /** The read-only token being rotated to (secret, optional). */
+  READ_TOKEN_NEXT?: string;
+  /** Bearer attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */
+  API_LIMITER?: RateLimit;
+  /** "on": subscriptions may point at loopback (plain http too), for a local n8n. Local development only. */
+  ALLOW_LOOPBACK_SUBSCRIBERS?: string;
   /** Status-page login attempts per client address (Workers Rate Limiting; optional: unbound, no limit). */
   LOGIN_LIMITER?: RateLimit;
   CALLBACK_WINDOW_SECONDS?: string;
@@ -77,6 +87,16 @@ export interface Env {
   RECONCILE_MAX_D1_QUERIES?: string;
   /** Failed reads in a row before a window is given up (default 5). */
   RECONCILE_MAX_ATTEMPTS?: string;
+  /** Days events and their raw bodies are kept, then pruned by the cron (default 180; 0: forever). docs/privacy.md. */
+  RETENTION_EVENTS_DAYS?: string;
+  /** Days finished deliveries are kept (default 180; 0: forever). */
+  RETENTION_DELIVERIES_DAYS?: string;
+  /** Days closed visitor grants and their audit rows are kept after they closed (default 180; 0: forever). */
+  RETENTION_GRANTS_DAYS?: string;
+  /** Rows one pruning statement deletes at most (default 200). */
+  RETENTION_BATCH_ROWS?: string;
+  /** D1 statements one pruning run may use (default 6; the cron's other jobs share the invocation's 50). */
+  RETENTION_MAX_D1_QUERIES?: string;
   /** Event delivery to subscribers: one message per outbox row (delivery/consumer.ts). */
   DELIVERIES: Queue<import("./delivery/outbox.js").DeliveryMessage>;
   /** First retry delay of a failed delivery, seconds; doubles per attempt up to an hour (default 30). */

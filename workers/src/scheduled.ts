@@ -2,6 +2,7 @@ import { pruneHeldEvidence } from "./callbacks/held.js";
 import { pruneCallbackSignatures } from "./callbacks/prune.js";
 import { reconcileDeliveries } from "./delivery/reconcile.js";
 import type { Env } from "./env.js";
+import { pruneExpired } from "./privacy/retention.js";
 import { scheduleReconciliation } from "./records/run.js";
 import { planExpiry } from "./sweep/planner.js";
 import { runVisitorSweep } from "./sweep/sweep.js";
@@ -33,6 +34,8 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     ["callback-signature-pruning", () => pruneCallbackSignatures(env, controller.scheduledTime)],
     // Held callbacks resolved over 30 days ago keep their record and audit, not their bodies.
     ["held-callback-pruning", () => pruneHeldEvidence(env.DB, controller.scheduledTime)],
+    // Personal data is kept no longer than needed: events, deliveries, closed grants past their periods.
+    ["retention", () => pruneExpired(env, controller.scheduledTime)],
   ];
   const results = await Promise.allSettled(jobs.map(([, job]) => job()));
   results.forEach((result, index) => {

@@ -13,6 +13,7 @@ import {
   lanesQuery,
   listGrantsQuery,
   lotParams,
+  personalDataQuery,
 } from "@parkbridge/shared";
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods } from "n8n-workflow";
 import { type CatalogueField, type CatalogueOperation, edgeFields } from "../common/catalogue";
@@ -56,6 +57,7 @@ export const edgeResources = [
   { value: "history", name: "History" },
   { value: "lane", name: "Lane" },
   { value: "lot", name: "Lot" },
+  { value: "personalData", name: "Personal Data" },
   { value: "visitorGrant", name: "Visitor Grant" },
 ];
 
@@ -140,6 +142,27 @@ export const edgeOperations: EdgeOperation[] = [
     path: "/api/backfill/{id}",
     params: backfillIdParams,
     parameters: { id: "backfillId" },
+    resource: "personalData",
+    value: "export",
+    name: "Export",
+    description: "Everything stored about one person, by plate or phone (PIPL art. 45). The export is audited.",
+    action: "Export a person's data",
+    method: "GET",
+    path: "/api/personal-data",
+    query: personalDataQuery,
+    optionalFields: "top",
+  }),
+  edgeOperation({
+    resource: "personalData",
+    value: "erase",
+    name: "Erase",
+    description:
+      "Erase one person’s names, phones and raw bodies everywhere, by plate or phone (PIPL art. 47). Their events still count.",
+    action: "Erase a person's data",
+    method: "DELETE",
+    path: "/api/personal-data",
+    query: personalDataQuery,
+    optionalFields: "top",
   }),
   edgeOperation({
     resource: "lot",

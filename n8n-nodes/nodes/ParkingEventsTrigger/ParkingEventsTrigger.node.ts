@@ -113,6 +113,26 @@ export class ParkingEventsTrigger implements INodeType {
         placeholder: "e.g. park1",
         description: "Only events of this lot; empty for every lot",
       },
+      {
+        displayName: "Personal Data",
+        name: "personalData",
+        type: "options",
+        options: [
+          {
+            name: "Masked",
+            value: "masked",
+            description: "Phone numbers as 138****8000, names shortened, no raw body",
+          },
+          {
+            name: "Full",
+            value: "full",
+            description: "Names, phone numbers and the raw body as stored: this workflow then holds personal data",
+          },
+        ],
+        default: "masked",
+        displayOptions: { show: { mode: ["edge"] } },
+        description: "What each event carries of car owners’ and visitors’ personal data (docs/privacy.md)",
+      },
     ],
   };
 

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { parkingEventDescriptions, parkingEventKinds, parkingEventTitles, platforms } from "../events/vocabulary.js";
 import { plateFilterSchema, plateInputSchema } from "../platform/plate-input.js";
+import { checkSubscriberUrl, MAX_SUBSCRIBER_URL_LENGTH } from "./subscriber-url.js";
 
 /** What an edge API field tells the Parkbridge Edge node, beyond its OpenAPI description and example. */
 export interface EdgeFieldMeta {
@@ -194,6 +195,26 @@ export const grantIdParams = z.object({
   id: z.string().min(1).meta({ example: "vg_…" }).register(edgeFields, { title: "Grant ID" }),
 });
 
+/**
+ * What an admin read shows of personal data (docs/privacy.md): `masked` (default) or `full`, as
+ * stored. A full read is audited.
+ */
+export const personalDataViewSchema = z
+  .enum(["masked", "full"])
+  .meta({
+    description:
+      "masked (default): phone numbers as 138****8000 (and, for events, names as their first character); full: as stored (each full read is audited).",
+  })
+  .register(edgeFields, {
+    title: "Personal Data",
+    options: [
+      { value: "masked", name: "Masked", description: "Phone numbers masked, names shortened (the default)" },
+      { value: "full", name: "Full", description: "As stored; the read is audited" },
+    ],
+    default: "masked",
+  })
+  .optional();
+
 export const listGrantsQuery = z.object({
   status: z.enum(grantStatuses).register(edgeFields, { title: "Status", default: "active" }).optional(),
   parkingId: parkingIdFilter,
@@ -208,9 +229,12 @@ export const listGrantsQuery = z.object({
       ],
     })
     .optional(),
+  personalData: personalDataViewSchema,
   cursor,
   limit: limitSchema,
 });
+
+export const getGrantQuery = z.object({ personalData: personalDataViewSchema });
 
 // ---- events and live state ------------------------------------------------------------------------
 
@@ -235,6 +259,7 @@ export const eventsQuery = z.object({
     .register(edgeFields, { title: "Until", time: "instant" })
     .optional()
     .meta({ description: "Received before, ISO 8601" }),
+  personalData: personalDataViewSchema,
   cursor: cursor.meta({ description: "nextCursor of the previous page" }),
   limit: limitSchema,
 });
@@ -284,6 +309,37 @@ export const backfillIdParams = z.object({
   id: z.string().min(1).meta({ example: "rj_…" }).register(edgeFields, { title: "Backfill ID" }),
 });
 
+// ---- subscriptions --------------------------------------------------------------------------------
+
+/**
+ * Where deliveries go: https to a public host (subscriber-url.ts says what is refused and why).
+ * Loopback passes here; the Worker accepts it only when ALLOW_LOOPBACK_SUBSCRIBERS is on.
+ */
+export const subscriberUrlSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const check = checkSubscriberUrl(value, { allowLoopback: true });
+    if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason, input: value });
+  })
+  .meta({
+    format: "uri",
+    maxLength: MAX_SUBSCRIBER_URL_LENGTH,
+    description:
+      "https URL of a public host (no credentials, at most 2,048 characters). Plain http only to loopback in local development.",
+    example: "https://n8n.example.com/webhook/parkbridge",
+  });
+
+export const createSubscriptionBody = z.object({
+  url: subscriberUrlSchema,
+  events: z.array(eventIdSchema).min(1, { error: "must list at least one event (or be left out for all)" }).optional(),
+  parkingId: z.string().trim().min(1).optional(),
+  platform: platformSchema.optional().meta({ description: "Only events of this platform (default: both)" }),
+  personalData: z.enum(["masked", "full"]).optional().meta({
+    description:
+      "What deliveries carry of personal data: masked (default: phones as 138****8000, names shortened, no raw body) or full (as stored, with the raw body): the subscription's owner chose to receive them. full needs the admin token.",
+  }),
+});
+
 // ---- delivery claims (the trigger's exactly-once start) -----------------------------------------
 
 /**
@@ -315,3 +371,47 @@ export const claimDeliveryBody = z.strictObject({
 });
 
 export const confirmClaimBody = z.strictObject({ token: claimToken });
+
+// ---- personal data (PIPL arts. 45 and 47: access and erasure) -----------------------------------
+
+/**
+ * One person, by plate or by phone (exactly one). A plate is read as people type it; a phone is
+ * matched in its common spellings (13800138000, +86 138 0013 8000, 138-0013-8000).
+ */
+export const personalDataQuery = z
+  .object({
+    plate: plateInputSchema
+      .meta({ description: "The person's plate (typed as people do; normalised).", example: "粤B12345" })
+      .register(edgeFields, { title: "Plate", plate: true })
+      .optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9][0-9 ()-]{4,30}$/, { error: "must be a phone number (digits, spaces, +, -, parentheses)" })
+      .meta({ description: "The person's phone number.", example: "13800138000" })
+      .register(edgeFields, { title: "Phone" })
+      .optional(),
+  })
+  .superRefine((q, context) => {
+    if (q.plate === undefined && q.phone === undefined)
+      context.addIssue({ code: "custom", path: ["plate"], message: "is required (or phone instead)", input: q });
+    else if (q.plate !== undefined && q.phone !== undefined)
+      context.addIssue({
+        code: "custom",
+        path: ["phone"],
+        message: "must not be given with plate (one person at a time)",
+        input: q,
+      });
+  });
+export type PersonalDataQuery = z.output<typeof personalDataQuery>;
+
+/** The personal-data audit (erasures, exports, full reads), newest first. */
+export const personalDataAuditQuery = z.object({
+  action: z
+    .enum(["erased", "exported", "read_full"])
+    .register(edgeFields, { title: "Action" })
+    .optional()
+    .meta({ description: "Only this action" }),
+  cursor: cursor.meta({ description: "nextCursor of the previous page" }),
+  limit: limitSchema,
+});

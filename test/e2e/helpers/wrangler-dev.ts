@@ -87,7 +87,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     persistTo,
     "--show-interactive-dev-session=false",
     "--test-scheduled",
-    ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    // Local development: the tests' subscribers (and a local n8n) listen on loopback.
+    ...Object.entries({ ALLOW_LOOPBACK_SUBSCRIBERS: "on", ...options.vars }).flatMap(([name, value]) => [
+      "--var",
+      `${name}:${value}`,
+    ]),
   ];
   const child = spawn(wrangler, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";

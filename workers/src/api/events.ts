@@ -5,11 +5,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type EventProvenance, type EventsQuery, eventsQuery, isRecognisedPlate } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
-import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { decodeCursor, olderThan, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { badInput, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
+import { maskEventData, maskEventDetails, type PersonalDataView } from "../privacy/mask.js";
+import { readView } from "../privacy/views.js";
 import { BEARER_SCHEME } from "./auth.js";
 import { EventIdSchema, type EventRecord, EventRecordSchema } from "./schemas.js";
 
@@ -39,8 +41,11 @@ export interface EventDbRow {
   record_id: string | null;
 }
 
-/** A stored event in the one vocabulary: its columns, then its details (laneName, spaces, the kind's own fields). */
-export function toEventRecord(r: EventDbRow): EventRecord {
+/**
+ * A stored event in the one vocabulary: its columns, then its details (laneName, spaces, the kind's
+ * own fields). Personal values as `view` shows them (privacy/mask.ts: masked by default).
+ */
+export function toEventRecord(r: EventDbRow, view: PersonalDataView = "masked"): EventRecord {
   const { laneName = null, spaces = null, ...kindFields } = JSON.parse(r.details ?? "{}") as Record<string, unknown>;
   return {
     id: r.id,
@@ -58,16 +63,17 @@ export function toEventRecord(r: EventDbRow): EventRecord {
     receivedAt: r.received_at,
     timeSuspect: r.time_suspect === 1,
     spaces: spaces as EventRecord["spaces"],
-    ...kindFields,
+    ...maskEventDetails(kindFields, view),
     source: r.source,
     recordId: r.record_id,
-    data: JSON.parse(r.data),
+    data: maskEventData(JSON.parse(r.data), view),
   };
 }
 
 export async function listEvents(
   db: D1Database,
   query: EventsQuery,
+  view: PersonalDataView = "masked",
 ): Promise<{ items: EventRecord[]; nextCursor: string | null }> {
   const where: string[] = [];
   const params: (string | number)[] = [];
@@ -86,8 +92,8 @@ export async function listEvents(
   if (query.until) add("received_at < ?", query.until);
   if (query.since && query.until && query.since > query.until) throw badInput("since", "must not be after until");
   if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
-    add("(received_at < ? OR (received_at = ? AND id < ?))", cursor.at, cursor.at, cursor.id);
+    const after = olderThan(decodeCursor(query.cursor), "received_at", "id");
+    add(after.sql, ...after.params);
   }
   const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY received_at DESC, id DESC LIMIT ?`;
@@ -98,7 +104,7 @@ export async function listEvents(
       .all<EventDbRow>(),
   );
   const { page, nextCursor } = pageOf(results, query.limit, (r) => ({ at: r.received_at, id: r.id }));
-  return { items: page.map(toEventRecord), nextCursor };
+  return { items: page.map((row) => toEventRecord(row, view)), nextCursor };
 }
 
 /** A vehicle access (a row of vehicle_accesses). */
@@ -174,54 +180,101 @@ export interface OccupancyRow {
 export const lotKeyOf = (platform: string, parkingId: string) => `${platform}:${parkingId}`;
 
 /**
- * A lot's points from one typed table, in two parts: the last before the window's start, then
- * from the window's start (or from its perLot-th newest point when it has more). `where` picks
- * the rows with counts (of the columns with the prefix given); `inside` and `free` are the row's counts.
+ * A lot's points from one typed table (its columns with counts picked by `where`, for the prefix
+ * given; `inside` and `free` are the row's counts), from the last one before the window (the value
+ * it starts with): for a lot with no more points in the window than its chart draws, every one; for
+ * a busier one, the last of each slice of the window (slice 0 ends where the window starts: its
+ * last point is the one before). Two terms per table: D1 allows few terms in a compound SELECT.
+ * Every part is an index seek or a bounded range of (parking_id, occurred_at): the work follows the
+ * number of lots and slices, never the traffic.
  */
 const occupancyParts = (table: string, where: (prefix: string) => string, inside: string, free: string) => `
  SELECT t.platform, t.parking_id, t.occurred_at, ${inside}, ${free}
-   FROM lots l CROSS JOIN ${table} t ON t.rowid = (
-     SELECT rowid FROM ${table}
-      WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at < ?2 AND ${where("")}
-      ORDER BY occurred_at DESC LIMIT 1)
- UNION ALL
- SELECT t.platform, t.parking_id, t.occurred_at, ${inside}, ${free}
    -- CROSS JOIN: lots first (SQLite keeps the order), each one's range of the index.
-   FROM lots l CROSS JOIN ${table} t ON t.parking_id = l.parking_id
-  WHERE t.platform = l.platform AND ${where("t.")}
+   FROM ${table}_sized l CROSS JOIN ${table} t ON t.parking_id = l.parking_id
+  WHERE NOT l.busy AND t.platform = l.platform AND ${where("t.")}
     AND t.occurred_at >= COALESCE((
       SELECT occurred_at FROM ${table}
-       WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at >= ?2 AND ${where("")}
-       ORDER BY occurred_at DESC LIMIT 1 OFFSET ?3 - 1), ?2)`;
+       WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at < ?2 AND ${where("")}
+       ORDER BY occurred_at DESC LIMIT 1), ?2)
+ UNION
+ SELECT t.platform, t.parking_id, t.occurred_at, ${inside}, ${free}
+   FROM ${table}_sized l CROSS JOIN slices s CROSS JOIN ${table} t ON t.rowid = (
+     SELECT rowid FROM ${table}
+      WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at < s.slice_end
+        AND (s.i = 0 OR occurred_at >= ?2) AND ${where("")}
+      ORDER BY occurred_at DESC LIMIT 1)
+  WHERE l.busy`;
+
+/** Whether each lot has more points in a table's window than its chart draws (counts one more at most). */
+const sizedLots = (table: string, where: (prefix: string) => string) => `
+ ${table}_sized AS (
+   SELECT l.parking_id, l.platform, (SELECT count(*) FROM (
+     SELECT 1 FROM ${table}
+      WHERE parking_id = l.parking_id AND platform = l.platform AND occurred_at >= ?2 AND ${where("")}
+      LIMIT (SELECT points FROM chart) + 1)) > (SELECT points FROM chart) AS busy
+     FROM lots l)`;
+
+const accessCounts = (t: string) => `${t}in_park_num IS NOT NULL`;
+const reportedCounts = (t: string) => `${t}total_spaces IS NOT NULL AND ${t}free_spaces IS NOT NULL`;
 
 /**
- * ?1: how many lots (live-state.ts lists them), ?2: the window's start (ISO), ?3: points per lot
- * at most. A lot's points are its passes that carry counts (the open platform's accesses) and its
- * reports of counts (Ebopark's lot information: inside = capacity - free).
+ * ?1: how many lots (live-state.ts lists them), ?2 and ?3: the window's start and end (ISO), ?4: the
+ * points of all charts together, ?5 and ?6: the fewest and most points one chart draws. Each lot's
+ * chart draws its share of ?4 (between ?5 and ?6), in as many equal slices of the window. A lot's
+ * points are its passes that carry counts (the open platform's accesses) and its reports of counts
+ * (Ebopark's lot information: inside = capacity - free), each table thinned on its own.
  */
-export const OCCUPANCY_SQL = `WITH lots AS (${LISTED_LOTS_SQL})
-${occupancyParts("vehicle_accesses", (t) => `${t}in_park_num IS NOT NULL`, "t.in_park_num", "t.total_lot")}
+export const OCCUPANCY_SQL = `WITH RECURSIVE lots AS (${LISTED_LOTS_SQL}),
+ chart AS (SELECT max(?5, min(?6, ?4 / max(1, (SELECT count(*) FROM lots)))) AS points),
+ slices(i, slice_end) AS (
+   SELECT 0, ?2
+   UNION ALL
+   SELECT i + 1, strftime('%Y-%m-%dT%H:%M:%fZ', julianday(?2) + (i + 1) * (julianday(?3) - julianday(?2)) / (SELECT points FROM chart))
+     FROM slices WHERE i < (SELECT points FROM chart)),${sizedLots("vehicle_accesses", accessCounts)},${sizedLots("lot_statuses", reportedCounts)}
+${occupancyParts("vehicle_accesses", accessCounts, "t.in_park_num", "t.total_lot")}
+ UNION
+${occupancyParts("lot_statuses", reportedCounts, "t.total_spaces - t.free_spaces", "t.free_spaces")}
  UNION ALL
-${occupancyParts(
-  "lot_statuses",
-  (t) => `${t}total_spaces IS NOT NULL AND ${t}free_spaces IS NOT NULL`,
-  "t.total_spaces - t.free_spaces",
-  "t.free_spaces",
-)}
+ -- No point before the window left (the retention pruned them): the newest one pruned (privacy/retention.ts).
+ SELECT b.platform, b.parking_id, b.occurred_at, b.in_park_num, b.total_lot
+   FROM lots l CROSS JOIN lot_count_baselines b ON b.platform = l.platform AND b.parking_id = l.parking_id
+  WHERE b.occurred_at < ?2
+    AND NOT EXISTS (SELECT 1 FROM vehicle_accesses WHERE parking_id = l.parking_id AND platform = l.platform
+      AND occurred_at < ?2 AND in_park_num IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM lot_statuses WHERE parking_id = l.parking_id AND platform = l.platform
+      AND occurred_at < ?2 AND total_spaces IS NOT NULL AND free_spaces IS NOT NULL)
  ORDER BY 1, 2, 3`;
 
+/** How many points the occupancy charts of one page draw (status/queries.ts sets them). */
+export interface ChartBudget {
+  /** All charts together. */
+  perPage: number;
+  /** One chart, at least and at most. */
+  minPerLot: number;
+  maxPerLot: number;
+}
+
 /**
- * The occupancy of the listed lots (live-state.ts's first `lots` by id) from `from` on, keyed by
- * lotKeyOf: per lot, the last point before `from` (the value the window starts with) and the
- * newest `perLot` points in the window, oldest first. One statement whatever the number of lots,
- * each part an index range of (parking_id, occurred_at).
+ * The occupancy of the listed lots (live-state.ts's first `lots` by id) over [fromMs, toMs], keyed
+ * by lotKeyOf: per lot, the last point before the window (the value it starts with), then at most
+ * its share of the budget's points, oldest first (every point, or the last of each slice). One
+ * statement whatever the number of lots.
  */
 export const occupancyOfListedLots = (
   db: D1Database,
-  window: { lots: number; from: string; perLot: number },
+  window: { lots: number; fromMs: number; toMs: number; budget: ChartBudget },
 ): Query<Map<string, OccupancyRow[]>> =>
   query<OccupancyRow, Map<string, OccupancyRow[]>>(
-    db.prepare(OCCUPANCY_SQL).bind(window.lots, window.from, window.perLot),
+    db.prepare(OCCUPANCY_SQL).bind(
+      window.lots,
+      new Date(window.fromMs).toISOString(),
+      // The last slice ends just after the window's end, so a pass at that instant is in it.
+      new Date(window.toMs + 1).toISOString(),
+      window.budget.perPage,
+      window.budget.minPerLot,
+      window.budget.maxPerLot,
+    ),
     (rows) => {
       const byLot = new Map<string, OccupancyRow[]>();
       for (const row of rows) {
@@ -229,12 +282,6 @@ export const occupancyOfListedLots = (
         const points = byLot.get(key) ?? [];
         points.push(row);
         byLot.set(key, points);
-      }
-      // Points that share the cutoff's second may exceed perLot: keep the newest perLot (and the one before).
-      for (const [lot, points] of byLot) {
-        const before = points[0] && points[0].occurred_at < window.from ? 1 : 0;
-        const inWindow = points.length - before;
-        if (inWindow > window.perLot) byLot.set(lot, [...points.slice(0, before), ...points.slice(-window.perLot)]);
       }
       return byLot;
     },
@@ -261,5 +308,8 @@ export const eventRoutes = createRouter().openapi(
       401: errorResponse("Missing or wrong bearer token"),
     },
   }),
-  async (c) => c.json(await listEvents(c.env.DB, c.req.valid("query")), 200),
+  async (c) => {
+    const query = c.req.valid("query");
+    return c.json(await listEvents(c.env.DB, query, await readView(c, query.personalData, "masked")), 200);
+  },
 );

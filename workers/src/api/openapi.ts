@@ -7,7 +7,8 @@ export function mountOpenApi(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",
     scheme: "bearer",
-    description: "ADMIN_TOKEN (a Worker secret)",
+    description:
+      "ADMIN_TOKEN, or the read-only READ_TOKEN for events, lots, lanes and its own subscriptions (403 elsewhere). ADMIN_TOKEN_NEXT and READ_TOKEN_NEXT during a rotation. 1,200 attempts a minute per client address, then 429 with Retry-After.",
   });
   app.openAPIRegistry.registerPath({
     method: "get",

@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { limitSchema } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
-import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { decodeCursor, olderThan, pageOf } from "../lib/cursor.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { bodyErrorResponses, errorResponse } from "../lib/errors.js";
 import { createRouter } from "../lib/openapi-app.js";
@@ -119,9 +119,9 @@ export const heldCallbackRoutes = createRouter()
         params.push(query.status);
       }
       if (query.cursor) {
-        const cursor = decodeCursor(query.cursor);
-        where.push("(received_at < ? OR (received_at = ? AND id < ?))");
-        params.push(cursor.at, cursor.at, cursor.id);
+        const after = olderThan(decodeCursor(query.cursor), "received_at", "id");
+        where.push(after.sql);
+        params.push(...after.params);
       }
       const { results } = await withD1Retry(() =>
         c.env.DB.prepare(

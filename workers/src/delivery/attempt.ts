@@ -4,10 +4,10 @@
  * failure (that is an outcome); throws only when D1 itself fails (the message is retried).
  */
 
-import { webhookHeaders } from "@parkbridge/shared";
+import { checkSubscriberUrl, webhookHeaders } from "@parkbridge/shared";
 import { type EventDbRow, toEventRecord } from "../api/events.js";
 import type { Env } from "../env.js";
-import { type DeliveryPolicy, deliveryPolicy, retryDelaySeconds } from "./policy.js";
+import { allowsLoopbackSubscribers, type DeliveryPolicy, deliveryPolicy, retryDelaySeconds } from "./policy.js";
 
 export type AttemptOutcome =
   | { kind: "delivered"; status: number }
@@ -23,25 +23,36 @@ interface DeliveryJoinRow extends Omit<EventDbRow, "id"> {
   url: string;
   secret: string;
   deleted_at: string | null;
+  /** What the subscriber receives of personal data: 'masked' (default) or 'full' (it opted in). */
+  personal_data: string;
   event_id: string;
   raw_body: string;
 }
 
 /**
  * The body a subscriber receives (docs/edge-api.md): the event as GET /api/events lists it (the
- * one vocabulary, whatever its platform) under its delivery's id, and the raw body as received.
+ * one vocabulary, whatever its platform) under its delivery's id. Personal data as its subscription
+ * chose (privacy/mask.ts): masked by default, without the raw body; `full`, as stored, with it.
  */
 export function deliveryPayload(row: DeliveryJoinRow): string {
+  const full = row.personal_data === "full";
   let raw: unknown;
-  try {
-    raw = JSON.parse(row.raw_body);
-  } catch {
-    raw = row.raw_body;
+  if (full) {
+    try {
+      raw = JSON.parse(row.raw_body);
+    } catch {
+      raw = row.raw_body;
+    }
   }
-  const { id: eventId, ...event } = toEventRecord({ ...row, id: row.event_id });
-  return JSON.stringify({ deliveryId: row.id, eventId, ...event, raw });
+  const { id: eventId, ...event } = toEventRecord({ ...row, id: row.event_id }, full ? "full" : "masked");
+  return JSON.stringify({ deliveryId: row.id, eventId, ...event, ...(full ? { raw } : {}) });
 }
 
+/**
+ * One POST. Redirects are not followed (a 3xx is a failure: the URL checked at subscription is the
+ * only place events go). What is recorded says neither why a connection failed nor how long it
+ * took to fail: "refused" against "timed out" would map a network's ports through the API.
+ */
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number) {
   try {
     const response = await fetch(url, {
@@ -53,15 +64,20 @@ async function post(url: string, body: string, headers: Record<string, string>, 
     });
     // Drain the body so the connection is released; its content does not matter.
     await response.body?.cancel();
-    return response.status >= 200 && response.status < 300
-      ? { ok: true as const, status: response.status }
-      : { ok: false as const, status: response.status, error: `subscriber answered HTTP ${response.status}` };
+    if (response.status >= 200 && response.status < 300) return { ok: true as const, status: response.status };
+    const redirect = response.status >= 300 && response.status < 400 ? " (redirects are not followed)" : "";
+    return {
+      ok: false as const,
+      status: response.status,
+      error: `subscriber answered HTTP ${response.status}${redirect}`,
+    };
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    // The detail goes to the operator's log only.
+    console.warn("delivery: no answer from the subscriber", String(error));
     return {
       ok: false as const,
       status: null,
-      error: timedOut ? `subscriber did not answer within ${timeoutMs} ms` : `subscriber unreachable: ${String(error)}`,
+      error: `subscriber did not answer (no connection, or no answer within ${timeoutMs} ms)`,
     };
   }
 }
@@ -73,7 +89,7 @@ export async function attemptDelivery(
   policy: DeliveryPolicy = deliveryPolicy(env),
 ): Promise<AttemptOutcome> {
   const row = await env.DB.prepare(
-    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, e.id AS event_id, e.platform, e.event,
+    `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, s.personal_data, e.id AS event_id, e.platform, e.event,
             e.callback_type, e.app_key, e.parking_id, e.vehicle_code, e.lane_no, e.occurred_at_local, e.occurred_at,
             e.received_at, e.data, e.details, e.time_suspect, e.source, e.record_id, r.body AS raw_body
      FROM deliveries d
@@ -96,6 +112,21 @@ export async function attemptDelivery(
     const error = "the subscription was deleted";
     await record(
       "UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'failed')",
+      error,
+      nowIso,
+      row.id,
+    );
+    return { kind: "dead", error };
+  }
+
+  // Checked again at each attempt: a subscription stored before the check, or a setting turned off since.
+  const target = checkSubscriberUrl(row.url, { allowLoopback: allowsLoopbackSubscribers(env) });
+  if (!target.ok) {
+    const error = `the subscription's url is refused: url ${target.reason}`;
+    await record(
+      `UPDATE deliveries SET status = 'dead', attempts = ?, last_error = ?, updated_at = ?
+       WHERE id = ? AND status IN ('pending', 'failed')`,
+      row.attempts,
       error,
       nowIso,
       row.id,

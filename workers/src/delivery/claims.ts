@@ -76,6 +76,8 @@ export const claimRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const { subscriptionId, token } = c.req.valid("json");
+      // A read-only token claims only for the subscriptions it created (api/auth.ts).
+      const scope = c.get("scope");
       const now = new Date();
       const nowIso = now.toISOString();
       const expiresAt = new Date(now.getTime() + DELIVERY_CLAIM_LEASE_SECONDS * 1000).toISOString();
@@ -85,12 +87,14 @@ export const claimRoutes = createRouter()
           `UPDATE deliveries SET claim_token = ?1, claim_expires_at = ?2
            WHERE id = ?3 AND subscription_id = ?4 AND status != 'delivered' AND claim_confirmed_at IS NULL
              AND (claim_token IS NULL OR claim_token = ?1 OR claim_expires_at <= ?5)
+             AND (?6 = 'admin' OR EXISTS (SELECT 1 FROM subscriptions WHERE id = ?4 AND scope = ?6))
            RETURNING claim_expires_at`,
-        ).bind(token, expiresAt, id, subscriptionId, nowIso),
+        ).bind(token, expiresAt, id, subscriptionId, nowIso, scope),
         c.env.DB.prepare(
           `SELECT status, claim_token, claim_expires_at, claim_confirmed_at FROM deliveries
-           WHERE id = ? AND subscription_id = ?`,
-        ).bind(id, subscriptionId),
+           WHERE id = ?1 AND subscription_id = ?2
+             AND (?3 = 'admin' OR EXISTS (SELECT 1 FROM subscriptions WHERE id = ?2 AND scope = ?3))`,
+        ).bind(id, subscriptionId, scope),
       ]);
       if ((taken?.results.length ?? 0) > 0) {
         return c.json({ deliveryId: id, claimed: true, state: "claimed" as const, expiresAt }, 200);

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { limitSchema } from "@parkbridge/shared";
 import { BEARER_SCHEME } from "../api/auth.js";
 import { EventIdSchema } from "../api/schemas.js";
-import { decodeCursor, pageOf } from "../lib/cursor.js";
+import { decodeCursor, olderThan, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
 import { withD1Retry } from "../lib/d1-retry.js";
 import { ApiError, errorResponse, notFound } from "../lib/errors.js";
@@ -136,9 +136,9 @@ export const deliveryRoutes = createRouter()
         params.push(query.subscriptionId);
       }
       if (query.cursor) {
-        const cursor = decodeCursor(query.cursor);
-        where.push("(d.created_at < ? OR (d.created_at = ? AND d.id < ?))");
-        params.push(cursor.at, cursor.at, cursor.id);
+        const after = olderThan(decodeCursor(query.cursor), "d.created_at", "d.id");
+        where.push(after.sql);
+        params.push(...after.params);
       }
       const { results } = await withD1Retry(() =>
         c.env.DB.prepare(

@@ -23,3 +23,7 @@ export function deliveryPolicy(env: Env): DeliveryPolicy {
 export function retryDelaySeconds(policy: DeliveryPolicy, failedAttempts: number): number {
   return Math.min(policy.maxDelaySeconds, Math.round(policy.retryBaseSeconds * 2 ** Math.max(0, failedAttempts - 1)));
 }
+
+/** Whether loopback subscribers are accepted: a local development (ALLOW_LOOPBACK_SUBSCRIBERS=on) only. */
+export const allowsLoopbackSubscribers = (env: Pick<Env, "ALLOW_LOOPBACK_SUBSCRIBERS">) =>
+  env.ALLOW_LOOPBACK_SUBSCRIBERS?.trim().toLowerCase() === "on";

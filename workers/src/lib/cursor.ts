@@ -35,6 +35,20 @@ export function decodeCursor(text: string, kind: "string" | "number" = "string")
   throw badInput("cursor", "is not a cursor this API returned");
 }
 
+/**
+ * The keyset condition "after this cursor" in a newest-first list ordered by (time, id): a row
+ * value, which SQLite reads as one range of the (time DESC, id DESC) index. The equivalent
+ * `time < ? OR (time = ? AND id < ?)` is not a range: SQLite reads and filters every newer row,
+ * as an OFFSET would (51 ms against 0.1 ms 45 days deep in a million events, docs/benchmarks.md).
+ */
+export function olderThan(
+  cursor: Cursor<string | number>,
+  timeColumn: string,
+  idColumn: string,
+): { sql: string; params: [string | number, string] } {
+  return { sql: `(${timeColumn}, ${idColumn}) < (?, ?)`, params: [cursor.at, cursor.id] };
+}
+
 /** Takes `limit + 1` rows and returns the page plus the cursor of the next one, if any. */
 export function pageOf<T>(
   rows: T[],

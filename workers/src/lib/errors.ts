@@ -12,7 +12,7 @@ import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "./config.js";
 import { isD1Error } from "./d1-retry.js";
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
 
 /** What an error may say besides its code and message. */
 export interface ErrorDetails {

@@ -2,7 +2,8 @@ import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Env } from "../env.js";
 import { validationHook } from "./errors.js";
 
-export type AppEnv = { Bindings: Env };
+/** The bearer token's scope, set by the /api/* middleware (api/auth.ts). */
+export type AppEnv = { Bindings: Env; Variables: { scope: import("../api/auth.js").Scope } };
 
 /**
  * A schema from shared/ named as a component of the OpenAPI document. zod copies its methods onto

@@ -21,6 +21,7 @@ import { type HeldWaitingRow, waitingHeld } from "../callbacks/held.js";
 import { type LaneLive, type LotLive, lanesOfflineFirst, listedLots } from "../callbacks/live-state.js";
 import { type DeliveryProblemRow, failedDeliveries } from "../delivery/deliveries.js";
 import { type Query, runQueries } from "../lib/d1-query.js";
+import { maskValue } from "../privacy/mask.js";
 import { type ReconciledLotRow, reconciledLots, type TroubleWindowRow, troubleWindows } from "../records/status.js";
 import type { GrantRow } from "../visitors/grant.js";
 import { activeGrantsEndingBefore } from "../visitors/repository.js";
@@ -155,11 +156,12 @@ export interface StatusQueryOptions {
 
 /** Bounds keep the page cheap however busy the lots are. */
 export const LIMITS = {
-  lots: 50,
+  lots: 200,
   lanes: 200,
   accesses: 15,
   overrides: 10,
-  pointsPerLot: 2000,
+  /** The charts' points (api/events.ts): a chart's plot is 580 px wide, one step every 2 px at most. */
+  chart: { perPage: 12_000, minPerLot: 60, maxPerLot: 290 },
   grants: 20,
   deliveries: 20,
   held: 20,
@@ -226,7 +228,8 @@ const toGrantEnding = (row: GrantRow): GrantEnding => ({
   id: row.id,
   parkingId: row.parking_id,
   vehicleCode: row.vehicle_code,
-  visitorName: row.visitor_name,
+  // The page is read by whoever is at the screen: names shortened (privacy/mask.ts), no phone.
+  visitorName: maskValue("name", row.visitor_name, "masked") as string,
   endsAt: new Date(row.ends_at).toISOString(),
   status: row.status,
   lastError: row.last_error,
@@ -274,11 +277,11 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
   const nowMs = options.nowMs ?? Date.now();
   const windowHours = options.windowHours ?? 6;
   const grantHorizonHours = options.grantHorizonHours ?? 24;
-  const from = new Date(nowMs - windowHours * 3_600_000).toISOString();
+  const fromMs = nowMs - windowHours * 3_600_000;
 
   const core = [
     listedLots(db, LIMITS.lots),
-    occupancyOfListedLots(db, { lots: LIMITS.lots, from, perLot: LIMITS.pointsPerLot }),
+    occupancyOfListedLots(db, { lots: LIMITS.lots, fromMs, toMs: nowMs, budget: LIMITS.chart }),
     lanesOfflineFirst(db, LIMITS.lanes),
     latestAccesses(db, LIMITS.accesses),
     latestBarrierOverrides(db, LIMITS.overrides),

@@ -1,10 +1,11 @@
 /**
- * The status page's routes: `GET /` (the page), `GET|POST /login`, `POST /logout`.
+ * The status page's routes: `GET /` (the page), `GET|POST /login`, `POST /logout` (ends the session on the server).
  * Mounted at the root of the app; middleware is attached per route so that nothing here
  * touches the other routes.
  */
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { authenticate, type Scope, scopeOfToken } from "../api/auth.js";
 import { discardHeld } from "../callbacks/held.js";
 import { openPlatform } from "../callbacks/open-platform.js";
 import { releaseHeld } from "../callbacks/pipeline.js";
@@ -13,7 +14,14 @@ import { ApiError } from "../lib/errors.js";
 import { type Html, pageHeaders } from "./layout.js";
 import { loginPage } from "./login-page.js";
 import { loadStatus } from "./queries.js";
-import { createSession, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionIsValid, tokenMatches } from "./session.js";
+import {
+  createSession,
+  liveSession,
+  revokeSession,
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+  signedSession,
+} from "./session.js";
 import { statusPage } from "./status-page.js";
 
 type StatusContext = Context<{ Bindings: Env }>;
@@ -66,13 +74,23 @@ function queryNumber(c: StatusContext, name: string, fallback: number, min: numb
   return Math.min(Math.max(Math.round(value), min), max);
 }
 
-async function isLoggedIn(c: StatusContext): Promise<boolean> {
-  const adminToken = c.env.ADMIN_TOKEN ?? "";
-  if (await sessionIsValid(adminToken, getCookie(c, SESSION_COOKIE))) return true;
-  // Scripts may look too, with the same bearer token as /api/*.
-  const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-  return bearer !== undefined && (await tokenMatches(adminToken, bearer));
+/**
+ * The scope of whoever asks: a live session cookie, or (scripts) a bearer token as on /api/*,
+ * with the same rate limit and refusals (api/auth.ts). Undefined: not logged in.
+ */
+async function viewerScope(c: StatusContext): Promise<Scope | undefined> {
+  const session = await liveSession(c.env, getCookie(c, SESSION_COOKIE));
+  if (session) return session.scope;
+  if (c.req.header("authorization") === undefined) return undefined;
+  try {
+    return await authenticate(c);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return undefined;
+    throw error;
+  }
 }
+
+const isLoggedIn = async (c: StatusContext) => (await viewerScope(c)) !== undefined;
 
 statusRoutes.get("/", async (c) => {
   if (!(await isLoggedIn(c))) return c.redirect("/login", 303);
@@ -96,8 +114,7 @@ statusRoutes.get("/login", async (c) => {
 
 statusRoutes.post("/login", async (c) => {
   if (!fromOwnOrigin(c)) return crossSiteRefusal(c);
-  const adminToken = c.env.ADMIN_TOKEN ?? "";
-  if (!adminToken) {
+  if (!c.env.ADMIN_TOKEN?.trim()) {
     return page(c, loginPage({ error: "ADMIN_TOKEN is not configured on this Worker, so nobody can log in." }), 503);
   }
   if (!(await withinLoginBudget(c))) {
@@ -109,11 +126,10 @@ statusRoutes.post("/login", async (c) => {
     );
   }
   const form = await c.req.parseBody();
-  const submitted = typeof form.token === "string" ? form.token : "";
-  if (!(await tokenMatches(adminToken, submitted))) {
-    return page(c, loginPage({ error: "That admin token is not correct." }), 401);
-  }
-  setCookie(c, SESSION_COOKIE, await createSession(adminToken), {
+  const submitted = typeof form.token === "string" ? form.token.trim() : "";
+  const scope = submitted ? await scopeOfToken(c.env, submitted) : undefined;
+  if (!scope) return page(c, loginPage({ error: "That token is not correct." }), 401);
+  setCookie(c, SESSION_COOKIE, await createSession(submitted, scope), {
     httpOnly: true,
     sameSite: "Strict",
     secure: isHttps(c),
@@ -126,7 +142,9 @@ statusRoutes.post("/login", async (c) => {
 // The held-callback buttons: the same decisions as /api/held-callbacks, audited as the status page's.
 statusRoutes.post("/held-callbacks/:id/:action{release|discard}", async (c) => {
   if (!fromOwnOrigin(c)) return crossSiteRefusal(c);
-  if (!(await isLoggedIn(c))) return c.redirect("/login", 303);
+  const scope = await viewerScope(c);
+  if (!scope) return c.redirect("/login", 303);
+  if (scope !== "admin") return c.text("Refused: releasing or discarding needs the admin token.", 403, pageHeaders);
   const id = c.req.param("id");
   try {
     if (c.req.param("action") === "release") {
@@ -141,8 +159,11 @@ statusRoutes.post("/held-callbacks/:id/:action{release|discard}", async (c) => {
   return c.redirect("/#held", 303);
 });
 
-statusRoutes.post("/logout", (c) => {
+statusRoutes.post("/logout", async (c) => {
   if (!fromOwnOrigin(c)) return crossSiteRefusal(c);
+  // Ended on the server too: a copy of the cookie is refused from now on.
+  const session = await signedSession(c.env, getCookie(c, SESSION_COOKIE));
+  if (session) await revokeSession(c.env.DB, session);
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c), httpOnly: true, sameSite: "Strict" });
   return c.redirect("/login", 303);
 });

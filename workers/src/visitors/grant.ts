@@ -4,6 +4,7 @@
  * wire; the `*Local` strings are the same instants in the platform's wall-clock time (UTC+8).
  */
 import { formatPlatformTime, type GrantSource, type GrantStatus } from "@parkbridge/shared";
+import { maskValue, type PersonalDataView } from "../privacy/mask.js";
 
 // Statuses and sources are part of the API's requests too: defined with them, in shared/src/edge/.
 export { type GrantSource, type GrantStatus, grantSources, grantStatuses } from "@parkbridge/shared";
@@ -128,13 +129,14 @@ export interface Grant {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toGrant(row: GrantRow): Grant {
+/** The API's view; personal values as `view` shows them (privacy/mask.ts: names as stored, phones masked, by default). */
+export function toGrant(row: GrantRow, view: PersonalDataView = "operator"): Grant {
   return {
     id: row.id,
     parkingId: row.parking_id,
     vehicleCode: row.vehicle_code,
-    visitorName: row.visitor_name,
-    visitorPhone: row.visitor_phone,
+    visitorName: maskValue("name", row.visitor_name, view) as string,
+    visitorPhone: maskValue("phone", row.visitor_phone, view) as string,
     reason: row.reason,
     laneNos: row.lane_nos,
     startsAt: iso(row.starts_at),

@@ -351,10 +351,9 @@ export async function listGrants(
   if (filter.vehicleCode) add("vehicle_code = ?", filter.vehicleCode);
   if (filter.source) add("source = ?", filter.source);
   if (cursor) {
+    // A row value: one range of the (…, created_at, id) index (lib/cursor.ts, olderThan).
     values.push(cursor.createdAt, cursor.id);
-    conditions.push(
-      `(created_at < ?${values.length - 1} OR (created_at = ?${values.length - 1} AND id < ?${values.length}))`,
-    );
+    conditions.push(`(created_at, id) < (?${values.length - 1}, ?${values.length})`);
   }
   values.push(limit);
   const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";

@@ -3,10 +3,12 @@
  * /openapi.json. Bearer auth is the `/api/*` middleware's job; this module only routes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { changeGrantBody, createGrantBody, grantIdParams, listGrantsQuery } from "@parkbridge/shared";
+import { changeGrantBody, createGrantBody, getGrantQuery, grantIdParams, listGrantsQuery } from "@parkbridge/shared";
 import { decodeCursor, pageOf } from "../lib/cursor.js";
 import { bodyErrorResponses, errorResponse } from "../lib/errors.js";
 import { createRouter, named } from "../lib/openapi-app.js";
+import { maskAuditDetail } from "../privacy/mask.js";
+import { readView } from "../privacy/views.js";
 import { grantSources, grantStatuses, toGrant } from "./grant.js";
 import { getAudit, listGrants } from "./repository.js";
 import { GrantService } from "./service.js";
@@ -20,8 +22,11 @@ const GrantSchema = z
     id: z.string(),
     parkingId: z.string(),
     vehicleCode: z.string(),
-    visitorName: z.string(),
-    visitorPhone: z.string(),
+    visitorName: z.string().openapi({ description: "As stored (erased: empty)." }),
+    visitorPhone: z.string().openapi({
+      description: "Masked (138****8000) unless the read asked for personalData=full (audited).",
+      example: "138****8000",
+    }),
     reason: z.string().nullable(),
     laneNos: z.string().nullable(),
     startsAt: z.string().openapi({ description: "ISO 8601, UTC." }),
@@ -103,7 +108,7 @@ const getGrantRoute = createRoute({
   tags,
   security,
   summary: "One visitor grant, with its audit trail",
-  request: { params: grantIdParams },
+  request: { params: grantIdParams, query: getGrantQuery },
   responses: { 200: json(GrantSchema.extend({ audit: z.array(AuditSchema) }), "The grant."), ...errors },
 });
 
@@ -151,27 +156,29 @@ visitorGrantRoutes.openapi(createGrantRoute, async (c) => {
 });
 
 visitorGrantRoutes.openapi(listGrantsRoute, async (c) => {
-  const { cursor, limit, ...filter } = c.req.valid("query");
+  const { cursor, limit, personalData, ...filter } = c.req.valid("query");
   const after = cursor === undefined ? undefined : decodeCursor(cursor, "number");
+  const view = await readView(c, personalData, "operator");
   const rows = await listGrants(c.env.DB, filter, after && { createdAt: after.at, id: after.id }, limit + 1);
   const { page, nextCursor } = pageOf(rows, limit, (row) => ({ at: row.created_at, id: row.id }));
-  return c.json({ items: page.map(toGrant), nextCursor }, 200);
+  return c.json({ items: page.map((row) => toGrant(row, view)), nextCursor }, 200);
 });
 
 visitorGrantRoutes.openapi(getGrantRoute, async (c) => {
   const { id } = c.req.valid("param");
+  const view = await readView(c, c.req.valid("query").personalData, "operator");
   const grant = await new GrantService(c.env).get(id);
   const trail = await getAudit(c.env.DB, id);
   return c.json(
     {
-      ...toGrant(grant),
+      ...toGrant(grant, view),
       audit: trail.map((row) => ({
         at: new Date(row.at).toISOString(),
         actor: row.actor,
         action: row.action,
         fromStatus: row.from_status,
         toStatus: row.to_status,
-        detail: parseDetail(row.detail),
+        detail: maskAuditDetail(parseDetail(row.detail), view),
       })),
     },
     200,
