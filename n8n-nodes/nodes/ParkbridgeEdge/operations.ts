@@ -142,6 +142,8 @@ export const edgeOperations: EdgeOperation[] = [
     path: "/api/backfill/{id}",
     params: backfillIdParams,
     parameters: { id: "backfillId" },
+  }),
+  edgeOperation({
     resource: "personalData",
     value: "export",
     name: "Export",
