@@ -4,7 +4,7 @@
  * headline and absolute numbers are context.
  *   npm run bench                      full sizes (about 5 to 10 minutes on 2 cores)
  *   npm run bench -- --quick           small sizes, written to the OS temp dir unless --out is given
- *   npm run bench -- --only=ingest,collision,memory,sweep,expiry,paging,bundle,read   --out=path/to/report.md
+ *   npm run bench -- --only=ingest,collision,memory,sweep,expiry,paging,reconcile,bundle,read   --out=path/to/report.md
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +18,7 @@ import { type MemoryResult, runMemoryBench } from "./ingest-memory.js";
 import { ROOT } from "./lib/worker.js";
 import { type PagingResult, pagingMedians, runPagingBench } from "./paging.js";
 import { type ReadResult, readRatio, runReadBench } from "./read.js";
+import { type ReconcileResult, runReconcileBench } from "./reconcile.js";
 import { type Environment, renderReport } from "./report.js";
 import { runSweepBench, type SweepBenchResult } from "./sweep.js";
 
@@ -83,6 +84,7 @@ let sweep: SweepBenchResult | undefined;
 let paging: PagingResult | undefined;
 let bundle: BundleResult | undefined;
 let expiry: ExpiryBenchResult | undefined;
+let reconcile: ReconcileResult | undefined;
 let read: ReadResult | undefined;
 
 if (wanted("bundle")) bundle = await runBundleBench(log);
@@ -157,6 +159,12 @@ if (wanted("expiry")) {
   );
 }
 
+if (wanted("reconcile")) {
+  reconcile = await runReconcileBench(
+    { steps: quick ? 1_000 : 10_000, dropRate: 0.2, duplicateRate: 0.05, timeoutMs: quick ? 120_000 : 600_000 },
+    log,
+  );
+}
 if (wanted("read")) {
   read = await runReadBench(
     { small: quick ? 1_000 : 10_000, factor: quick ? 10 : 100, repetitions: quick ? 3 : 5, requests: quick ? 5 : 15 },
@@ -172,11 +180,20 @@ const env2 = {
   loadAverageAfter: os.loadavg().map((l) => Number(l.toFixed(2))),
   seconds: Math.round((Date.now() - started) / 1000),
 };
-writeFileSync(out, renderReport({ env: env2, ingest, collision, memory, sweep, expiry, paging, bundle, read }));
+writeFileSync(
+  out,
+  renderReport({ env: env2, ingest, collision, memory, sweep, expiry, paging, bundle, reconcile, read }),
+);
 rmSync(path.join(os.tmpdir(), `parkbridge-bench-${process.pid}`), { recursive: true, force: true });
 log(`wrote ${path.relative(process.cwd(), out) || out}`);
 // An invocation past the plan's limits fails the benchmark, as production would fail the invocation.
 const violations = expiry?.scenarios.flatMap((s) => s.violations) ?? [];
+if (reconcile && (reconcile.missing || reconcile.duplicates || reconcile.mismatched)) {
+  console.error(
+    `reconcile: the history is not the platform's records (${reconcile.missing} missing, ${reconcile.duplicates} duplicates)`,
+  );
+  process.exitCode = 1;
+}
 if (violations.length > 0) {
   console.error(`expiry: ${violations.length} invocations went past their plan's limits, e.g. ${violations[0]}`);
   process.exitCode = 1;

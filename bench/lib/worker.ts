@@ -85,6 +85,8 @@ export interface WorkerOptions {
   port?: number;
   /** Run the Worker's own queue consumer (event delivery). */
   queueConsumer?: boolean;
+  /** Bind the reconciliation's queue (`RECORDS`) with the Worker's own consumer of it. */
+  recordsQueue?: boolean;
   /** Every line the Worker logs (console.*), for tests that inspect logs. */
   onLog?: (line: string) => void;
   /** Apply migrations/ to the D1 database (default true). */
@@ -115,11 +117,19 @@ export function miniflareOptions(options: WorkerOptions): V4MiniflareOptions {
     port: options.port ?? 0,
     d1Databases: { DB: "parkbridge-db" },
     kvNamespaces: { LIVE: "parkbridge-live" },
-    queueProducers: { DELIVERIES: { queueName: queue } },
-    ...(options.queueConsumer
-      ? { queueConsumers: { [queue]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 20 } } }
-      : {}),
-    bindings: options.bindings ?? {},
+    queueProducers: {
+      DELIVERIES: { queueName: queue },
+      ...(options.recordsQueue ? { RECORDS: { queueName: "parkbridge-records" } } : {}),
+    },
+    queueConsumers: {
+      ...(options.queueConsumer ? { [queue]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 20 } } : {}),
+      ...(options.recordsQueue
+        ? { "parkbridge-records": { maxBatchSize: 1, maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0 } }
+        : {}),
+    },
+    // The cron does not read the platform's records unless a run asks (RECONCILE: "on"): the
+    // benchmarks of other parts count every platform call and D1 statement of a cron invocation.
+    bindings: { RECONCILE: "off", ...options.bindings },
     log: new Log(LogLevel.WARN),
     ...(options.onLog ? { handleStructuredLogs: (log: { message: string }) => options.onLog?.(log.message) } : {}),
   };

@@ -22,6 +22,7 @@ export {
   type HeaderCheckOptions,
   type HeaderSource,
   parseCallbackBody,
+  parseCallbackData,
   type RejectionReason,
   type VerifiedCallback,
   type VerifiedHeaders,
@@ -74,6 +75,8 @@ export {
 } from "./ebopark/verify-report.js";
 // The edge API's requests, and its deliveries' signatures (Standard Webhooks)
 export {
+  backfillBody,
+  backfillIdParams,
   changeGrantBody,
   claimDeliveryBody,
   confirmClaimBody,
@@ -82,10 +85,13 @@ export {
   DELIVERY_CLAIM_LEASE_SECONDS,
   deliveryIdParams,
   type EdgeFieldMeta,
+  type EventProvenance,
   type EventsQuery,
   edgeFieldMeta,
   eventIdSchema,
   eventOptions,
+  eventSourceOptions,
+  eventSources,
   eventsQuery,
   type GrantSource,
   type GrantStatus,
@@ -98,6 +104,7 @@ export {
   listGrantsQuery,
   lotParams,
   lotQuery,
+  MAX_BACKFILL_DAYS,
   MAX_EDGE_PAGE_SIZE,
   type PersonalDataQuery,
   personalDataAuditQuery,

@@ -169,6 +169,14 @@ export async function handleControl(
     }
     case "GET /__sim/callbacks":
       return ok(sim.delivery.sent);
+    case "GET /__sim/callbacks/dropped":
+      return ok(sim.delivery.dropped);
+    case "GET /__sim/records": {
+      // The platform's access records, as listAccessRecords serves them (every one, no window).
+      const parkingId = q.get("parkingId");
+      if (parkingId !== null && !sim.state.lot(parkingId)) return bad(`parkingId ${parkingId} names no lot`);
+      return ok(sim.state.records(parkingId ?? undefined));
+    }
     case "POST /__sim/traffic/step":
     case "POST /__sim/traffic/start":
     case "POST /__sim/traffic/stop":

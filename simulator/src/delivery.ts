@@ -77,6 +77,10 @@ export abstract class RetryingDelivery<Item, Sent extends DeliveryAttempt> {
   protected abstract serialise(item: Item): string;
   /** The fault targets of an item (["callback"], ["report", "vehicleEntry"]…). */
   protected abstract targets(item: Item): readonly string[];
+  /** The lot an item is about, for rules scoped to one lot (`parkingId`); none by default. */
+  protected lotOf(_item: Item): string | undefined {
+    return undefined;
+  }
   /** One attempt, signed as of `signedAt` (ms) where the sign covers a time; never throws (no answer is `status: 0`). */
   protected abstract attempt(
     item: Item,
@@ -89,7 +93,7 @@ export abstract class RetryingDelivery<Item, Sent extends DeliveryAttempt> {
   async deliver(item: Item): Promise<Sent[]> {
     if (!this.configured) return [];
     const text = this.serialise(item);
-    const decision = this.faults.decideDelivery(this.targets(item));
+    const decision = this.faults.decideDelivery(this.targets(item), this.lotOf(item));
     if (decision.latencyMs > 0) await this.sleep(decision.latencyMs);
     if (decision.drop) {
       this.dropped.push(item);
@@ -160,6 +164,11 @@ export class CallbackDelivery extends RetryingDelivery<CallbackBody, SentCallbac
 
   protected serialise(body: CallbackBody): string {
     return JSON.stringify(body);
+  }
+
+  protected override lotOf(item: CallbackBody): string | undefined {
+    const parkingId = (item.data as { parkingId?: unknown } | undefined)?.parkingId;
+    return typeof parkingId === "string" ? parkingId : undefined;
   }
 
   protected targets(): readonly string[] {

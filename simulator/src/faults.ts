@@ -15,7 +15,8 @@ export type FaultKind =
   | "gbk"
   | "duplicateCallback"
   | "dropCallback"
-  | "sameMillisecond";
+  | "sameMillisecond"
+  | "lateRecord";
 
 export const faultKinds: readonly FaultKind[] = [
   "latency",
@@ -29,6 +30,7 @@ export const faultKinds: readonly FaultKind[] = [
   "duplicateCallback",
   "dropCallback",
   "sameMillisecond",
+  "lateRecord",
 ];
 
 export interface FaultRule {
@@ -38,14 +40,18 @@ export interface FaultRule {
    * "*" (default "*").
    */
   operation?: string;
-  /** Only requests naming this lot (their body's parkingId): faults for one test's lot alone. */
+  /** Only requests naming this lot (their body's parkingId), or callbacks about it: faults for one test's lot alone. */
   parkingId?: string;
   kind: FaultKind;
   /** Apply to the next N matching requests (default: unlimited while rate applies). */
   times?: number;
   /** Probability 0..1 per matching request (default 1), drawn from the seeded random source. */
   rate?: number;
-  /** For latency: added delay; for timeout: how long the request is held before the socket drops (default 30000). */
+  /**
+   * For latency: added delay; for timeout: how long the request is held before the socket drops
+   * (default 30000); for lateRecord: how long an access stays out of listAccessRecords after it
+   * happened (its callback is sent at once: the record appears late).
+   */
   latencyMs?: number;
   /** For platformError (default "系统繁忙,请稍后重试"). */
   msg?: string;
@@ -78,6 +84,8 @@ export interface FaultDecision {
    * appKey + timestamp only, so callbacks signed in the same millisecond share a (timestamp, sign).
    */
   timestamp?: number;
+  /** listAccessRecords leaves out the accesses of the last this many ms (lateRecord; 0: none). */
+  recordLagMs: number;
 }
 
 export const DEFAULT_TIMEOUT_HOLD_MS = 30_000;
@@ -100,6 +108,7 @@ const MODIFIERS: ReadonlySet<FaultKind> = new Set([
   "duplicateCallback",
   "dropCallback",
   "sameMillisecond",
+  "lateRecord",
 ]);
 
 /** Checks a rule from outside (HTTP control endpoint); returns an English reason or undefined. */
@@ -177,16 +186,24 @@ export class FaultBook {
    * ["report", "<reportId>"] for an Ebopark report. "*" rules apply to deliveries only for
    * duplicateCallback and dropCallback.
    */
-  decideDelivery(targets: readonly string[]): FaultDecision {
+  decideDelivery(targets: readonly string[], parkingId?: string): FaultDecision {
     return this.apply(
       (rule, target) =>
         DELIVERY_KINDS.has(rule.kind) &&
-        (targets.includes(target) || (target === "*" && DELIVERY_WILDCARD.has(rule.kind))),
+        (targets.includes(target) || (target === "*" && DELIVERY_WILDCARD.has(rule.kind))) &&
+        (rule.parkingId === undefined || rule.parkingId === parkingId),
     );
   }
 
   private apply(matches: (rule: StoredFault, target: string) => boolean): FaultDecision {
-    const decision: FaultDecision = { latencyMs: 0, duplicate: false, drop: false, gzip: false, gbk: false };
+    const decision: FaultDecision = {
+      latencyMs: 0,
+      duplicate: false,
+      drop: false,
+      gzip: false,
+      gbk: false,
+      recordLagMs: 0,
+    };
     for (const rule of this.rules) {
       if (!matches(rule, rule.operation ?? "*")) continue;
       if (!MODIFIERS.has(rule.kind) && decision.outcome) continue;
@@ -198,6 +215,8 @@ export class FaultBook {
       else if (rule.kind === "dropCallback") decision.drop = true;
       else if (rule.kind === "gzip") decision.gzip = true;
       else if (rule.kind === "gbk") decision.gbk = true;
+      else if (rule.kind === "lateRecord")
+        decision.recordLagMs = Math.max(decision.recordLagMs, rule.latencyMs ?? 60_000);
       else if (rule.kind === "sameMillisecond") {
         rule.timestamp ??= Date.now();
         decision.timestamp = rule.timestamp;

@@ -218,6 +218,7 @@ async function answerPlatform(
         : (handlers[operationId as CallableOperationId] as Handler<CallableOperationId>)(parsed.data as never, {
             state: sim.state,
             now,
+            recordLagMs: decision.recordLagMs,
           });
     if (owned && operationId === "listParkingLots") {
       payload = (payload as Array<{ value: string }>).filter((lot) => owned.includes(lot.value));

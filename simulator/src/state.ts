@@ -283,7 +283,10 @@ export class SimulatorState {
     return this.writeRecord(lot, inside, this.pickLane(lot, "out", laneNo), now);
   }
 
-  /** Records from `from` to `to` (ms, inclusive), in time order. */
+  /**
+   * Records from `from` to `to` (ms, inclusive), in time order. The platform's times are whole
+   * seconds: a record is in a range by its second, so ranges that meet at a second miss nothing.
+   */
   recordsBetween(parkingId: string, from: number, to: number): AccessRecord[] {
     const records = this.requireLot(parkingId).records;
     // Records are appended in time order: binary-search the start.
@@ -297,7 +300,7 @@ export class SimulatorState {
     const out: AccessRecord[] = [];
     for (let i = lo; i < records.length; i++) {
       const entry = records[i] as { at: number; record: AccessRecord };
-      if (entry.at > to) break;
+      if (Math.floor(entry.at / 1000) * 1000 > to) break;
       out.push(entry.record);
     }
     return out;

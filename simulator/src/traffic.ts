@@ -97,6 +97,14 @@ export class Traffic extends PacedTraffic<SentCallback> {
     const roll = random.next();
     const authorised = this.state.authorisations(lot.parkingId);
     const visitors = [...lot.visitors.keys()];
+    // A vehicle that just passed a lane does not come back within the minute: the platform's times
+    // are whole seconds, so lot, plate, direction, second and lane name one access (as on a real lot).
+    const recent = new Set<string>();
+    for (let i = lot.records.length - 1; i >= 0; i--) {
+      const entry = lot.records[i] as { at: number; record: { vehicleCode: string } };
+      if (entry.at < Date.now() - 60_000) break;
+      recent.add(entry.record.vehicleCode);
+    }
     for (let tries = 0; tries < 5; tries++) {
       const candidate =
         roll < 0.55 && authorised.length > 0
@@ -104,9 +112,10 @@ export class Traffic extends PacedTraffic<SentCallback> {
           : roll < 0.7 && visitors.length > 0
             ? random.pick(visitors)
             : undefined;
-      if (candidate && !lot.inPark.has(candidate) && !lot.blacklist.has(candidate)) return candidate;
+      if (candidate && !lot.inPark.has(candidate) && !lot.blacklist.has(candidate) && !recent.has(candidate))
+        return candidate;
     }
-    const taken = new Set([...lot.inPark.keys(), ...lot.authorisations.keys(), ...lot.blacklist.keys()]);
+    const taken = new Set([...lot.inPark.keys(), ...lot.authorisations.keys(), ...lot.blacklist.keys(), ...recent]);
     return uniquePlate(random, random.pick([lot.plateRegion, ...VISITING_REGIONS]), taken);
   }
 

@@ -94,6 +94,8 @@ describe("every catalogue field is a parameter of its operation", () => {
       "DELETE /api/visitor-grants/{id}",
       "GET /api/visitor-grants",
       "GET /api/events",
+      "POST /api/backfill",
+      "GET /api/backfill/{id}",
       "GET /api/personal-data",
       "DELETE /api/personal-data",
       "GET /api/lots/{parkingId}",
@@ -112,9 +114,9 @@ describe("every catalogue field is a parameter of its operation", () => {
         if (field.default !== undefined) expect(values, field.name).toContain(field.default);
       }
     }
-    // status, source and personalData of the grant list, type, platform and personalData of the events query,
+    // status, source and personalData of the grant list, type, platform, source and personalData of the events query,
     // platform of a lot and of the lanes
-    expect(checked).toBe(7);
+    expect(checked).toBe(8);
   });
 
   it("paging stays the node's: the paged catalogues show no page, cursor or limit field", () => {

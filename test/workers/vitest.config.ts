@@ -38,6 +38,8 @@ export default defineProject(async () => {
             DELIVERY_RETRY_BASE_SECONDS: "1",
             DELIVERY_MAX_ATTEMPTS: "4",
             DELIVERY_TIMEOUT_MS: "3000",
+            // The cron does not reconcile in tests (other tests count platform calls); records.test.ts runs it itself.
+            RECONCILE: "off",
           },
           // Deliver queued messages quickly in tests (the default batch timeout is seconds).
           queueConsumers: {
@@ -50,6 +52,7 @@ export default defineProject(async () => {
             },
             "parkbridge-deliveries-dlq": { maxBatchTimeout: 0.05 },
             "parkbridge-expiry": { maxBatchTimeout: 0.05, maxBatchSize: 1, maxRetries: 5, retryDelay: 0 },
+            "parkbridge-records": { maxBatchTimeout: 0.05, maxBatchSize: 1, maxRetries: 3, retryDelay: 0 },
           },
         },
       })),

@@ -11,6 +11,7 @@ import { subscriptionRoutes } from "./delivery/subscriptions.js";
 import { ApiError, errorAnswer } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi-app.js";
 import { personalDataRoutes } from "./privacy/routes.js";
+import { backfillRoutes } from "./records/routes.js";
 import { statusRoutes } from "./status/routes.js";
 import { visitorGrantRoutes } from "./visitors/routes.js";
 
@@ -29,10 +30,11 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/", callbackRoutes);
 app.route("/", heldCallbackRoutes);
 
-// Read API: GET /api/events, /api/lots/{parkingId}, /api/lanes.
+// Read API: GET /api/events, /api/lots/{parkingId}, /api/lanes; the history's backfills: /api/backfill.
 app.route("/", eventRoutes);
 app.route("/", lotRoutes);
 app.route("/", laneRoutes);
+app.route("/", backfillRoutes);
 
 // Event forwarding: /api/subscriptions, /api/deliveries, and the claims subscribers run by.
 app.route("/", subscriptionRoutes);

@@ -67,6 +67,26 @@ export interface Env {
   EXPIRY_ROUND_GRANTS?: string;
   /** "on": between cron ticks, a delayed queue message wakes the expiry for grants ending before the next tick (default "off"). */
   EXPIRY_WAKE_UP?: string;
+  /** "off": the cron does not reconcile the history with the platform's records (default on; backfills still need a run). */
+  RECONCILE?: string;
+  /** The history's reconciliation runs (records/run.ts): one per message. Unbound: the cron runs it itself. */
+  RECORDS?: Queue<import("./records/invocation.js").RecordsMessage>;
+  /** Hours of records each pass reads back (default 48; 0: no passes, backfills only). */
+  RECONCILE_TRAILING_HOURS?: string;
+  /** Minutes between a lot's passes (default 30). */
+  RECONCILE_EVERY_MINUTES?: string;
+  /** Records younger than this many minutes are left to their callbacks (default 10). */
+  RECONCILE_SETTLE_MINUTES?: string;
+  /** Records per listAccessRecords page (default 500; the platform allows 1000). */
+  RECONCILE_PAGE_SIZE?: string;
+  /** Pages one reconciliation run reads at most (default 1: its CPU time, 10 ms on the free plan). */
+  RECONCILE_TASK_PAGES?: string;
+  /** Platform requests one reconciliation consumer invocation may make (default 45; free plan 50 subrequests). */
+  RECONCILE_MAX_PLATFORM_CALLS?: string;
+  /** D1 statements one reconciliation consumer invocation may run (default 45; free plan 50 queries). */
+  RECONCILE_MAX_D1_QUERIES?: string;
+  /** Failed reads in a row before a window is given up (default 5). */
+  RECONCILE_MAX_ATTEMPTS?: string;
   /** Days events and their raw bodies are kept, then pruned by the cron (default 180; 0: forever). docs/privacy.md. */
   RETENTION_EVENTS_DAYS?: string;
   /** Days finished deliveries are kept (default 180; 0: forever). */

@@ -6,6 +6,8 @@ import { app } from "./app.js";
 import { consumeQueue } from "./delivery/consumer.js";
 import type { DeliveryMessage } from "./delivery/outbox.js";
 import type { Env } from "./env.js";
+import type { RecordsMessage } from "./records/invocation.js";
+import { consumeRecords, RECORDS_QUEUE } from "./records/run.js";
 import { runScheduled } from "./scheduled.js";
 import { consumeExpiry, EXPIRY_QUEUE } from "./sweep/consumer.js";
 import type { ExpiryMessage } from "./sweep/invocation.js";
@@ -15,10 +17,11 @@ export default {
   scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller, env));
   },
-  // Visitor expiry rounds (sweep/consumer.ts); event delivery and its dead-letter queue (delivery/consumer.ts).
+  // Visitor expiry rounds (sweep/consumer.ts); the history's reconciliation (records/run.ts); event delivery and its dead-letter queue (delivery/consumer.ts).
   // The context is unused (all work is awaited), so callers may leave it out.
-  queue(batch: MessageBatch<DeliveryMessage | ExpiryMessage>, env: Env, _ctx?: ExecutionContext) {
+  queue(batch: MessageBatch<DeliveryMessage | ExpiryMessage | RecordsMessage>, env: Env, _ctx?: ExecutionContext) {
+    if (batch.queue === RECORDS_QUEUE) return consumeRecords(batch as MessageBatch<RecordsMessage>, env);
     if (batch.queue === EXPIRY_QUEUE) return consumeExpiry(batch as MessageBatch<ExpiryMessage>, env);
     return consumeQueue(batch as MessageBatch<DeliveryMessage>, env);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage | ExpiryMessage>;
+} satisfies ExportedHandler<Env, DeliveryMessage | ExpiryMessage | RecordsMessage>;

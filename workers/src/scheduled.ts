@@ -3,6 +3,7 @@ import { pruneCallbackSignatures } from "./callbacks/prune.js";
 import { reconcileDeliveries } from "./delivery/reconcile.js";
 import type { Env } from "./env.js";
 import { pruneExpired } from "./privacy/retention.js";
+import { scheduleReconciliation } from "./records/run.js";
 import { planExpiry } from "./sweep/planner.js";
 import { runVisitorSweep } from "./sweep/sweep.js";
 
@@ -18,6 +19,15 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
           ? planExpiry(env, { now: controller.scheduledTime })
           : runVisitorSweep(env, { now: controller.scheduledTime }),
     ],
+    // The history's gaps filled from the platform's records (records/run.ts): a run on its queue, or here.
+    ...(env.RECONCILE === "off"
+      ? []
+      : [
+          ["platform-records", () => scheduleReconciliation(env, controller.scheduledTime)] as [
+            string,
+            () => Promise<unknown>,
+          ],
+        ]),
     // Outbox rows whose queue message was lost: re-enqueue (delivery/reconcile.ts).
     ["delivery-reconciliation", () => reconcileDeliveries(env, controller.scheduledTime)],
     // Used (timestamp, sign) pairs older than the callback window can never be accepted again.

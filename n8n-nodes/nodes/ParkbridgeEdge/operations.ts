@@ -4,6 +4,8 @@
  * A new route for the node is a row here.
  */
 import {
+  backfillBody,
+  backfillIdParams,
   changeGrantBody,
   createGrantBody,
   eventsQuery,
@@ -52,6 +54,7 @@ function edgeOperation(route: EdgeRoute): EdgeOperation {
 
 export const edgeResources = [
   { value: "event", name: "Event" },
+  { value: "history", name: "History" },
   { value: "lane", name: "Lane" },
   { value: "lot", name: "Lot" },
   { value: "personalData", name: "Personal Data" },
@@ -117,6 +120,28 @@ export const edgeOperations: EdgeOperation[] = [
     query: eventsQuery,
     paged: true,
     optionalFields: "filters",
+  }),
+  edgeOperation({
+    resource: "history",
+    value: "backfill",
+    name: "Backfill",
+    description:
+      "Fill a range of a lot’s history from the platform’s access records: entries and exits whose callback never came",
+    action: "Backfill a lot's history",
+    method: "POST",
+    path: "/api/backfill",
+    body: backfillBody,
+  }),
+  edgeOperation({
+    resource: "history",
+    value: "getBackfill",
+    name: "Get Backfill",
+    description: "A backfill’s progress: windows read, accesses recovered, windows that could not be read and why",
+    action: "Get a backfill's progress",
+    method: "GET",
+    path: "/api/backfill/{id}",
+    params: backfillIdParams,
+    parameters: { id: "backfillId" },
   }),
   edgeOperation({
     resource: "personalData",

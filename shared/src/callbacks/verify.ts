@@ -165,6 +165,19 @@ export function parseCallbackBody(body: string): { ok: true; event: CallbackEven
     const field = extra.path.join(".");
     return reject("malformed_body", `${field} ${extra.reason}`, field);
   }
+  return parseCallbackData(definition.callbackType, data);
+}
+
+/**
+ * A callback's `data` against the catalogue's schema for its callbackType, as parseCallbackBody
+ * checks it: also what a platform record standing for a callback is checked with (the Worker's
+ * reconciliation, which recovers an access from the platform's records). Never throws on bad input.
+ */
+export function parseCallbackData(
+  callbackType: CallbackType,
+  data: unknown,
+): { ok: true; event: CallbackEvent } | CallbackRejection {
+  const definition = callbacks[callbackType];
   // The compiled fast path gives zod's answer for valid data; zod itself explains invalid data.
   const fast = fastParser(definition.data)(data);
   const parsed = fast !== FAIL ? { success: true as const, data: fast } : definition.data.safeParse(data);

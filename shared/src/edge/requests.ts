@@ -80,6 +80,23 @@ export const platformSchema = z.enum(platforms as unknown as ["open", "ebopark"]
 const platformFilter = (description: string) =>
   platformSchema.register(edgeFields, { title: "Platform", options: platformOptions }).optional().meta({ description });
 
+/**
+ * An event's provenance: pushed by the platform (`callback`: an open-platform callback or an
+ * Ebopark report), or recovered from the platform's own records by reconciliation
+ * (`platform-records`: its callback never came).
+ */
+export const eventSources = ["callback", "platform-records"] as const;
+export type EventProvenance = (typeof eventSources)[number];
+
+export const eventSourceOptions = [
+  { value: "callback", name: "Callback", description: "Pushed by the platform as it happened" },
+  {
+    value: "platform-records",
+    name: "Platform Records",
+    description: "Recovered from the platform's access records: its callback never came",
+  },
+];
+
 /** An ISO 8601 instant with a zone (Z or offset), normalised to UTC. */
 const instant = (what: string) =>
   z
@@ -108,8 +125,8 @@ const nonEmpty = (field: string) =>
     .trim()
     .min(1, { error: `${field} must not be empty` });
 
-/** A start or end as the grants API reads it: an instant with an offset, or the lot's local time. */
-const grantTime = (title: string, description: string) =>
+/** A start or end as the API reads it (grants, backfills): an instant with an offset, or the lot's local time. */
+const timeInput = (title: string, description: string) =>
   z.string().min(1).meta({ description, example: "2026-11-22 23:59" }).register(edgeFields, { title, time: "local" });
 
 const parkingIdFilter = z.string().min(1).register(edgeFields, { title: "Parking Lot ID" }).optional();
@@ -151,11 +168,11 @@ export const createGrantBody = z.strictObject({
     .register(edgeFields, { title: "Lanes" })
     .optional()
     .meta({ description: "Lanes the visitor may use; all lanes when absent.", example: "1,2" }),
-  startsAt: grantTime(
+  startsAt: timeInput(
     "Starts At",
     "When access starts (default now): ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8.",
   ).optional(),
-  endsAt: grantTime(
+  endsAt: timeInput(
     "Ends At",
     "When access ends: ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8 (a bare date: 23:59:59 that day).",
   ),
@@ -171,7 +188,7 @@ export const createGrantBody = z.strictObject({
 });
 
 export const changeGrantBody = z.strictObject({
-  endsAt: grantTime("Ends At", "The new end (earlier or later), as for creation."),
+  endsAt: timeInput("Ends At", "The new end (earlier or later), as for creation."),
 });
 
 export const grantIdParams = z.object({
@@ -229,6 +246,11 @@ export const eventsQuery = z.object({
   platform: platformFilter("Only events of this platform"),
   parkingId: parkingIdFilter,
   vehicleCode: plateFilter,
+  source: z
+    .enum(eventSources)
+    .register(edgeFields, { title: "Source", options: eventSourceOptions })
+    .optional()
+    .meta({ description: "Only events of this provenance (platform-records: recovered by reconciliation)" }),
   since: instant("since")
     .register(edgeFields, { title: "Since", time: "instant" })
     .optional()
@@ -255,6 +277,36 @@ export const lotQuery = z.object({
 export const lanesQuery = z.object({
   parkingId: parkingIdFilter,
   platform: platformFilter("Only lanes of this platform"),
+});
+
+// ---- backfill: the platform's records of a range read into the history --------------------------------
+
+/** The longest range one backfill reads (days): 366 windows of the platform's 24 h. */
+export const MAX_BACKFILL_DAYS = 366;
+
+export const backfillBody = z.strictObject({
+  parkingId: nonEmpty("parkingId").meta({ example: "park1" }).register(edgeFields, { title: "Parking Lot ID" }),
+  from: timeInput(
+    "From",
+    "Start of the range: ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8 (a bare date: 00:00:00 that day).",
+  ),
+  to: timeInput(
+    "To",
+    "End of the range (default now; a later end is read as now): ISO 8601 with an offset, or local yyyy-MM-dd HH:mm[:ss] read as UTC+8 (a bare date: 23:59:59 that day).",
+  ).optional(),
+  appKey: nonEmpty("appKey")
+    .register(edgeFields, { title: "Platform Account (App Key)" })
+    .optional()
+    .meta({
+      description:
+        "The platform account (appKey) that owns the lot, one of this Worker's accounts. Default: the account the " +
+        "reconciliation reads the lot with, else the one whose callbacks report it, else the primary account.",
+      example: "demo-app-key",
+    }),
+});
+
+export const backfillIdParams = z.object({
+  id: z.string().min(1).meta({ example: "rj_…" }).register(edgeFields, { title: "Backfill ID" }),
 });
 
 // ---- subscriptions --------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ export interface HandlerContext {
   state: SimulatorState;
   /** The request's arrival time, Unix ms. */
   now: number;
+  /** listAccessRecords leaves out accesses younger than this (the lateRecord fault; default 0). */
+  recordLagMs?: number;
 }
 
 /** Answers the payload (undefined for writes: the envelope then has no result). */

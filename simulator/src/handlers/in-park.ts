@@ -20,13 +20,17 @@ export const inParkHandlers: HandlerTable<"listInParkVehicles" | "authorizeOutin
     lot.outings.push({ ...request, grantedAt: formatPlatformTime(now, "second") });
     return undefined;
   },
-  listAccessRecords(request, { state }) {
+  listAccessRecords(request, { state, now, recordLagMs = 0 }) {
     const lot = lotOf(state, request.parkingId);
     const from = parsePlatformTime(request.startTime).getTime();
     const to = parsePlatformTime(request.endTime).getTime();
     if (to - from > MAX_RANGE_HOURS * 3_600_000) {
       throw new Refusal(`查询时间范围不能超过${MAX_RANGE_HOURS}小时`);
     }
-    return page(state.recordsBetween(lot.parkingId, from, to), request);
+    // Under lateRecord the platform has not written its newest records yet: they appear later.
+    return page(
+      state.recordsBetween(lot.parkingId, from, recordLagMs > 0 ? Math.min(to, now - recordLagMs) : to),
+      request,
+    );
   },
 };

@@ -3,7 +3,7 @@
  * (receivedAt, id) cursor), and the reads of vehicle accesses the status page composes.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type EventsQuery, eventsQuery, isRecognisedPlate } from "@parkbridge/shared";
+import { type EventProvenance, type EventsQuery, eventsQuery, isRecognisedPlate } from "@parkbridge/shared";
 import { LISTED_LOTS_SQL } from "../callbacks/live-state.js";
 import { decodeCursor, olderThan, pageOf } from "../lib/cursor.js";
 import { type Query, query } from "../lib/d1-query.js";
@@ -36,6 +36,9 @@ export interface EventDbRow {
   /** The vocabulary's own fields (JSON): laneName, spaces and the kind's (workers/src/callbacks/normalise.ts). */
   details: string | null;
   time_suspect: number;
+  /** Provenance (migrations/0007): pushed by the platform, or recovered from its records. */
+  source: EventProvenance;
+  record_id: string | null;
 }
 
 /**
@@ -61,6 +64,8 @@ export function toEventRecord(r: EventDbRow, view: PersonalDataView = "masked"):
     timeSuspect: r.time_suspect === 1,
     spaces: spaces as EventRecord["spaces"],
     ...maskEventDetails(kindFields, view),
+    source: r.source,
+    recordId: r.record_id,
     data: maskEventData(JSON.parse(r.data), view),
   };
 }
@@ -80,6 +85,9 @@ export async function listEvents(
   if (query.platform) add("platform = ?", query.platform);
   if (query.parkingId) add("parking_id = ?", query.parkingId);
   if (query.vehicleCode) add("vehicle_code = ?", query.vehicleCode);
+  // A literal, not a parameter: SQLite uses the partial index of recovered events only for a WHERE it can see.
+  if (query.source === "platform-records") add("source = 'platform-records'");
+  if (query.source === "callback") add("source = 'callback'");
   if (query.since) add("received_at >= ?", query.since);
   if (query.until) add("received_at < ?", query.until);
   if (query.since && query.until && query.since > query.until) throw badInput("since", "must not be after until");

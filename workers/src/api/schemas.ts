@@ -1,6 +1,6 @@
 /** Shapes the read API answers with, shared by handlers and the OpenAPI document. */
 import { z } from "@hono/zod-openapi";
-import { callbackTypes, eboparkReportIds, eventIdSchema, platformSchema } from "@parkbridge/shared";
+import { callbackTypes, eboparkReportIds, eventIdSchema, eventSources, platformSchema } from "@parkbridge/shared";
 import { named } from "../lib/openapi-app.js";
 
 export const EventIdSchema = named(eventIdSchema, "EventId");
@@ -70,6 +70,13 @@ export const EventRecordSchema = z
     seamless: z.boolean().optional().openapi({ description: "parkingOrder: a third-party payment at exit" }),
     parkMins: z.number().int().nullable().optional().openapi({ description: "parkingOrder" }),
     lotName: z.string().nullable().optional().openapi({ description: "lotStatus" }),
+    source: z.enum(eventSources).openapi({
+      description:
+        "callback: pushed by the platform; platform-records: recovered from the platform's access records because its callback never came (receivedAt is when it was recovered, occurredAt when it happened)",
+    }),
+    recordId: z.string().nullable().openapi({
+      description: "The platform's recordId of the access (listAccessRecords), once reconciliation has read it",
+    }),
     data: z
       .record(z.string(), z.unknown())
       .openapi({ description: "What the platform sent (callback data, report body), normalised, unknown fields kept" }),

@@ -4,7 +4,8 @@
  * platform signed in the same millisecond or a forgery under a captured pair: it is neither
  * trusted nor refused for good. It is kept here (never in raw_callbacks, events, the outbox or
  * the live state) and its sender is told to resend it under a fresh signature; when it does, the
- * stored copy confirms it (the trigger of migrations/0005). An operator releases (stores) or
+ * stored copy confirms it (the trigger of migrations/0005; or any stored report of the same
+ * vehicle access, 0007: the platform's records too). An operator releases (stores) or
  * discards the ones that never come back, each with an audit row.
  */
 import { type Query, query } from "../lib/d1-query.js";
@@ -45,7 +46,7 @@ export interface HeldRow {
 export type HoldOutcome =
   /** Kept (or seen again): answer so the sender resends it under a fresh signature. */
   | { kind: "held"; id: string; attempts: number }
-  /** Its content was stored meanwhile (the resend won the race): nothing to hold. */
+  /** Its content, or the access it reports, was stored meanwhile (the resend won the race): nothing to hold. */
   | { kind: "stored"; eventId: string }
   /** The pair has MAX_HELD_PER_PAIR held already: not kept, but answered the same (a real event is resent). */
   | { kind: "over_limit" };
@@ -66,9 +67,10 @@ export async function holdCallback(
     db
       .prepare(
         `INSERT INTO held_callbacks (id, content_key, source, app_key, callback_type, body, body_digest, headers,
-           timestamp, sign, client_ip, received_at, last_seen_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12
+           timestamp, sign, client_ip, received_at, last_seen_at, access_key)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?14
          WHERE NOT EXISTS (SELECT 1 FROM raw_callbacks WHERE content_key = ?2)
+           AND (?14 IS NULL OR NOT EXISTS (SELECT 1 FROM raw_callbacks WHERE access_key = ?14))
            AND ((SELECT count(*) FROM held_callbacks WHERE app_key = ?4 AND timestamp = ?9 AND sign = ?10) < ?13
                 OR EXISTS (SELECT 1 FROM held_callbacks WHERE content_key = ?2))
          ON CONFLICT (content_key) DO UPDATE SET attempts = attempts + 1, last_seen_at = excluded.last_seen_at
@@ -88,6 +90,7 @@ export async function holdCallback(
         meta.clientIp,
         row.received_at,
         MAX_HELD_PER_PAIR,
+        row.access_key,
       ),
     db
       .prepare(
@@ -99,8 +102,8 @@ export async function holdCallback(
   const kept = (held?.results ?? [])[0] as { id: string; attempts: number } | undefined;
   if (kept) return { kind: "held", id: kept.id, attempts: kept.attempts };
   const stored = await db
-    .prepare("SELECT id FROM raw_callbacks WHERE content_key = ?")
-    .bind(row.content_key)
+    .prepare("SELECT id FROM raw_callbacks WHERE content_key = ?1 OR (?2 IS NOT NULL AND access_key = ?2)")
+    .bind(row.content_key, row.access_key)
     .first<{ id: string }>();
   return stored ? { kind: "stored", eventId: stored.id } : { kind: "over_limit" };
 }

@@ -11,11 +11,17 @@
  * timestamp and sign, another body: `conflict`, which the caller holds, see held.ts) stores
  * nothing new. The batch is idempotent (fixed ids, content keys), hence safe to retry.
  *
+ * An access (a vehicle entering or leaving) is also known by its natural key (accessKeyOf: lot,
+ * plate, direction, the platform's time, lane), unique in raw_callbacks like the content key: the
+ * same access reported twice, by a callback and by the platform's records (records/), in either
+ * order, is stored once, and the raw insert decides it row by row (migrations/0007).
+ *
  * One batch carries any number of callbacks in the same statements: each reads the callbacks as
  * rows of one JSON parameter (`json_each`), in order, so callbacks that arrive together cost one
  * round trip and no more statements than one (see pipeline.ts). Row by row in arrival order, a
  * later callback sees an earlier one exactly as in separate batches.
  */
+import type { EventProvenance } from "@parkbridge/shared";
 import { outboxInsert } from "../delivery/outbox.js";
 import { type EventRow, type NormalisedCallback, withSaneTime } from "./normalise.js";
 
@@ -52,6 +58,12 @@ export interface StoreInput {
   extra?: D1PreparedStatement[];
   /** Statements that run first, before anything is stored (an operator's release marks its held row). */
   prelude?: D1PreparedStatement[];
+  /**
+   * A record of the platform's history rather than a callback (reconciliation, records/): stored
+   * with provenance `platform-records`, its recordId, and a content key of the record's identity
+   * (a record read again, even changed, is the same record).
+   */
+  record?: { id: string };
 }
 
 export type StoreOutcome =
@@ -75,6 +87,28 @@ export type StoredEvent = EventRow & { timeSuspect: boolean };
 export const contentKeyOf = (v: { appKey: string; callbackType: string; bodyDigest: string }) =>
   `${v.appKey}:${v.callbackType}:${v.bodyDigest}`;
 
+/** A record's content key: its lot and recordId (one row per record, whatever it says when read again). */
+export const recordContentKeyOf = (parkingId: string, recordId: string) => `records:${parkingId}:${recordId}`;
+
+/**
+ * The natural key of a vehicle access: JSON [platform, lot, plate, direction, the platform's local
+ * time, lane], or null for other events. The platform's own time (occurredAtLocal), not occurredAt, which
+ * is the receipt for a suspect time: a callback and its record must meet whenever each arrives.
+ * migrations/0007 builds the same text with json_array for the history before it.
+ */
+export function accessKeyOf(event: EventRow): string | null {
+  if (event.event !== "vehicleAccess") return null;
+  const direction = event.details.direction;
+  return JSON.stringify([
+    event.platform,
+    event.parkingId,
+    event.vehicleCode,
+    direction,
+    event.occurredAtLocal,
+    event.laneNo,
+  ]);
+}
+
 /**
  * One callback as a JSON row of the batch: its columns, named as in the tables. Its bulky text
  * (body, headers, data) travels apart, in CallbackContent, to only the two statements that store
@@ -93,6 +127,11 @@ export interface CallbackRow {
   sign: string | null;
   /** 1: stored even under a pair bound to another body. */
   trusted: 0 | 1;
+  /** A vehicle access's natural key (accessKeyOf), else null. */
+  access_key: string | null;
+  source: EventProvenance;
+  /** The platform's recordId, for a record. */
+  record_id: string | null;
   platform: EventRow["platform"];
   event: EventRow["event"];
   parking_id: string;
@@ -121,7 +160,7 @@ export interface StorePlan {
 }
 
 export function planStore(input: StoreInput): StorePlan {
-  const { body, headers, receivedAt, eventId, callback } = input;
+  const { body, headers, receivedAt, eventId, callback, record } = input;
   const event = withSaneTime(callback.event, receivedAt, input.maxSkewMs);
   return {
     input,
@@ -134,7 +173,7 @@ export function planStore(input: StoreInput): StorePlan {
     },
     row: {
       id: eventId,
-      content_key: contentKeyOf(input),
+      content_key: record ? recordContentKeyOf(event.parkingId, record.id) : contentKeyOf(input),
       app_key: input.appKey,
       callback_type: input.callbackType,
       body_digest: input.bodyDigest,
@@ -143,6 +182,9 @@ export function planStore(input: StoreInput): StorePlan {
       timestamp: input.pair?.timestamp ?? null,
       sign: input.pair?.sign ?? null,
       trusted: input.trusted ? 1 : 0,
+      access_key: accessKeyOf(event),
+      source: record ? "platform-records" : "callback",
+      record_id: record?.id ?? null,
       platform: event.platform,
       event: event.event,
       parking_id: event.parkingId,
@@ -170,22 +212,26 @@ const SQL = {
     WHERE r ->> 'sign' IS NOT NULL
     ON CONFLICT DO NOTHING`,
   // Only when the pair is bound to this very body (or there is none, or the sender is trusted);
-  // ON CONFLICT: this content is already stored. A held copy of it is confirmed by the trigger.
-  raw: `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at, query)
+  // ON CONFLICT: this content, or this access (its natural key), is already stored. A record whose
+  // recordId an event already carries is that event's. A held copy is confirmed by the triggers.
+  raw: `INSERT INTO raw_callbacks (id, content_key, app_key, callback_type, body, body_digest, headers, received_at, query,
+      access_key)
     SELECT r ->> 'id', r ->> 'content_key', r ->> 'app_key', r ->> 'callback_type', c ->> 'body', r ->> 'body_digest',
-      c ->> 'headers', r ->> 'received_at', r ->> 'query'
+      c ->> 'headers', r ->> 'received_at', r ->> 'query', r ->> 'access_key'
     FROM ${ROWS_WITH_CONTENT}
-    WHERE r ->> 'sign' IS NULL OR r ->> 'trusted' = 1
+    WHERE (r ->> 'sign' IS NULL OR r ->> 'trusted' = 1
       OR (SELECT s.body_digest FROM callback_signatures s
-          WHERE s.app_key = r ->> 'app_key' AND s.timestamp = r ->> 'timestamp' AND s.sign = r ->> 'sign') = r ->> 'body_digest'
-    ON CONFLICT (content_key) DO NOTHING
+          WHERE s.app_key = r ->> 'app_key' AND s.timestamp = r ->> 'timestamp' AND s.sign = r ->> 'sign') = r ->> 'body_digest')
+      AND (r ->> 'record_id' IS NULL
+        OR NOT EXISTS (SELECT 1 FROM events WHERE parking_id = r ->> 'parking_id' AND record_id = r ->> 'record_id'))
+    ON CONFLICT DO NOTHING
     RETURNING id`,
   // Its kind's typed row and live state follow, by the triggers on events (migrations/0006).
   events: `INSERT INTO events (id, platform, event, callback_type, app_key, parking_id, vehicle_code, lane_no,
-      occurred_at_local, occurred_at, received_at, data, details, time_suspect)
+      occurred_at_local, occurred_at, received_at, data, details, time_suspect, source, record_id)
     SELECT r ->> 'id', r ->> 'platform', r ->> 'event', r ->> 'callback_type', r ->> 'app_key', r ->> 'parking_id',
       r ->> 'vehicle_code', r ->> 'lane_no', r ->> 'occurred_at_local', r ->> 'occurred_at', r ->> 'received_at',
-      c ->> 'data', c ->> 'details', r ->> 'time_suspect'
+      c ->> 'data', c ->> 'details', r ->> 'time_suspect', r ->> 'source', r ->> 'record_id'
     FROM ${ROWS_WITH_CONTENT} WHERE ${STORED}`,
   /** Aborts the transaction (NOT NULL) unless the callback was stored: guards `extra` statements. */
   guard: `INSERT INTO ingest_guard (must_be_stored) SELECT NULL FROM ${ROWS} WHERE NOT ${STORED}`,
@@ -202,35 +248,21 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
   if ((extra.length || prelude.length) && plans.length > 1) {
     throw new Error("a callback with extra statements must be stored alone");
   }
-  const rows = JSON.stringify(plans.map((plan) => plan.row));
-  const contents = JSON.stringify(plans.map((plan) => plan.content));
-  const statement = (sql: string) => db.prepare(sql).bind(rows);
-  const withContent = (sql: string) => db.prepare(sql).bind(rows, contents);
-
-  const statements = [...prelude];
-  const pairsIndex = plans.some((plan) => plan.row.sign !== null) ? statements.push(statement(SQL.bindPairs)) - 1 : -1;
-  const rawIndex = statements.push(withContent(SQL.raw)) - 1;
-  statements.push(withContent(SQL.events));
-  if (extra.length) statements.push(statement(SQL.guard), ...extra);
-  const outboxIndex = statements.push(outboxInsert(db, rows)) - 1;
+  const batch = storeBatch(db, plans, { prelude, extra });
 
   let results: D1Result[];
   try {
-    results = await db.batch(statements);
+    results = await db.batch(batch.statements);
   } catch (error) {
     if (!(extra.length || prelude.length) || !String(error).includes("ingest_guard")) throw error;
     // The guard aborted the batch: nothing was stored. The abort also rolled back the pair's
     // binding, so bind it on its own: a redelivery's (timestamp, sign) must stay tied to its
     // body, or it could be replayed with another body inside the window.
-    if (pairsIndex >= 0) await statement(SQL.bindPairs).run();
+    if (batch.bindsPairs) await db.prepare(SQL.bindPairs).bind(batch.rows).run();
     return Promise.all(plans.map((plan) => whyNotStored(db, plan)));
   }
 
-  const stored = new Set(((results[rawIndex]?.results ?? []) as { id: string }[]).map((r) => r.id));
-  const deliveries = new Map<string, string[]>();
-  for (const { id, event_id } of (results[outboxIndex]?.results ?? []) as { id: string; event_id: string }[]) {
-    deliveries.set(event_id, [...(deliveries.get(event_id) ?? []), id]);
-  }
+  const { stored, deliveries } = batch.read(results);
   return Promise.all(
     plans.map((plan): StoreOutcome | Promise<StoreOutcome> => {
       const eventId = plan.row.id;
@@ -238,6 +270,49 @@ export async function storeCallbacks(db: D1Database, plans: StorePlan[]): Promis
       return storedOutcome(plan, deliveries.get(eventId) ?? []);
     }),
   );
+}
+
+/** What a store batch wrote: the plans it stored (their event ids) and the outbox rows of each. */
+export interface Stored {
+  stored: Set<string>;
+  deliveries: Map<string, string[]>;
+}
+
+/**
+ * The statements that store plans, in order, for a batch of the caller's (storeCallbacks, or the
+ * reconciliation's page, records/tasks.ts, which adds its own after them), and how to read what
+ * they stored from the batch's results. `extra` statements need the guard, and a plan alone.
+ */
+export function storeBatch(
+  db: D1Database,
+  plans: StorePlan[],
+  around: { prelude?: D1PreparedStatement[]; extra?: D1PreparedStatement[] } = {},
+): { statements: D1PreparedStatement[]; rows: string; bindsPairs: boolean; read(results: D1Result[]): Stored } {
+  const rows = JSON.stringify(plans.map((plan) => plan.row));
+  const contents = JSON.stringify(plans.map((plan) => plan.content));
+  const statement = (sql: string) => db.prepare(sql).bind(rows);
+  const withContent = (sql: string) => db.prepare(sql).bind(rows, contents);
+
+  const statements = [...(around.prelude ?? [])];
+  const bindsPairs = plans.some((plan) => plan.row.sign !== null);
+  if (bindsPairs) statements.push(statement(SQL.bindPairs));
+  const rawIndex = statements.push(withContent(SQL.raw)) - 1;
+  statements.push(withContent(SQL.events));
+  if (around.extra?.length) statements.push(statement(SQL.guard), ...around.extra);
+  const outboxIndex = statements.push(outboxInsert(db, rows)) - 1;
+  return {
+    statements,
+    rows,
+    bindsPairs,
+    read(results) {
+      const stored = new Set(((results[rawIndex]?.results ?? []) as { id: string }[]).map((r) => r.id));
+      const deliveries = new Map<string, string[]>();
+      for (const { id, event_id } of (results[outboxIndex]?.results ?? []) as { id: string; event_id: string }[]) {
+        deliveries.set(event_id, [...(deliveries.get(event_id) ?? []), id]);
+      }
+      return { stored, deliveries };
+    },
+  };
 }
 
 /**
@@ -282,22 +357,24 @@ export async function committedOutcome(db: D1Database, plan: StorePlan): Promise
 }
 
 /**
- * Why a callback was not stored: its pair is bound to another body (a conflict: the caller holds
- * it), or its content is stored already (a redelivery). Read after the batch: both facts only
- * ever get set.
+ * Why a callback was not stored: its access is stored already (a record recovered first, or
+ * another report of it), its content is (a redelivery), or its pair is bound to another body (a
+ * conflict: the caller holds it). Read after the batch: these facts only ever get set. A stored
+ * access or content is a duplicate whatever pair it came with: nothing new is trusted.
  */
 async function whyNotStored(db: D1Database, plan: StorePlan): Promise<StoreOutcome> {
   const { row } = plan;
   const why = await db
     .prepare(
       `SELECT (SELECT body_digest FROM callback_signatures WHERE app_key = ? AND timestamp = ? AND sign = ?) AS pair_digest,
-              (SELECT id FROM raw_callbacks WHERE content_key = ?) AS stored_id`,
+              (SELECT id FROM raw_callbacks WHERE content_key = ?) AS stored_id,
+              (SELECT id FROM raw_callbacks WHERE access_key = ?) AS access_id`,
     )
-    .bind(row.app_key, row.timestamp, row.sign, row.content_key)
-    .first<{ pair_digest: string | null; stored_id: string | null }>();
-  // Content stored already: a duplicate, whatever pair it came with (nothing new is trusted).
-  if (why?.stored_id) return { kind: "duplicate", eventId: why.stored_id };
+    .bind(row.app_key, row.timestamp, row.sign, row.content_key, row.access_key)
+    .first<{ pair_digest: string | null; stored_id: string | null; access_id: string | null }>();
+  const storedId = why?.stored_id ?? why?.access_id;
+  if (storedId) return { kind: "duplicate", eventId: storedId };
   // A pair bound to another body, from an untrusted sender.
   if (why?.pair_digest && why.pair_digest !== row.body_digest && !row.trusted) return { kind: "conflict" };
-  return { kind: "duplicate", eventId: why?.stored_id ?? row.id };
+  return { kind: "duplicate", eventId: row.id };
 }

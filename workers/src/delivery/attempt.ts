@@ -91,7 +91,7 @@ export async function attemptDelivery(
   const row = await env.DB.prepare(
     `SELECT d.id, d.status, d.attempts, s.url, s.secret, s.deleted_at, s.personal_data, e.id AS event_id, e.platform, e.event,
             e.callback_type, e.app_key, e.parking_id, e.vehicle_code, e.lane_no, e.occurred_at_local, e.occurred_at,
-            e.received_at, e.data, e.details, e.time_suspect, r.body AS raw_body
+            e.received_at, e.data, e.details, e.time_suspect, e.source, e.record_id, r.body AS raw_body
      FROM deliveries d
      JOIN subscriptions s ON s.id = d.subscription_id
      JOIN events e ON e.id = d.event_id

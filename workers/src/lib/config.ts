@@ -106,3 +106,13 @@ export function visitorBookingHorizonMs(env: { VISITOR_BOOKING_HORIZON_DAYS?: st
     86_400_000
   );
 }
+
+/** A whole number from a string var, at least `min`, or the default when unset; anything else is a ConfigError. */
+export function wholeNumberVar(value: string | undefined, name: string, fallback: number, min = 1): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) {
+    throw new ConfigError(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}

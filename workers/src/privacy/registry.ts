@@ -99,6 +99,9 @@ const GRANT_AUDIT_FIELDS = {
   "$.platform.phoneNum": "phone",
 } as const satisfies Record<string, PersonalKind>;
 
+/** An access's natural key (callbacks/store.ts accessKeyOf): JSON [platform, lot, plate, direction, time, lane]. */
+const ACCESS_KEY_FIELDS = { "$[2]": "plate" } as const satisfies Record<string, PersonalKind>;
+
 /** ?1's phone spellings, as an SQL list. */
 const PHONES = "(SELECT value FROM json_each(?1))";
 /** One person's events, by plate (indexed) or by phone (a booking's, indexed; an access's, read from its data). */
@@ -132,7 +135,14 @@ export const PERSONAL_DATA: readonly PersonalTable[] = [
     table: "raw_callbacks",
     key: "id",
     // The body goes; body_digest and content_key stay, so a redelivered copy is still known.
-    columns: [{ column: "body", kind: "raw", required: true }],
+    // access_key (migrations/0007): an access's natural key, JSON [platform, lot, plate, direction,
+    // time, lane], unique: its plate is replaced (the rest keeps erased keys apart, and a late
+    // report of the erased access is still known as stored only if it carries the placeholder).
+    // A record's body (reconciliation) also holds the owner's workNo: erased with the body.
+    columns: [
+      { column: "body", kind: "raw", required: true },
+      { column: "access_key", kind: "json", fields: ACCESS_KEY_FIELDS },
+    ],
     whose: inSet("id", EVENTS_OF),
     retention: "events",
   },
@@ -197,7 +207,11 @@ export const PERSONAL_DATA: readonly PersonalTable[] = [
     table: "held_callbacks",
     key: "id",
     // Never verified, never parsed into events: found by the plate or phone appearing in the body.
-    columns: [{ column: "body", kind: "raw", required: true }],
+    // access_key (migrations/0007): the natural key of the access the body reports (with its plate).
+    columns: [
+      { column: "body", kind: "raw", required: true },
+      { column: "access_key", kind: "json", fields: ACCESS_KEY_FIELDS },
+    ],
     whose: {
       plate: "body <> '' AND (instr(body, ?1) > 0 OR instr(body, ?2) > 0)",
       phone: "body <> '' AND EXISTS (SELECT 1 FROM json_each(?1) p WHERE instr(body, p.value) > 0)",
@@ -222,6 +236,7 @@ export const NOT_PERSONAL: Readonly<Record<string, string>> = {
   "lot_state.lot_name": "a lot's name",
   "personal_data_targets.table_name": "a table's name",
   "expiry_lots.authorisations": "a count of a lot's authorisations",
+  "record_lots.name": "a lot's name (listParkingLots)",
 };
 
 /** A registered column, or undefined. */

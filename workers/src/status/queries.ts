@@ -2,9 +2,10 @@
  * What the status page shows, read straight from D1 (the source of truth; KV is only a cache of
  * the same live state). A composer: each table's owner gives its query (lots and lanes:
  * callbacks/live-state.ts; accesses and occupancy: api/events.ts; grants: visitors/repository.ts;
- * deliveries: delivery/deliveries.ts; held callbacks: callbacks/held.ts), and all of them run in
- * one D1 batch, eight statements whatever the number of lots. Every list is bounded. Lots and
- * lanes of both platforms are listed together, each marked with its platform.
+ * deliveries: delivery/deliveries.ts; held callbacks: callbacks/held.ts; reconciliation:
+ * records/status.ts), and all of them run in one D1 batch, ten statements whatever the number of
+ * lots. Every list is bounded. Lots and lanes of both platforms are listed together, each marked
+ * with its platform.
  */
 import type { Platform } from "@parkbridge/shared";
 import {
@@ -21,6 +22,7 @@ import { type LaneLive, type LotLive, lanesOfflineFirst, listedLots } from "../c
 import { type DeliveryProblemRow, failedDeliveries } from "../delivery/deliveries.js";
 import { type Query, runQueries } from "../lib/d1-query.js";
 import { maskValue } from "../privacy/mask.js";
+import { type ReconciledLotRow, reconciledLots, type TroubleWindowRow, troubleWindows } from "../records/status.js";
 import type { GrantRow } from "../visitors/grant.js";
 import { activeGrantsEndingBefore } from "../visitors/repository.js";
 import type { OccupancyPoint } from "./chart.js";
@@ -92,6 +94,30 @@ export interface HeldEntry {
   attempts: number;
 }
 
+/** A lot the reconciliation reads (records/): what it recovered lately and how far it has read. */
+export interface ReconciledLot {
+  parkingId: string;
+  name: string | null;
+  /** Accesses recovered from the platform's records in the last 24 h (their callbacks never came). */
+  recovered24h: number;
+  /** The latest window read to its end (ISO instants), and when. */
+  lastWindow: { from: string; to: string; readAt: string } | null;
+}
+
+/** A window of the platform's records that could not be read lately, and why. */
+export interface UnreadWindow {
+  jobId: string;
+  kind: "pass" | "backfill";
+  parkingId: string;
+  from: string;
+  to: string;
+  /** pending: retried with backoff; failed: given up after RECONCILE_MAX_ATTEMPTS. */
+  status: "pending" | "failed";
+  attempts: number;
+  lastError: string | null;
+  updatedAt: string;
+}
+
 /** A list from a table another part owns: `available` is false while its migration is not applied. */
 export interface Section<T> {
   available: boolean;
@@ -114,6 +140,10 @@ export interface StatusSnapshot {
   failedDeliveries: Section<DeliveryProblem>;
   /** Callbacks held unconfirmed that the sender never resent, newest first. */
   heldCallbacks: Section<HeldEntry>;
+  /** The history's reconciliation with the platform's records, per lot. */
+  reconciledLots: Section<ReconciledLot>;
+  /** Windows of records that could not be read in the last 24 h. */
+  unreadWindows: Section<UnreadWindow>;
 }
 
 export interface StatusQueryOptions {
@@ -135,7 +165,33 @@ export const LIMITS = {
   grants: 20,
   deliveries: 20,
   held: 20,
+  reconciledLots: 50,
+  unreadWindows: 20,
 } as const;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const toReconciledLot = (row: ReconciledLotRow): ReconciledLot => ({
+  parkingId: row.parking_id,
+  name: row.name,
+  recovered24h: row.recovered,
+  lastWindow:
+    row.last_window_from !== null && row.last_window_to !== null && row.last_read_at !== null
+      ? { from: iso(row.last_window_from), to: iso(row.last_window_to), readAt: iso(row.last_read_at) }
+      : null,
+});
+
+const toUnreadWindow = (row: TroubleWindowRow): UnreadWindow => ({
+  jobId: row.job_id,
+  kind: row.kind,
+  parkingId: row.parking_id,
+  from: iso(row.from_at),
+  to: iso(row.to_at),
+  status: row.status,
+  attempts: row.attempts,
+  lastError: row.last_error,
+  updatedAt: iso(row.updated_at),
+});
 
 const toPoint = (row: OccupancyRow): OccupancyPoint => ({
   atMs: Date.parse(row.occurred_at),
@@ -233,6 +289,9 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
   const grantsQuery = activeGrantsEndingBefore(db, nowMs + grantHorizonHours * 3_600_000, LIMITS.grants);
   const deliveriesQuery = failedDeliveries(db, LIMITS.deliveries);
   const heldQuery = waitingHeld(db, LIMITS.held);
+  const dayAgo = nowMs - 86_400_000;
+  const reconciledQuery = reconciledLots(db, new Date(dayAgo).toISOString(), LIMITS.reconciledLots);
+  const unreadQuery = troubleWindows(db, dayAgo, LIMITS.unreadWindows);
 
   let lots: LotLive[];
   let occupancy: Map<string, OccupancyRow[]>;
@@ -242,12 +301,16 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
   let grants: { items: GrantRow[]; total: number } | undefined;
   let deliveries: { items: DeliveryProblemRow[]; total: number } | undefined;
   let held: { items: HeldWaitingRow[]; total: number } | undefined;
+  let reconciled: ReconciledLotRow[] | undefined;
+  let unread: { items: TroubleWindowRow[]; total: number } | undefined;
   try {
-    [lots, occupancy, lanes, accesses, overrides, grants, deliveries, held] = await runQueries(db, [
+    [lots, occupancy, lanes, accesses, overrides, grants, deliveries, held, reconciled, unread] = await runQueries(db, [
       ...core,
       grantsQuery,
       deliveriesQuery,
       heldQuery,
+      reconciledQuery,
+      unreadQuery,
     ]);
   } catch (error) {
     if (!isMissingTable(error)) throw error;
@@ -257,6 +320,8 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     grants = await unlessMissing(db, grantsQuery);
     deliveries = await unlessMissing(db, deliveriesQuery);
     held = await unlessMissing(db, heldQuery);
+    reconciled = await unlessMissing(db, reconciledQuery);
+    unread = await unlessMissing(db, unreadQuery);
   }
 
   return {
@@ -266,6 +331,8 @@ export async function loadStatus(db: D1Database, options: StatusQueryOptions = {
     grantsEndingSoon: section(grants, toGrantEnding),
     failedDeliveries: section(deliveries, toDeliveryProblem),
     heldCallbacks: section(held, toHeldEntry),
+    reconciledLots: section(reconciled && { items: reconciled, total: reconciled.length }, toReconciledLot),
+    unreadWindows: section(unread, toUnreadWindow),
     lots: lots.map(({ eventId: _eventId, ...lot }) => ({
       ...lot,
       points: (occupancy.get(lotKeyOf(lot.platform, lot.parkingId)) ?? []).map(toPoint),

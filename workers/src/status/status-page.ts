@@ -9,7 +9,15 @@ import { html } from "hono/html";
 import { occupancyChart } from "./chart.js";
 import { displayUrl, localTime, relative } from "./format.js";
 import { type Html, layout } from "./layout.js";
-import type { BarrierOverrideEntry, HeldEntry, LotStatus, Section, StatusSnapshot } from "./queries.js";
+import type {
+  BarrierOverrideEntry,
+  HeldEntry,
+  LotStatus,
+  ReconciledLot,
+  Section,
+  StatusSnapshot,
+  UnreadWindow,
+} from "./queries.js";
 
 const zh = (text: string) => html`<span class="zh" lang="zh-CN">${text}</span>`;
 
@@ -110,6 +118,55 @@ function heldSection(held: Section<HeldEntry>, nowMs: number): Html | string {
       </tr>`,
       )}</tbody>
     </table>${more(held)}`
+    }
+  </section>`;
+}
+
+/**
+ * The history's reconciliation with the platform's records: per lot, what it recovered in the last
+ * 24 h and how far it has read; and the windows it could not read, with the platform's reason.
+ */
+function historySection(lots: Section<ReconciledLot>, unread: Section<UnreadWindow>, nowMs: number): Html | string {
+  if (lots.available && lots.total === 0 && unread.total === 0) return "";
+  return html`<section id="history">
+    <h2>History from the platform's records ${zh("进出记录补齐")}</h2>
+    ${
+      unavailable(lots, "The platform's records") ??
+      html`<p class="muted">Entries and exits whose callback never came are recovered from the platform's access records.</p>
+    <table>
+      <thead><tr><th>Lot</th><th>Recovered, last 24 h</th><th>Last window read</th></tr></thead>
+      <tbody>${lots.items.map(
+        (lot) => html`<tr data-reconciled="${lot.parkingId}">
+        <td>${lot.parkingId}${lot.name ? html` <span class="muted" lang="zh-CN">${lot.name}</span>` : ""}</td>
+        <td data-field="recovered">${lot.recovered24h ? html`<span class="pill warn">${lot.recovered24h}</span>` : "0"}</td>
+        <td class="time">${
+          lot.lastWindow
+            ? html`${localTime(lot.lastWindow.from)} – ${localTime(lot.lastWindow.to)} <span class="muted">read ${relative(lot.lastWindow.readAt, nowMs)}</span>`
+            : "not yet"
+        }</td>
+      </tr>`,
+      )}</tbody>
+    </table>${more(lots)}
+    ${
+      unread.items.length
+        ? html`<h3>Windows that could not be read ${zh("读取失败")}</h3>
+    <table>
+      <thead><tr><th>Lot</th><th>Window</th><th>Status</th><th>Why</th></tr></thead>
+      <tbody>${unread.items.map(
+        (w) => html`<tr data-unread="${w.jobId}">
+        <td>${w.parkingId} <span class="muted">${w.kind}</span></td>
+        <td class="time">${localTime(w.from)} – ${localTime(w.to)}</td>
+        <td>${
+          w.status === "failed"
+            ? html`<span class="pill bad">Given up</span>`
+            : html`<span class="pill warn">Retrying</span>`
+        } <span class="muted">${w.attempts} ${w.attempts === 1 ? "failure" : "failures"}</span></td>
+        <td><div class="error-text">${w.lastError ?? ""}</div><span class="muted small">${localTime(w.updatedAt)}</span></td>
+      </tr>`,
+      )}</tbody>
+    </table>${more(unread)}`
+        : ""
+    }`
     }
   </section>`;
 }
@@ -240,6 +297,8 @@ export function statusPage(snapshot: StatusSnapshot, options: { refreshSeconds: 
   ${overridesSection(snapshot.barrierOverrides)}
 
   ${heldSection(held, nowMs)}
+
+  ${historySection(snapshot.reconciledLots, snapshot.unreadWindows, nowMs)}
 
   <footer>parkbridge edge Worker · read-only view of D1 · the same data as <code>/api/*</code></footer>
 </main>`;
