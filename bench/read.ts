@@ -312,11 +312,12 @@ export function renderRead(result: ReadResult, push: (...lines: string[]) => voi
   const large = result.options.small * result.options.factor;
   const worst = Math.max(...result.routes.map(readRatio));
   const allIndexed = result.plans.every((p) => p.indexed);
-  // Rows read is what D1 bills and what a deep page costs; unlike times it is not noise.
-  const rowsRatio = Math.max(...result.plans.map((p) => p.rowsRead.large / Math.max(p.rowsRead.small, 1)));
+  // Rows read is what D1 bills and what a deep page costs; unlike times it is not noise. A page is
+  // 51 rows (limit + 1), twice that with a join: anything more would grow with the history.
+  const worstRows = Math.max(...result.plans.map((p) => p.rowsRead.large));
   headline.push(
     `| Read routes and the status page at ${large.toLocaleString("en-US")} events vs ${result.options.small.toLocaleString("en-US")} (worst route) | ≤ 1.20× | ${worst.toFixed(2)}× | ${worst <= 1.2 ? "met" : "**not met**"} |`,
-    `| Rows read by each list statement with a cursor, large / small history (worst) | ≤ 1.20× | ${rowsRatio.toFixed(2)}× | ${rowsRatio <= 1.2 ? "met" : "**not met**"} |`,
+    `| Rows read by a cursor page 45 days back at ${large.toLocaleString("en-US")} events (worst list statement) | ≤ 102 (a page, with its join) | ${worstRows} | ${worstRows <= 102 ? "met" : "**not met**"} |`,
     `| Every list statement's plan a SEARCH on an index | all | ${result.plans.filter((p) => p.indexed).length} of ${result.plans.length} | ${allIndexed ? "met" : "**not met**"} |`,
   );
   const { or, rowValue } = result.cursorForms;

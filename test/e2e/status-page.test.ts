@@ -271,7 +271,7 @@ describe("the status page", { timeout: 120_000 }, () => {
     expect(others).toEqual([]);
     expect(cookie).toMatchObject({ name: "parkbridge_status", httpOnly: true, sameSite: "Strict", secure: false });
     expect(cookie?.value).not.toContain(ADMIN_TOKEN);
-    expect(cookie?.value).toMatch(/^\d+\.[0-9a-f]{64}$/);
+    expect(cookie?.value).toMatch(/^\d+\.admin\.[0-9a-f]{32}\.[0-9a-f]{64}$/);
     await page.close();
   });
 
