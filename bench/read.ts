@@ -36,6 +36,8 @@ export interface PlanFigure {
   plan: string[];
   /** Every table is read through an index (a SEARCH), never a SCAN. */
   indexed: boolean;
+  /** Rows SQLite read for the statement (D1's meta.rows_read) on the small and the large history. */
+  rowsRead: { small: number; large: number };
 }
 
 /** One way of reading the deep page, as D1 reports it (meta.duration and meta.rows_read). */
@@ -183,7 +185,7 @@ async function cursorForms(db: D1Database, endMs: number, repetitions: number): 
  * The statements the list routes build (api/events.ts, delivery/deliveries.ts,
  * visitors/repository.ts), with a cursor and each filter, as EXPLAIN QUERY PLAN reads them.
  */
-async function plans(db: D1Database, history: History): Promise<PlanFigure[]> {
+async function plans(db: D1Database, history: History, smallDb: D1Database): Promise<PlanFigure[]> {
   const at = new Date(history.endMs - 45 * DAY).toISOString();
   const atMs = history.endMs - 45 * DAY;
   const statements: Array<[string, string, unknown[]]> = [
@@ -240,9 +242,19 @@ async function plans(db: D1Database, history: History): Promise<PlanFigure[]> {
       .bind(...binds)
       .all<{ detail: string }>();
     const plan = results.map((row) => row.detail);
+    const rowsRead = async (on: D1Database) =>
+      (
+        (
+          await on
+            .prepare(sql)
+            .bind(...binds)
+            .all()
+        ).meta as { rows_read?: number }
+      ).rows_read ?? Number.NaN;
     figures.push({
       name,
       plan,
+      rowsRead: { small: await rowsRead(smallDb), large: await rowsRead(db) },
       indexed:
         plan.every((step) => !/^SCAN /.test(step) || /USING (COVERING )?INDEX/.test(step)) &&
         plan.some((step) => /^SEARCH .* USING (COVERING )?INDEX/.test(step)),
@@ -283,7 +295,7 @@ export async function runReadBench(options: ReadOptions, log: (line: string) => 
       log(`read: repetition ${rep + 1} of ${options.repetitions}`);
     }
     const forms = await cursorForms(large.worker.db, endMs, options.repetitions * 3);
-    const planFigures = await plans(large.worker.db, large);
+    const planFigures = await plans(large.worker.db, large, small.worker.db);
     return { options, seedSeconds, routes, cursorForms: forms, plans: planFigures };
   } finally {
     await small.worker.close();
@@ -300,13 +312,14 @@ export function renderRead(result: ReadResult, push: (...lines: string[]) => voi
   const large = result.options.small * result.options.factor;
   const worst = Math.max(...result.routes.map(readRatio));
   const allIndexed = result.plans.every((p) => p.indexed);
+  // Rows read is what D1 bills and what a deep page costs; unlike times it is not noise.
+  const rowsRatio = Math.max(...result.plans.map((p) => p.rowsRead.large / Math.max(p.rowsRead.small, 1)));
   headline.push(
     `| Read routes and the status page at ${large.toLocaleString("en-US")} events vs ${result.options.small.toLocaleString("en-US")} (worst route) | ≤ 1.20× | ${worst.toFixed(2)}× | ${worst <= 1.2 ? "met" : "**not met**"} |`,
+    `| Rows read by each list statement with a cursor, large / small history (worst) | ≤ 1.20× | ${rowsRatio.toFixed(2)}× | ${rowsRatio <= 1.2 ? "met" : "**not met**"} |`,
     `| Every list statement's plan a SEARCH on an index | all | ${result.plans.filter((p) => p.indexed).length} of ${result.plans.length} | ${allIndexed ? "met" : "**not met**"} |`,
   );
   const { or, rowValue } = result.cursorForms;
-  const orMs = median(or.sqlMs);
-  const rowMs = median(rowValue.sqlMs);
   push(
     "## Reads as history grows",
     "",
@@ -325,18 +338,21 @@ export function renderRead(result: ReadResult, push: (...lines: string[]) => voi
     `The baseline, in the same run: the cursor page 45 days back on the large history, straight on D1 (${result.cursorForms.rows} rows).`,
     "The condition the routes used before reads every newer row and filters it; the row value reads one index range.",
     "",
-    "| cursor condition | SQL time, ms (D1's meta.duration, median) | rows read |",
-    "|---|---:|---:|",
-    `| \`received_at < ? OR (received_at = ? AND id < ?)\` (before) | ${n(orMs, 2)} | ${or.rowsRead.toLocaleString("en-US")} |`,
-    `| \`(received_at, id) < (?, ?)\` (now, lib/cursor.ts \`olderThan\`) | ${n(rowMs, 2)} | ${rowValue.rowsRead.toLocaleString("en-US")} |`,
-    `| before / now | ${(orMs / Math.max(rowMs, 0.01)).toFixed(0)}× | ${(or.rowsRead / Math.max(rowValue.rowsRead, 1)).toFixed(0)}× |`,
+    "| cursor condition | rows read (D1's meta.rows_read) |",
+    "|---|---:|",
+    `| \`received_at < ? OR (received_at = ? AND id < ?)\` (before) | ${or.rowsRead.toLocaleString("en-US")} |`,
+    `| \`(received_at, id) < (?, ?)\` (now, lib/cursor.ts \`olderThan\`) | ${rowValue.rowsRead.toLocaleString("en-US")} |`,
+    "",
+    "On this SQLite (workerd's local D1) the planner turns the OR form into an index range too: the 8.7× the issue measured does not reproduce here.",
+    "The row value is one range on any SQLite since 3.15, whatever the planner's rewrites; local D1 reports no statement time (meta.duration is 0).",
     "",
     "Query plans (EXPLAIN QUERY PLAN) of the list statements with a cursor, on the large history:",
     "",
-    "| statement | plan | index range |",
-    "|---|---|---|",
+    "| statement | plan | index range | rows read, small | rows read, large |",
+    "|---|---|---|---:|---:|",
     ...result.plans.map(
-      (p) => `| ${p.name} | ${p.plan.join("; ").replaceAll("|", "\\|")} | ${p.indexed ? "yes" : "**no**"} |`,
+      (p) =>
+        `| ${p.name} | ${p.plan.join("; ").replaceAll("|", "\\|")} | ${p.indexed ? "yes" : "**no**"} | ${p.rowsRead.small} | ${p.rowsRead.large} |`,
     ),
     "",
   );

@@ -5,8 +5,10 @@
  * could not read kept and delivered, bodies in GBK or gzip read by what they declare.
  */
 import { env } from "cloudflare:workers";
-import { EBOPARK_REPORT_SUCCESS } from "@parkbridge/shared";
+import { EBOPARK_REPORT_SUCCESS, formatPlatformTime } from "@parkbridge/shared";
 import { describe, expect, it } from "vitest";
+import type { Env } from "../../workers/src/env.js";
+import { eboparkClientFor } from "../../workers/src/lib/ebopark-client.js";
 import { deliveriesOf, eventually, hookName, type SinkRequest, sinkRequests, subscribe } from "./delivery-support.js";
 import {
   api,
@@ -386,6 +388,20 @@ describe("the received-plate rule, and delivery of Ebopark's events", () => {
     expect(await sinkRequests(orders)).toEqual([]);
   });
 
+  it("an entry whose time is far ahead is delivered with timeSuspect: true, ordered by its receipt", async () => {
+    const parkCode = uniqueLot("eb-ahead");
+    const name = hookName("eb-ahead");
+    const subscription = await subscribe(name, { platform: "ebopark", parkingId: parkCode });
+    const ahead = formatPlatformTime(Date.now() + 2 * 3600_000, "second");
+    const response = await sendReport("vehicleEntry", entry(parkCode, { entryTime: ahead }));
+    expect(await response.text()).toBe(EBOPARK_REPORT_SUCCESS);
+    await eventually(async () => expect(await deliveriesOf(subscription.id, "delivered")).toHaveLength(1));
+    const [request] = await sinkRequests(name);
+    const body = request && bodyOf(request);
+    expect(body).toMatchObject({ platform: "ebopark", timeSuspect: true, occurredAtLocal: ahead });
+    expect(Date.parse(String(body?.occurredAt))).toBeLessThanOrEqual(Date.now());
+  });
+
   it("the open platform's 无牌车 entry is stored and delivered too", async () => {
     const parkingId = uniqueLot("open-noplate");
     const name = hookName("open-noplate");
@@ -430,5 +446,18 @@ describe("the status page", () => {
     expect(overrides).toContain("人工放行");
     expect(overrides).toContain("北门出口");
     expect(overrides).toContain('data-platform="ebopark"');
+  });
+});
+
+describe("the Worker's Ebopark client", () => {
+  it("reads a lot's sessions on the ump host (EBOPARK_UMP_BASE_URL), signed as a partner of EBOPARK_PARTNERS", async () => {
+    const client = eboparkClientFor(env as unknown as Env, "demo-partner");
+    const answer = (await client.carParkSession({
+      parkCode: "510107148",
+      startTime: "2000-01-01 00:00:00",
+      endTime: "2099-12-31 23:59:59",
+    })) as { carParkSessionList: unknown[] };
+    expect(Array.isArray(answer.carParkSessionList)).toBe(true);
+    expect(() => eboparkClientFor(env as unknown as Env, "stranger")).toThrow(/not in EBOPARK_PARTNERS/);
   });
 });

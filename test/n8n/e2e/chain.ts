@@ -48,6 +48,8 @@ let plateSerial = Math.floor(Math.random() * 9000) + 1000;
 const newPlate = (letter = "E") => `鲁A${letter}${String(++plateSerial).padStart(4, "0")}`;
 
 // ---- the parts -------------------------------------------------------------------------------------
+/** The simulator's Ebopark partner (its reports are signed with this key) and lot. */
+const EBOPARK = { partnerId: "demo-partner", secretKey: "demo-ebopark-secret", lot: "510107148" } as const;
 const robots = await startRobots();
 const simPort = await freePort();
 const worker = await startWorker({
@@ -56,6 +58,7 @@ const worker = await startWorker({
     PLATFORM_APP_KEY: APP.key,
     PLATFORM_APP_SECRET: APP.secret,
     ADMIN_TOKEN,
+    EBOPARK_PARTNERS: JSON.stringify({ [EBOPARK.partnerId]: EBOPARK.secretKey }),
     // Retries after 1, 2, 4 s (not 30 s, 60 s…), so the chain's retries show within the run.
     DELIVERY_RETRY_BASE_SECONDS: "1",
     DELIVERY_TIMEOUT_MS: "10000",
@@ -66,6 +69,7 @@ const sim = await startSimulator({
   seed: 1,
   callbackUrl: `${worker.url}/callbacks`,
   callbackRetries: 2,
+  eboparkReportUrl: `${worker.url}/callbacks/ebopark`,
 });
 const n8nPort = Number(process.env.N8N_PORT);
 const proxy = await startProxy(() => `http://127.0.0.1:${n8nPort}`);
@@ -517,6 +521,19 @@ async function importEverything() {
       type: "parkbridgeEdgeApi",
       data: { url: worker.url, adminToken: ADMIN_TOKEN },
     },
+    {
+      id: "pbE2eEbopark01",
+      name: "Simulator Ebopark",
+      type: "eboparkApi",
+      data: {
+        partnerHost: sim.url,
+        umpHost: sim.url,
+        cpgsHost: sim.url,
+        partnerId: EBOPARK.partnerId,
+        secretKey: EBOPARK.secretKey,
+        appKey: "demo-cpgs-key",
+      },
+    },
     ...(Object.keys(ROBOT_CREDENTIAL) as Array<keyof typeof ROBOT_CREDENTIAL>).map((service) => ({
       id: ROBOT_CREDENTIAL[service],
       name: `Local ${service} robot`,
@@ -528,6 +545,11 @@ async function importEverything() {
   writeFileSync(credentialsFile, JSON.stringify(credentials));
   await n8n.cli("import:credentials", `--input=${credentialsFile}`);
   await n8n.cli("import:workflow", `--input=${path.join(repoRoot, "test/n8n/e2e/edge-workflow.json")}`);
+  // Ebopark's entries through the edge: its own trigger (platform ebopark), prices a monthly pass.
+  const eboparkFile = path.join(work, "pbE2eEbopark01.json");
+  writeFileSync(eboparkFile, JSON.stringify(eboparkWorkflow()));
+  await n8n.cli("import:workflow", `--input=${eboparkFile}`);
+  await n8n.cli("publish:workflow", `--id=${EBOPARK_WORKFLOW}`);
   for (const example of EXAMPLES) {
     const file = path.join(work, `${example.id}.json`);
     writeFileSync(file, JSON.stringify(asE2eWorkflow(example)));
@@ -584,6 +606,78 @@ function asE2eWorkflow(example: (typeof EXAMPLES)[number]) {
   return workflow;
 }
 
+// ---- Ebopark's reports ---------------------------------------------------------------------------------
+const EBOPARK_WORKFLOW = "pbE2eEboparkFlow01";
+
+/** Edge-mode trigger on Ebopark's entries at one lot → the Ebopark node prices a monthly pass for the plate. */
+function eboparkWorkflow() {
+  return {
+    id: EBOPARK_WORKFLOW,
+    name: "parkbridge e2e: an Ebopark entry, through the edge, prices a monthly pass",
+    active: false,
+    nodes: [
+      {
+        id: "9b2c1e40-0c53-4b1e-9e0e-000000000001",
+        name: "Ebopark Entries",
+        type: "CUSTOM.parkingEventsTrigger",
+        typeVersion: 1,
+        position: [0, 0],
+        webhookId: "pbe2e-ebopark",
+        parameters: { mode: "edge", events: ["vehicleAccess"], platform: "ebopark", parkingId: EBOPARK.lot },
+        credentials: { parkbridgeEdgeApi: { id: "pbE2eEdgeApi01", name: "Local Worker" } },
+      },
+      {
+        id: "9b2c1e40-0c53-4b1e-9e0e-000000000002",
+        name: "Price a Monthly Pass",
+        type: "CUSTOM.ebopark",
+        typeVersion: 1,
+        position: [240, 0],
+        // Not every plate has a pass: the call is what is checked, not its answer.
+        onError: "continueRegularOutput",
+        parameters: {
+          resource: "partnerService",
+          operation: "QueryMonthCarFeeV2",
+          parkCode: "={{ $json.parkingId }}",
+          carNo: "={{ $json.vehicleCode }}",
+          count: 1,
+        },
+        credentials: { eboparkApi: { id: "pbE2eEbopark01", name: "Simulator Ebopark" } },
+      },
+    ],
+    connections: { "Ebopark Entries": { main: [[{ node: "Price a Monthly Pass", type: "main", index: 0 }]] } },
+    settings: { executionOrder: "v1" },
+    pinData: {},
+  };
+}
+
+async function eboparkEntries() {
+  // Published before n8n started: its trigger subscribed at startup, for Ebopark's events only.
+  const priced = (plate: string) =>
+    sim.calls.filter(
+      (c) => c.operationId === "QueryMonthCarFeeV2" && (c.body as { carNo?: string } | undefined)?.carNo === plate,
+    ).length;
+  const plates = ["川A7E001", "无牌车"];
+  const sent: string[] = [];
+  for (const plate of plates) {
+    const [report] = (await sim.ebopark.traffic.vehicleEnters(EBOPARK.lot, plate)) ?? [];
+    sent.push(`${report?.status}:${report?.answer ?? ""}`);
+  }
+  check(
+    sent.every((answer) => answer === '200:{"code":0,"msg":"success","data":null}'),
+    `the Worker answered Ebopark's entry reports exactly {"code":0,"msg":"success","data":null} (${sent.join(", ")})`,
+  );
+  await waitUntil("the Ebopark entries' workflow runs", async () => plates.every((p) => priced(p) > 0), 30_000).catch(
+    () => false,
+  );
+  // An open-platform entry at a lot of another id does not start it (its platform filter).
+  await sim.traffic.vehicleEnters("park1", newPlate("Q"));
+  await sleep(3000);
+  check(
+    plates.every((p) => priced(p) === 1),
+    `Ebopark's entries (川A7E001, 无牌车) reached n8n through the edge and ran the workflow once each (${plates.map(priced).join(", ")})`,
+  );
+}
+
 // ---- the examples ----------------------------------------------------------------------------------
 async function runExample(id: string) {
   const response = await fetch(`${proxy.url}/webhook/${id}`, { method: "POST" });
@@ -593,6 +687,7 @@ async function runExample(id: string) {
 const messagesSince = (count: number) => robots.messages.slice(count);
 
 async function runExamples() {
+  await eboparkEntries();
   await cameraAlert();
   await expiryReminder();
   await occupancyAlert();
