@@ -152,6 +152,8 @@ export async function runReconcileBench(
         PLATFORM_APP_KEY: ACCOUNT.appKey,
         PLATFORM_APP_SECRET: ACCOUNT.appSecret,
         ADMIN_TOKEN,
+        // The subscriber sink listens on loopback, as a local n8n does.
+        ALLOW_LOOPBACK_SUBSCRIBERS: "on",
         DELIVERY_RETRY_BASE_SECONDS: "1",
         RECONCILE: "on",
         // Backfills alone: the cron's passes would read the last 48 h a second time.
